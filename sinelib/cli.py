@@ -1,0 +1,164 @@
+"""The command line, ``python -m sinelib``: parses arguments and calls the library."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sinelib.experiments import EXPERIMENTS, get_experiment
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def _frequency_rule(exp) -> str:
+    return f"{exp.frequency:g} Hz" if exp.frequency is not None else "U[0.5, 4) Hz"
+
+
+def experiments_table() -> str:
+    """The registry as a text table, in the seed's units."""
+    rows = [["slug", "id", "cells", "n_in->n_out", "frequency", "lr", "budget (examples/steps)",
+             "target", "seed loss"]]
+    for exp in EXPERIMENTS.values():
+        lr = f"{exp.learning_rate:g}"
+        if exp.decay_every_examples:
+            lr += f" x{exp.decay_factor:g}/{exp.decay_every_examples}"
+        rows.append([
+            exp.slug, exp.seed_id, f"{exp.n_layers}x{exp.n_hidden}", f"{exp.n_in}->{exp.n_out}",
+            _frequency_rule(exp), lr, f"{exp.budget_examples}/{exp.budget_steps}",
+            "-" if exp.target_loss is None else f"<={exp.target_loss:g}",
+            "-" if exp.seed.loss is None else f"{exp.seed.loss:g}",
+        ])
+    return _table(rows)
+
+
+def metrics_table(metrics: dict, n_out: int) -> str:
+    """Held-out metrics as a text table."""
+    rows = [["held-out set", "seed loss", "per-point MSE"],
+            ["training distribution", f"{metrics['loss']:.6f}", f"{metrics['mse']:.3e}"]]
+    for entry in metrics["by_frequency"]:
+        rows.append([f"{entry['frequency']:g} Hz", f"{entry['loss']:.6f}", f"{entry['mse']:.3e}"])
+    return _table(rows) + f"\n({metrics['size']} windows per set; horizon {n_out} samples)"
+
+
+def _train_and_save(exp, seed, steps, run_dir, resume, destination, progress=True):
+    from sinelib.pretrained import save_pretrained
+    from sinelib.training import history_to_csv, train
+
+    result = train(exp, seed=seed, steps=steps, out_dir=run_dir, resume=resume,
+                   progress=progress)
+    path = save_pretrained(result.model, exp, destination, metrics=result.metrics,
+                           run=result.summary(), history_csv=history_to_csv(result.history))
+    print(f"{exp.slug}: stopped by '{result.stop_reason}' after {result.steps} steps "
+          f"({result.examples} examples) in {result.elapsed_s:.1f} s")
+    print(metrics_table(result.metrics, exp.n_out))
+    print(f"weights and manifest: {path}")
+    return result
+
+
+def _cmd_list(args) -> int:
+    print(experiments_table())
+    return 0
+
+
+def _cmd_train(args) -> int:
+    exp = get_experiment(args.name)
+    out = Path(args.out) if args.out else Path("runs") / f"{exp.slug}-seed{args.seed}"
+    result = _train_and_save(exp, args.seed, args.steps, out, args.resume, out,
+                             progress=not args.no_progress)
+    return 1 if result.stop_reason == "diverged" else 0
+
+
+def _cmd_evaluate(args) -> int:
+    from sinelib.evaluation import evaluate
+    from sinelib.pretrained import load_manifest, load_pretrained
+
+    exp = get_experiment(args.name)
+    manifest = load_manifest(exp, args.weights)
+    model = load_pretrained(exp, args.weights)
+    run = manifest["run"]
+    print(f"{exp.slug}: trained {run['steps']} steps ({run['examples']} examples), stopped by "
+          f"'{run['stop_reason']}', seed {run['seed']}")
+    print(metrics_table(evaluate(model, exp), exp.n_out))
+    return 0
+
+
+def _cmd_reproduce(args) -> int:
+    from sinelib.pretrained import PRETRAINED_DIR
+
+    if args.all and args.names:
+        raise ValueError("give experiment names or --all, not both")
+    if not args.all and not args.names:
+        raise ValueError("name the experiments to reproduce, or pass --all")
+    experiments = list(EXPERIMENTS.values()) if args.all else [get_experiment(n) for n in args.names]
+    destination = Path(args.dest) if args.dest else PRETRAINED_DIR
+    failed = []
+    for exp in experiments:
+        run_dir = Path(args.runs) / f"{exp.slug}-seed{args.seed}"
+        result = _train_and_save(exp, args.seed, None, run_dir, True, destination,
+                                 progress=not args.no_progress)
+        if result.stop_reason in ("diverged", "interrupted"):
+            failed.append(exp.slug)
+    if failed:
+        print(f"not reproduced: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m sinelib``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sinelib",
+        description="The seed's LSTM sine experiments in TensorFlow 2 / Keras 3. Budgets are "
+                    "in examples (50 per Adam step); losses in seed units (squared error "
+                    "summed over the horizon, mean over the batch).")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("list", help="list the experiments").set_defaults(run=_cmd_list)
+
+    train = commands.add_parser("train", help="train one experiment")
+    train.add_argument("name", help="experiment slug or id, e.g. exp3 or 3.1")
+    train.add_argument("--steps", type=int, help="stop after N Adam steps instead of the "
+                                                  "seed's rule")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", help="run folder (default runs/<slug>-seed<S>)")
+    train.add_argument("--resume", action="store_true", help="continue from the run folder's "
+                                                              "checkpoint")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.set_defaults(run=_cmd_train)
+
+    evaluate = commands.add_parser("evaluate", help="evaluate pretrained weights")
+    evaluate.add_argument("name")
+    evaluate.add_argument("--weights", help="folder of <slug>.json and <slug>.weights.npz "
+                                            "(default: the shipped weights)")
+    evaluate.set_defaults(run=_cmd_evaluate)
+
+    reproduce = commands.add_parser(
+        "reproduce", help="train experiments at their full seed budgets and write the "
+                          "shipped weights, manifests and histories")
+    reproduce.add_argument("names", nargs="*")
+    reproduce.add_argument("--all", action="store_true")
+    reproduce.add_argument("--seed", type=int, default=0)
+    reproduce.add_argument("--dest", help="where weights go (default: the package's shipped "
+                                          "weights)")
+    reproduce.add_argument("--runs", default="runs", help="folder of checkpoints (resumed "
+                                                           "when present)")
+    reproduce.add_argument("--no-progress", action="store_true")
+    reproduce.set_defaults(run=_cmd_reproduce)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

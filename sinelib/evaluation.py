@@ -1,0 +1,64 @@
+"""Held-out evaluation in the seed's units and as per-point MSE."""
+
+from __future__ import annotations
+
+import math
+
+from sinelib.data import HELDOUT_SIZE, NYQUIST, check_positive_int, heldout_windows
+from sinelib.experiments import Experiment, get_experiment
+from sinelib.losses import per_point_mse, seed_loss
+from sinelib.models import predict
+
+#: Fixed test frequencies of every report (the seed's pictures use 1, 2 and 3 Hz).
+REPORT_FREQUENCIES: tuple[float, ...] = (1.0, 2.0, 3.0)
+
+
+def _measure(model, exp: Experiment, frequency, size: int) -> tuple[float, float]:
+    x, y = heldout_windows(exp.n_in, exp.n_out, frequency, size)
+    y_pred = predict(model, x)
+    return seed_loss(y, y_pred), per_point_mse(y, y_pred)
+
+
+def heldout_loss(model, exp: Experiment, size: int = HELDOUT_SIZE) -> float:
+    """Seed-unit loss on the experiment's own held-out set (its training distribution)."""
+    return _measure(model, exp, exp.frequency, size)[0]
+
+
+def evaluate(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIES,
+             size: int = HELDOUT_SIZE) -> dict:
+    """Measure a model on fixed, seeded held-out sets.
+
+    Args:
+        model: A model built for ``exp``.
+        exp: The experiment (or its name); fixes input length, horizon and training band.
+        frequencies: Fixed test frequencies in Hz, each below the 50 Hz Nyquist limit.
+        size: Windows per held-out set (random shifts, seeded).
+
+    Returns:
+        ``{"loss", "mse", "size", "by_frequency": [{"frequency", "loss", "mse"}, ...]}``:
+        ``loss`` in seed units (summed over the horizon), ``mse`` per point, first on the
+        experiment's training distribution, then at each fixed frequency.
+    """
+    exp = get_experiment(exp)
+    size = check_positive_int("size", size)
+    checked = []
+    for frequency in frequencies:
+        if isinstance(frequency, bool) or not isinstance(frequency, (int, float)) \
+                or not math.isfinite(frequency) or not 0 < frequency < NYQUIST:
+            raise ValueError(
+                f"test frequency must be a finite number in (0, {NYQUIST:g}) Hz, got "
+                f"{frequency!r}"
+            )
+        checked.append(float(frequency))
+    if model.input_shape[1] != exp.n_in or model.output_shape[-1] != exp.n_out:
+        raise ValueError(
+            f"model maps {model.input_shape[1]} -> {model.output_shape[-1]} samples, but "
+            f"{exp.slug} is {exp.n_in} -> {exp.n_out}"
+        )
+
+    loss, mse = _measure(model, exp, exp.frequency, size)
+    by_frequency = []
+    for frequency in checked:
+        f_loss, f_mse = _measure(model, exp, frequency, size)
+        by_frequency.append({"frequency": frequency, "loss": f_loss, "mse": f_mse})
+    return {"loss": loss, "mse": mse, "size": size, "by_frequency": by_frequency}

@@ -1,0 +1,230 @@
+"""The experiment registry: every seed experiment declared once, as frozen data.
+
+Everything else is derived from these records: the model (``models.build_model``), the
+training run (``training.train``), the weights file name, the notebooks' tables and the
+tests' parametrisation. Units follow the seed (see ``../shared/SPEC.md`` and the README):
+
+* budgets count **examples** (the seed's "iterations"), not optimizer steps;
+* losses are the **seed loss**: squared error summed over the horizon, averaged over the batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import Mapping
+
+#: Frequency band (Hz) of the "random frequencies" experiments, uniform on [low, high).
+RANDOM_BAND: tuple[float, float] = (0.5, 4.0)
+
+#: The seed displayed (and tested its stopping rule on) the minibatch loss every 100 steps.
+DISPLAY_EVERY_STEPS = 100
+
+_SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """What the seed text quotes for one experiment (minibatch values, seed units).
+
+    Attributes:
+        loss: The loss number quoted with the seed's picture, or ``None``.
+        examples: The example count at which that number was quoted, when the seed gives it.
+        best_loss: The lowest loss the seed mentions, when it differs from ``loss``.
+        claim: The seed's qualitative claim, in its own words where possible.
+    """
+
+    loss: float | None
+    examples: int | None
+    best_loss: float | None
+    claim: str
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One row of the seed's table.
+
+    Attributes:
+        slug: Stable identifier, used for file names and on the command line.
+        seed_id: The SPEC table's id ("1", "3.1", "5 (small)", ...).
+        title: Short human title.
+        cell: The TF1 cell the seed used ("BasicLSTMCell" or "LSTMCell"); both become
+            ``keras.layers.LSTM`` here.
+        n_layers: Number of stacked LSTM layers.
+        n_hidden: Hidden units per layer.
+        n_in: Input length (samples seen).
+        n_out: Horizon (samples predicted at once by the linear read-out).
+        frequency: Fixed training frequency in Hz, or ``None`` for uniform on ``RANDOM_BAND``.
+        learning_rate: Base Adam learning rate.
+        decay_every_examples: Step decay period in examples (``None``: constant rate).
+        decay_factor: Factor applied to the rate every ``decay_every_examples``.
+        clip_value: Element-wise gradient clip (``None``: no clipping).
+        batch_size: Windows per Adam step.
+        budget_examples: Examples to train for (the seed's "iterations").
+        target_loss: Keep training past the budget until the displayed minibatch loss is at or
+            below this (``None``: stop at the budget).
+        cap_examples: Safety cap for the target rule, which could otherwise run forever.
+        static_rnn: The seed built a fully unrolled graph (``static_rnn``, experiments 1-4)
+            rather than a symbolic loop (``dynamic_rnn``, experiment 5 on).
+        seed: What the seed reported.
+    """
+
+    slug: str
+    seed_id: str
+    title: str
+    cell: str
+    n_layers: int
+    n_hidden: int
+    n_in: int
+    n_out: int
+    frequency: float | None
+    learning_rate: float
+    decay_every_examples: int | None
+    decay_factor: float
+    clip_value: float | None
+    batch_size: int
+    budget_examples: int
+    target_loss: float | None
+    cap_examples: int
+    static_rnn: bool
+    seed: SeedReport
+
+    def __post_init__(self) -> None:
+        if not _SLUG_PATTERN.match(self.slug):
+            raise ValueError(
+                f"experiment slug {self.slug!r} must be 1-40 lowercase letters, digits or '-'"
+            )
+        for name in ("n_layers", "n_hidden", "n_in", "n_out", "batch_size", "budget_examples",
+                     "cap_examples"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.cap_examples < self.budget_examples:
+            raise ValueError(
+                f"cap_examples ({self.cap_examples}) must be at least budget_examples "
+                f"({self.budget_examples})"
+            )
+        if self.cell not in ("BasicLSTMCell", "LSTMCell"):
+            raise ValueError(f"cell must be 'BasicLSTMCell' or 'LSTMCell', got {self.cell!r}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}")
+        if self.frequency is not None and not 0 < self.frequency < 50:
+            raise ValueError(f"frequency must be in (0, 50) Hz, got {self.frequency!r}")
+        if self.clip_value is not None and not self.clip_value > 0:
+            raise ValueError(f"clip_value must be positive or None, got {self.clip_value!r}")
+
+    @property
+    def budget_steps(self) -> int:
+        """The budget in Adam steps (examples / batch size, rounded up)."""
+        return -(-self.budget_examples // self.batch_size)
+
+    @property
+    def cap_steps(self) -> int:
+        """The safety cap in Adam steps."""
+        return -(-self.cap_examples // self.batch_size)
+
+    def config(self) -> dict:
+        """The fields that define the model and its training, as plain JSON-able data.
+
+        Pretrained manifests store this; loading refuses weights whose config differs.
+        Titles and the seed's quoted numbers are left out: editing them changes no weights.
+        """
+        fields = dataclasses.asdict(self)
+        for name in ("title", "seed"):
+            fields.pop(name)
+        return fields
+
+    def replace(self, **changes) -> "Experiment":
+        """A copy with some fields changed (e.g. a tiny config for tests)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _row(slug, seed_id, title, *, cell="BasicLSTMCell", n_layers=1, n_hidden, n_in, n_out,
+         frequency=None, learning_rate, decay_every_examples=None, decay_factor=1.0,
+         clip_value=None, budget_examples, target_loss=None, cap_examples=None, static_rnn=True,
+         seed):
+    return Experiment(
+        slug=slug, seed_id=seed_id, title=title, cell=cell, n_layers=n_layers,
+        n_hidden=n_hidden, n_in=n_in, n_out=n_out, frequency=frequency,
+        learning_rate=learning_rate, decay_every_examples=decay_every_examples,
+        decay_factor=decay_factor, clip_value=clip_value, batch_size=50,
+        budget_examples=budget_examples, target_loss=target_loss,
+        cap_examples=cap_examples or budget_examples, static_rnn=static_rnn, seed=seed,
+    )
+
+
+EXPERIMENTS: Mapping[str, Experiment] = {
+    exp.slug: exp
+    for exp in (
+        _row("exp1", "1", "Memorise a 1 Hz sine",
+             n_hidden=100, n_in=100, n_out=50, frequency=1.0, learning_rate=0.001,
+             budget_examples=200_000,
+             seed=SeedReport(loss=None, examples=None, best_loss=None,
+                             claim="fits 1 Hz, fails at 2 and 3 Hz")),
+        _row("exp2", "2", "Random frequencies",
+             n_hidden=150, n_in=100, n_out=50, learning_rate=0.001, budget_examples=300_000,
+             seed=SeedReport(loss=0.614914, examples=None, best_loss=None,
+                             claim="worse than the 1 Hz model at 1 Hz, but generalises to "
+                                   "2 and 3 Hz")),
+        _row("exp3", "3", "Shorter input",
+             n_hidden=150, n_in=25, n_out=50, learning_rate=0.0005, budget_examples=500_000,
+             seed=SeedReport(loss=0.177742, examples=None, best_loss=None,
+                             claim="25 input samples suffice")),
+        _row("exp3-1", "3.1", "Longer horizon",
+             n_hidden=150, n_in=25, n_out=100, learning_rate=0.0005, budget_examples=500_000,
+             seed=SeedReport(loss=0.257725, examples=None, best_loss=None,
+                             claim="predicts 100 samples from 25")),
+        _row("exp4", "4", "Gradient clipping",
+             n_hidden=500, n_in=25, n_out=100, learning_rate=0.001, clip_value=0.5,
+             budget_examples=500_000,
+             seed=SeedReport(loss=0.422188, examples=None, best_loss=0.069027,
+                             claim="losses as low as 0.069027, but vary wildly")),
+        _row("exp5", "5", "dynamic_rnn, 4 stacked layers",
+             cell="LSTMCell", n_layers=4, n_hidden=32, n_in=25, n_out=100,
+             learning_rate=0.001, budget_examples=300_000, target_loss=0.15,
+             cap_examples=1_500_000, static_rnn=False,
+             seed=SeedReport(loss=0.138701, examples=375_000, best_loss=None,
+                             claim="dynamic_rnn drastically improves start-up time")),
+        _row("exp5-small", "5 (small)", "10 hidden states per layer",
+             cell="LSTMCell", n_layers=4, n_hidden=10, n_in=25, n_out=100,
+             learning_rate=0.001, budget_examples=1_200_000, static_rnn=False,
+             seed=SeedReport(loss=0.5, examples=1_200_000, best_loss=None,
+                             claim="loss about 0.5, convergence effectively stops")),
+        _row("exp5-1", "5.1", "Small state with step decay",
+             cell="LSTMCell", n_layers=4, n_hidden=10, n_in=25, n_out=100,
+             learning_rate=0.005, decay_every_examples=250_000, decay_factor=0.1,
+             budget_examples=300_000, target_loss=0.2, cap_examples=1_500_000, static_rnn=False,
+             seed=SeedReport(loss=0.180995, examples=510_000, best_loss=None,
+                             claim="a higher base rate with step decay gets below 0.2")),
+    )
+}
+
+
+def get_experiment(name: str | Experiment) -> Experiment:
+    """Look up an experiment by slug ("exp3-1") or by the SPEC table's id ("3.1").
+
+    Args:
+        name: A slug, a seed id, or an ``Experiment`` (returned unchanged).
+
+    Returns:
+        The registered ``Experiment``.
+
+    Raises:
+        ValueError: ``name`` is not a known slug or id; the message lists the known ones.
+    """
+    if isinstance(name, Experiment):
+        return name
+    if not isinstance(name, str):
+        raise ValueError(
+            f"experiment name must be a string such as 'exp3', got {type(name).__name__} "
+            f"{name!r}"
+        )
+    key = name.strip()
+    if key in EXPERIMENTS:
+        return EXPERIMENTS[key]
+    for exp in EXPERIMENTS.values():
+        if key.lower() in (exp.seed_id.lower(), f"exp{exp.seed_id}".lower()):
+            return exp
+    known = ", ".join(f"{exp.slug} ({exp.seed_id})" for exp in EXPERIMENTS.values())
+    raise ValueError(f"unknown experiment {name!r}; known experiments: {known}")

@@ -1,0 +1,121 @@
+"""Model builders: stacked LSTMs with the seed's linear read-out, and a checked predict.
+
+TF1 to Keras 3, and where they differ (the README's "Faithfulness" section has the detail):
+
+* ``BasicLSTMCell(n, forget_bias=1.0)`` and ``LSTMCell(n, forget_bias=1.0)`` both become
+  ``keras.layers.LSTM(n, unit_forget_bias=True)``. TF1 adds a constant 1 to the forget gate
+  with a bias initialised to 0; Keras initialises a trainable forget bias to 1. The two are
+  identical at initialisation.
+* TF1 drew one Glorot-uniform matrix for input and recurrent weights together; Keras draws the
+  input kernel Glorot-uniform and the recurrent kernel orthogonal.
+* ``static_rnn`` (the unrolled graph) becomes ``unroll=True``; ``dynamic_rnn`` the default
+  symbolic loop.
+* The read-out ``pred = h_last @ W + b`` keeps the seed's ``N(0, 1)`` initialisation of both
+  ``W`` and ``b`` (``tf.random_normal``), which is why early losses are large.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from sinelib.experiments import Experiment, get_experiment
+
+
+def build_model(exp: Experiment | str, seed: int = 0, unroll: bool | None = None):
+    """Build an experiment's network.
+
+    Args:
+        exp: An ``Experiment`` or its name.
+        seed: Seed of every initialiser; the same seed gives the same initial weights.
+        unroll: Unroll the recurrence; ``None`` follows the seed (``exp.static_rnn``).
+
+    Returns:
+        A built ``keras.Model`` mapping ``(batch, n_in, 1)`` to ``(batch, n_out)``.
+    """
+    import keras
+
+    exp = get_experiment(exp)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    unroll = exp.static_rnn if unroll is None else bool(unroll)
+    layers = [keras.Input(shape=(exp.n_in, 1), name="window")]
+    for index in range(exp.n_layers):
+        layers.append(
+            keras.layers.LSTM(
+                exp.n_hidden,
+                unit_forget_bias=True,
+                kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 10 * index),
+                recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 10 * index + 1),
+                return_sequences=index < exp.n_layers - 1,
+                unroll=unroll,
+                name=f"lstm_{index}",
+            )
+        )
+    readout_init = dict(
+        kernel_initializer=keras.initializers.RandomNormal(0.0, 1.0, seed=seed + 1000),
+        bias_initializer=keras.initializers.RandomNormal(0.0, 1.0, seed=seed + 1001),
+    )
+    layers.append(keras.layers.Dense(exp.n_out, name="readout", **readout_init))
+    return keras.Sequential(layers, name=exp.slug.replace("-", "_"))
+
+
+def count_parameters(model) -> int:
+    """Number of trainable scalars in ``model``."""
+    return int(sum(np.prod(v.shape) for v in model.trainable_variables))
+
+
+_COMPILED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _compiled_call(model):
+    """One ``tf.function`` per model: a plain ``model.predict`` is ~15x slower per call."""
+    import tensorflow as tf
+
+    function = _COMPILED.get(model)
+    if function is None:
+        n_in = model.input_shape[1]
+        function = tf.function(
+            lambda x: model(x, training=False),
+            input_signature=[tf.TensorSpec((None, n_in, 1), tf.float32)],
+            reduce_retracing=True,
+        )
+        _COMPILED[model] = function
+    return function
+
+
+def predict(model, x, batch_size: int = 1000) -> np.ndarray:
+    """Predict the horizon for input windows, with a clear error on a wrong shape.
+
+    Args:
+        model: A model from ``build_model`` or ``load_pretrained``.
+        x: Input windows of shape ``(batch, n_in, 1)``, ``(batch, n_in)`` or ``(n_in,)``.
+        batch_size: Windows per compiled call.
+
+    Returns:
+        float32 array of shape ``(batch, n_out)`` (``(n_out,)`` for a single 1-D window).
+    """
+    n_in = model.input_shape[1]
+    try:
+        x = np.asarray(x, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise ValueError(f"x must be a numeric array of windows, got {type(x).__name__}") from None
+    given_shape = x.shape
+    single = x.ndim == 1
+    if single:
+        x = x[None, :, None]
+    elif x.ndim == 2:
+        x = x[:, :, None]
+    if x.ndim != 3 or x.shape[1] != n_in or x.shape[2] != 1 or x.shape[0] == 0:
+        raise ValueError(
+            f"x must have shape (batch, {n_in}, 1), (batch, {n_in}) or ({n_in},) for this "
+            f"model, got {given_shape}"
+        )
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x must be finite; it contains NaN or infinite values")
+    function = _compiled_call(model)
+    outputs = [function(x[i:i + batch_size]).numpy() for i in range(0, len(x), batch_size)]
+    y_pred = np.concatenate(outputs, axis=0)
+    return y_pred[0] if single else y_pred

@@ -1,0 +1,167 @@
+"""Shipped weights: a ``.npz`` of named arrays plus a JSON manifest that describes them.
+
+The manifest holds the experiment's config, the run (seed, steps, examples, stop reason),
+the held-out metrics, library versions and the SHA-256 of the weights file. Loading rebuilds
+the model from the registry, refuses a manifest whose config no longer matches it, checks the
+hash, and reads arrays only (never pickles, never code).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from sinelib.experiments import Experiment, get_experiment
+from sinelib.models import build_model
+from sinelib.storage import (
+    assign_arrays, atomic_write_json, atomic_write_text, load_arrays, save_arrays,
+    sha256_file, variables_to_arrays,
+)
+
+#: Where the package's shipped weights live.
+PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+#: Bumped whenever the manifest or weights layout changes; other formats are refused.
+MANIFEST_FORMAT = 1
+
+_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def _versions() -> dict:
+    versions = {"python": platform.python_version()}
+    for package in ("sinelib", "tensorflow", "keras", "numpy"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+def weights_path(exp: Experiment, directory: Path) -> Path:
+    """The weights file of ``exp`` in ``directory``."""
+    return Path(directory) / f"{exp.slug}.weights.npz"
+
+
+def manifest_path(exp: Experiment, directory: Path) -> Path:
+    """The manifest of ``exp`` in ``directory``."""
+    return Path(directory) / f"{exp.slug}.json"
+
+
+def history_path(exp: Experiment, directory: Path) -> Path:
+    """The training history of ``exp`` in ``directory``."""
+    return Path(directory) / f"{exp.slug}.history.csv"
+
+
+def save_pretrained(model, exp: Experiment | str, directory: str | Path = PRETRAINED_DIR, *,
+                    metrics: dict, run: dict, history_csv: str | None = None) -> Path:
+    """Write a model's weights and manifest (and optionally its history) to ``directory``.
+
+    Args:
+        model: A model built for ``exp``.
+        exp: Its experiment.
+        directory: Destination folder (created if needed); defaults to the shipped weights.
+        metrics: ``evaluate`` output for the model.
+        run: Facts of the run (``TrainResult.summary()``: seed, steps, stop reason, ...).
+        history_csv: The training history as CSV text, written beside the weights.
+
+    Returns:
+        The manifest's path.
+    """
+    exp = get_experiment(exp)
+    directory = Path(directory)
+    weights = weights_path(exp, directory)
+    save_arrays(weights, variables_to_arrays(model.weights))
+    if history_csv is not None:
+        atomic_write_text(history_path(exp, directory), history_csv)
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "experiment": exp.slug,
+        "config": exp.config(),
+        "run": run,
+        "metrics": metrics,
+        "versions": _versions(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "weights_file": weights.name,
+        "weights_sha256": sha256_file(weights),
+        "history_file": history_path(exp, directory).name if history_csv is not None else None,
+    }
+    return atomic_write_json(manifest_path(exp, directory), manifest)
+
+
+def load_manifest(name: str | Experiment, directory: str | Path | None = None) -> dict:
+    """Read and check the manifest of experiment ``name``.
+
+    Raises:
+        ValueError: unknown experiment, unreadable manifest, another manifest format, or a
+            config that no longer matches the registry.
+        FileNotFoundError: no manifest for ``name`` in ``directory``.
+    """
+    exp = get_experiment(name)
+    directory = PRETRAINED_DIR if directory is None else Path(directory)
+    path = manifest_path(exp, directory)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no pretrained weights for {exp.slug} in {directory} (expected {path.name}); "
+            f"train them with: python -m sinelib reproduce {exp.slug}"
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"manifest {path} is not valid JSON ({error})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise ValueError(
+            f"manifest {path} has format {found!r}; this sinelib reads format "
+            f"{MANIFEST_FORMAT}: retrain with python -m sinelib reproduce {exp.slug}"
+        )
+    if manifest.get("config") != exp.config():
+        stored = manifest.get("config") or {}
+        changed = sorted(k for k in set(stored) | set(exp.config())
+                         if stored.get(k) != exp.config().get(k))
+        raise ValueError(
+            f"manifest {path} was written for another configuration of {exp.slug} "
+            f"(differs in {', '.join(changed)}); retrain with python -m sinelib reproduce "
+            f"{exp.slug}"
+        )
+    weights_file = manifest.get("weights_file")
+    if not isinstance(weights_file, str) or not weights_file == weights_path(exp, directory).name:
+        raise ValueError(f"manifest {path} names an unexpected weights file {weights_file!r}")
+    return manifest
+
+
+def load_pretrained(name: str | Experiment, directory: str | Path | None = None):
+    """Rebuild an experiment's model and load its shipped (or given) weights.
+
+    Args:
+        name: Experiment slug or id.
+        directory: Folder holding ``<slug>.json`` and ``<slug>.weights.npz``; defaults to the
+            weights shipped in the package.
+
+    Returns:
+        The Keras model, ready to ``predict``.
+
+    Raises:
+        FileNotFoundError: missing manifest or weights file.
+        ValueError: the manifest does not match the registry, the weights file's hash differs
+            from the manifest's (truncated or tampered), or its arrays do not fit the model.
+    """
+    exp = get_experiment(name)
+    directory = PRETRAINED_DIR if directory is None else Path(directory)
+    manifest = load_manifest(exp, directory)
+    weights = weights_path(exp, directory)
+    if not weights.is_file():
+        raise FileNotFoundError(f"manifest {manifest_path(exp, directory)} has no weights file "
+                                f"{weights}")
+    digest = sha256_file(weights)
+    if digest != manifest.get("weights_sha256"):
+        raise ValueError(
+            f"weights file {weights} does not match its manifest (SHA-256 {digest[:12]}..., "
+            f"expected {str(manifest.get('weights_sha256'))[:12]}...): it is truncated, "
+            f"modified or from another run"
+        )
+    model = build_model(exp)
+    assign_arrays(model.weights, load_arrays(weights), str(weights))
+    return model

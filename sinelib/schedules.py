@@ -1,0 +1,57 @@
+"""Pure rules of the training protocol: the learning-rate step decay and the stopping rule.
+
+Both are plain functions of counters, testable without TensorFlow.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sinelib.experiments import Experiment
+
+#: Stop reasons a run can record.
+STOP_BUDGET = "budget"          # examples reached the budget (no target loss)
+STOP_TARGET = "target"          # budget reached and the displayed loss is at or below target
+STOP_CAP = "cap"                # safety cap reached while the loss was still above target
+STOP_STEPS = "steps"            # the caller asked for a fixed number of steps
+STOP_DIVERGED = "diverged"      # the loss became NaN or infinite
+STOP_INTERRUPTED = "interrupted"  # KeyboardInterrupt (e.g. a notebook kernel interrupt)
+
+
+def learning_rate(exp: Experiment, examples_seen: int) -> float:
+    """The rate for the step taken after ``examples_seen`` examples.
+
+    ``lr = base * factor ** floor(examples_seen / decay_every_examples)``; constant when the
+    experiment has no decay.
+    """
+    if examples_seen < 0:
+        raise ValueError(f"examples_seen must be non-negative, got {examples_seen!r}")
+    if exp.decay_every_examples is None:
+        return exp.learning_rate
+    return exp.learning_rate * exp.decay_factor ** (examples_seen // exp.decay_every_examples)
+
+
+def stop_reason(exp: Experiment, examples_seen: int, displayed_loss: float | None) -> str | None:
+    """The seed's stopping rule, checked after each step; ``None`` means keep training.
+
+    The seed kept training *while* ``examples < budget`` *or* the last displayed minibatch
+    loss was above the target. That can run forever, so ``exp.cap_examples`` stops it too.
+
+    Args:
+        exp: The experiment.
+        examples_seen: Examples consumed so far.
+        displayed_loss: The last displayed minibatch loss (``None`` before the first display).
+
+    Returns:
+        ``None``, ``"budget"``, ``"target"`` or ``"cap"``.
+    """
+    if examples_seen < exp.budget_examples:
+        return None
+    if exp.target_loss is None:
+        return STOP_BUDGET
+    if displayed_loss is not None and math.isfinite(displayed_loss) \
+            and displayed_loss <= exp.target_loss:
+        return STOP_TARGET
+    if examples_seen >= exp.cap_examples:
+        return STOP_CAP
+    return None

@@ -1,0 +1,48 @@
+import subprocess
+import sys
+
+import pytest
+
+from sinelib.cli import main
+
+
+def test_list_shows_every_experiment_with_budgets(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for slug in ("exp1", "exp3-1", "exp5-small", "exp5-1"):
+        assert slug in out
+    assert "500000/10000" in out and "0.177742" in out
+
+
+def test_train_then_evaluate(tmp_path, capsys):
+    assert main(["train", "exp5-small", "--steps", "100", "--seed", "1", "--out",
+                 str(tmp_path), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "stopped by 'steps' after 100 steps (5000 examples)" in out
+    assert (tmp_path / "checkpoint.npz").is_file() and (tmp_path / "exp5-small.json").is_file()
+    assert main(["evaluate", "5 (small)", "--weights", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "trained 100 steps (5000 examples)" in out and "3 Hz" in out
+    # --resume past the end of the run trains no further.
+    assert main(["train", "exp5-small", "--steps", "100", "--seed", "1", "--out",
+                 str(tmp_path), "--resume", "--no-progress"]) == 0
+    assert "after 100 steps" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["train", "exp42"], "unknown experiment 'exp42'"),
+    (["evaluate", "exp3", "--weights", "/nonexistent"], "no pretrained weights for exp3"),
+    (["reproduce"], "or pass --all"),
+    (["reproduce", "exp3", "--all"], "not both"),
+    (["train", "exp3", "--steps", "0"], "steps must be a positive integer"),
+])
+def test_errors_are_one_clear_line(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+def test_module_entry_point_runs():
+    done = subprocess.run([sys.executable, "-m", "sinelib", "list"], capture_output=True,
+                          text=True, check=True)
+    assert "exp4" in done.stdout

@@ -1,0 +1,92 @@
+import pytest
+
+from sinelib import EXPERIMENTS, get_experiment
+
+# The SPEC table, transcribed: id -> (layers, hidden, n_in, n_out, fixed frequency, lr,
+# budget examples, clip, target, seed loss, static_rnn).
+SPEC_TABLE = {
+    "1": (1, 100, 100, 50, 1.0, 0.001, 200_000, None, None, None, True),
+    "2": (1, 150, 100, 50, None, 0.001, 300_000, None, None, 0.614914, True),
+    "3": (1, 150, 25, 50, None, 0.0005, 500_000, None, None, 0.177742, True),
+    "3.1": (1, 150, 25, 100, None, 0.0005, 500_000, None, None, 0.257725, True),
+    "4": (1, 500, 25, 100, None, 0.001, 500_000, 0.5, None, 0.422188, True),
+    "5": (4, 32, 25, 100, None, 0.001, 300_000, None, 0.15, 0.138701, False),
+    "5 (small)": (4, 10, 25, 100, None, 0.001, 1_200_000, None, None, 0.5, False),
+    "5.1": (4, 10, 25, 100, None, 0.005, 300_000, None, 0.2, 0.180995, False),
+}
+SPEC_STEPS = {"1": 4000, "2": 6000, "3": 10000, "3.1": 10000, "4": 10000, "5": 6000,
+              "5 (small)": 24000, "5.1": 6000}
+
+
+def test_registry_has_one_row_per_spec_row_in_order():
+    assert [exp.seed_id for exp in EXPERIMENTS.values()] == list(SPEC_TABLE)
+    assert list(EXPERIMENTS) == ["exp1", "exp2", "exp3", "exp3-1", "exp4", "exp5",
+                                 "exp5-small", "exp5-1"]
+
+
+@pytest.mark.parametrize("seed_id", list(SPEC_TABLE))
+def test_registry_row_matches_spec(seed_id):
+    exp = get_experiment(seed_id)
+    (layers, hidden, n_in, n_out, frequency, lr, budget, clip, target, loss,
+     static) = SPEC_TABLE[seed_id]
+    assert (exp.n_layers, exp.n_hidden, exp.n_in, exp.n_out) == (layers, hidden, n_in, n_out)
+    assert exp.frequency == frequency
+    assert exp.learning_rate == lr
+    assert exp.budget_examples == budget
+    assert exp.budget_steps == SPEC_STEPS[seed_id]
+    assert exp.batch_size == 50
+    assert exp.clip_value == clip
+    assert exp.target_loss == target
+    assert exp.seed.loss == loss
+    assert exp.static_rnn is static
+    assert exp.cell == ("BasicLSTMCell" if static else "LSTMCell")
+    if target is not None:
+        assert exp.cap_examples > exp.budget_examples
+        assert exp.cap_examples >= 3 * exp.budget_examples
+
+
+def test_step_decay_only_on_5_1():
+    decayed = [exp.slug for exp in EXPERIMENTS.values() if exp.decay_every_examples]
+    assert decayed == ["exp5-1"]
+    exp = get_experiment("5.1")
+    assert (exp.decay_every_examples, exp.decay_factor) == (250_000, 0.1)
+
+
+def test_lookup_by_slug_and_id():
+    assert get_experiment("exp3-1") is get_experiment("3.1") is get_experiment("exp3.1")
+    assert get_experiment(" exp4 ") is EXPERIMENTS["exp4"]
+    assert get_experiment(EXPERIMENTS["exp5"]) is EXPERIMENTS["exp5"]
+
+
+@pytest.mark.parametrize("name", ["exp9", "", "../etc/passwd", "EXP 3; rm -rf", "3.2"])
+def test_unknown_name_lists_known_ones(name):
+    with pytest.raises(ValueError, match="unknown experiment") as error:
+        get_experiment(name)
+    assert "exp3-1 (3.1)" in str(error.value)
+
+
+@pytest.mark.parametrize("name", [3, None, 3.1, ["exp3"]])
+def test_non_string_name_is_refused(name):
+    with pytest.raises(ValueError, match="must be a string"):
+        get_experiment(name)
+
+
+@pytest.mark.parametrize("field,value", [
+    ("n_hidden", 0), ("n_in", -5), ("n_out", 2.5), ("batch_size", True),
+    ("slug", "Bad Slug"), ("learning_rate", 0.0), ("frequency", 50.0), ("clip_value", -1.0),
+    ("cap_examples", 10), ("cell", "GRUCell"),
+])
+def test_invalid_records_are_refused(field, value):
+    with pytest.raises(ValueError, match=field):
+        get_experiment("exp3").replace(**{field: value})
+
+
+def test_records_are_frozen():
+    with pytest.raises(AttributeError):
+        EXPERIMENTS["exp3"].n_hidden = 10
+
+
+def test_config_leaves_out_titles_and_seed_numbers():
+    config = get_experiment("exp3").config()
+    assert "title" not in config and "seed" not in config
+    assert config["n_hidden"] == 150 and config["slug"] == "exp3"

@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+from sinelib import EXPERIMENTS, build_model, count_parameters, get_experiment, predict
+
+
+def lstm_parameters(n_input, n_hidden):
+    return 4 * (n_hidden * (n_input + n_hidden) + n_hidden)
+
+
+# Hand-computed: LSTM layers plus the linear read-out (n_hidden * n_out + n_out).
+PINNED = {
+    "exp1": 45_850, "exp2": 98_750, "exp3": 98_750, "exp3-1": 106_300, "exp4": 1_054_100,
+    "exp5": 32_612, "exp5-small": 4_100, "exp5-1": 4_100,
+}
+
+
+@pytest.mark.parametrize("name", list(EXPERIMENTS))
+def test_parameter_counts_are_pinned(name):
+    exp = get_experiment(name)
+    model = build_model(exp)
+    expected = lstm_parameters(1, exp.n_hidden) + (exp.n_layers - 1) * lstm_parameters(
+        exp.n_hidden, exp.n_hidden) + exp.n_hidden * exp.n_out + exp.n_out
+    assert count_parameters(model) == expected == PINNED[name]
+    assert model.input_shape == (None, exp.n_in, 1)
+    assert model.output_shape == (None, exp.n_out)
+    assert model.layers[0].unroll is exp.static_rnn
+
+
+def test_readout_is_standard_normal_and_forget_bias_one():
+    model = build_model("exp4", seed=1)
+    kernel, bias = (np.asarray(v.numpy()) for v in model.get_layer("readout").weights)
+    assert abs(kernel.mean()) < 0.02 and abs(kernel.std() - 1) < 0.02  # 50000 draws
+    assert abs(bias.std() - 1) < 0.3 and np.any(bias != 0)
+    lstm_bias = np.asarray(model.get_layer("lstm_0").cell.bias.numpy())
+    n = 500
+    np.testing.assert_array_equal(lstm_bias[n:2 * n], 1.0)   # Keras gate order i, f, c, o
+    np.testing.assert_array_equal(lstm_bias[:n], 0.0)
+
+
+def test_same_seed_same_weights():
+    a, b, c = build_model("exp5", seed=3), build_model("exp5", seed=3), build_model("exp5", seed=4)
+    for va, vb in zip(a.weights, b.weights):
+        np.testing.assert_array_equal(va.numpy(), vb.numpy())
+    assert not np.array_equal(a.weights[0].numpy(), c.weights[0].numpy())
+
+
+def test_predict_accepts_three_layouts():
+    model = build_model("exp5-small")
+    x = np.sin(np.linspace(0, 3, 25, dtype=np.float32))
+    single = predict(model, x)
+    assert single.shape == (100,)
+    np.testing.assert_allclose(predict(model, x[None]), single[None], rtol=1e-6)
+    np.testing.assert_allclose(predict(model, x[None, :, None]), single[None], rtol=1e-6)
+
+
+@pytest.mark.parametrize("x,match", [
+    (np.zeros((2, 24, 1)), r"shape \(batch, 25, 1\)"),
+    (np.zeros((2, 25, 2)), "got \\(2, 25, 2\\)"),
+    (np.zeros((0, 25, 1)), "shape"),
+    (np.zeros((100,)), "got \\(100,\\)"),
+    (np.full((1, 25), np.nan), "finite"),
+    ("not an array", "numeric"),
+])
+def test_predict_refuses_wrong_input(x, match):
+    with pytest.raises(ValueError, match=match):
+        predict(build_model("exp5-small"), x)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])
+def test_build_model_refuses_bad_seed(seed):
+    with pytest.raises(ValueError, match="seed"):
+        build_model("exp5-small", seed=seed)

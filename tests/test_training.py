@@ -1,0 +1,115 @@
+import numpy as np
+import pytest
+
+from sinelib import get_experiment, train
+from sinelib.models import build_model
+from sinelib.training import _make_optimizer, history_from_csv, history_to_csv
+
+
+def _lstm_bias(model):
+    return model.get_layer("lstm_0").cell.bias
+
+
+def test_value_clipping_matches_numpy_clip():
+    """exp4's optimizer clips each gradient element like TF1's tf.clip_by_value(g, -.5, .5)."""
+    exp = get_experiment("exp4").replace(n_hidden=3, n_out=2)
+    assert exp.clip_value == 0.5
+    unclipped_exp = exp.replace(clip_value=None)
+    models = [build_model(exp) for _ in range(3)]
+    clipped, reference, unclipped = (_make_optimizer(e, m) for e, m in
+                                     zip((exp, unclipped_exp, unclipped_exp), models))
+    # The LSTM bias of 3 units has 12 elements: a known gradient with some beyond +-0.5.
+    gradient = np.array([-2.0, -0.5, -0.2, 0.0, 0.3, 0.5, 0.9, 7.0, -0.7, 0.49, -0.51, 1e3],
+                        dtype=np.float32)
+    for _ in range(3):
+        clipped.apply_gradients([(gradient, _lstm_bias(models[0]))])
+        reference.apply_gradients([(np.clip(gradient, -0.5, 0.5), _lstm_bias(models[1]))])
+        unclipped.apply_gradients([(gradient, _lstm_bias(models[2]))])
+    after = [np.asarray(_lstm_bias(m).numpy()) for m in models]
+    np.testing.assert_array_equal(after[0], after[1])
+    assert not np.array_equal(after[0], after[2])
+
+
+def test_short_run_reduces_heldout_loss():
+    result = train("exp3", steps=300, eval_every=300, progress=False, heldout_size=200)
+    assert result.stop_reason == "steps" and result.steps == 300 and result.examples == 15_000
+    first, last = result.history[0]["heldout_loss"], result.history[-1]["heldout_loss"]
+    assert np.isfinite(first) and last < 0.5 * first
+    assert [row["step"] for row in result.history] == [0, 100, 200, 300]
+    assert result.metrics["loss"] == pytest.approx(last, rel=1e-5)
+
+
+def test_same_seed_same_losses(tiny):
+    a = train(tiny, seed=5, steps=200, progress=False, heldout_size=50, eval_every=100)
+    b = train(tiny, seed=5, steps=200, progress=False, heldout_size=50, eval_every=100)
+    c = train(tiny, seed=6, steps=200, progress=False, heldout_size=50, eval_every=100)
+    losses = lambda r: [(row["train_loss"], row["heldout_loss"]) for row in r.history]
+    assert losses(a) == losses(b)
+    assert losses(a) != losses(c)
+
+
+def test_resume_continues_the_same_run(tiny, tmp_path):
+    whole = train(tiny, seed=2, steps=400, out_dir=tmp_path / "whole", progress=False,
+                  heldout_size=50, eval_every=200, checkpoint_every=200)
+    part = train(tiny, seed=2, steps=200, out_dir=tmp_path / "part", progress=False,
+                 heldout_size=50, eval_every=200, checkpoint_every=200)
+    assert part.steps == 200
+    resumed = train(tiny, seed=2, steps=400, out_dir=tmp_path / "part", resume=True,
+                    progress=False, heldout_size=50, eval_every=200, checkpoint_every=200)
+    assert resumed.steps == 400
+    strip = lambda r: [{k: v for k, v in row.items() if k != "elapsed_s"} for row in r.history]
+    assert strip(resumed) == strip(whole)
+    for a, b in zip(whole.model.weights, resumed.model.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert (tmp_path / "part" / "history.csv").read_text().count("\n") == 1 + 5  # header, steps 0-400
+
+
+def test_resume_refuses_another_seed_or_config(tiny, tmp_path):
+    train(tiny, seed=2, steps=100, out_dir=tmp_path, progress=False, heldout_size=20)
+    with pytest.raises(ValueError, match="seed 2"):
+        train(tiny, seed=3, steps=200, out_dir=tmp_path, resume=True, progress=False)
+    with pytest.raises(ValueError, match="different configuration"):
+        train(tiny.replace(n_hidden=9), seed=2, steps=200, out_dir=tmp_path, resume=True,
+              progress=False)
+
+
+def test_stop_rules_fire_and_are_recorded(tiny):
+    kwargs = dict(progress=False, heldout_size=20, eval_every=100)
+    budget = train(tiny.replace(budget_examples=500, cap_examples=500), **kwargs)
+    assert (budget.stop_reason, budget.steps) == ("budget", 10)
+    # The target is checked on the loss displayed every 100 steps.
+    easy = tiny.replace(budget_examples=500, target_loss=1e9, cap_examples=50_000)
+    target = train(easy, **kwargs)
+    assert (target.stop_reason, target.steps) == ("target", 100)
+    hopeless = tiny.replace(budget_examples=500, target_loss=1e-12, cap_examples=10_000)
+    capped = train(hopeless, **kwargs)
+    assert (capped.stop_reason, capped.steps) == ("cap", 200)
+
+
+def test_learning_rate_steps_are_applied(tiny):
+    decayed = tiny.replace(learning_rate=0.01, decay_every_examples=5_000, decay_factor=0.1)
+    result = train(decayed, steps=300, progress=False, heldout_size=20)
+    rates = [row["learning_rate"] for row in result.history]
+    assert rates == pytest.approx([0.01, 0.01, 0.001, 0.0001])
+
+
+def test_divergence_stops_with_a_message(tiny):
+    exploding = tiny.replace(learning_rate=1e30)
+    with pytest.warns(RuntimeWarning, match="loss became"):
+        result = train(exploding, steps=500, progress=False, heldout_size=20)
+    assert result.stop_reason == "diverged"
+
+
+def test_history_csv_round_trip(tiny):
+    result = train(tiny, steps=100, progress=False, heldout_size=20, eval_every=100)
+    assert history_from_csv(history_to_csv(result.history)) == result.history
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(steps=0), "steps"), (dict(steps=-3), "steps"), (dict(eval_every=150), "eval_every"),
+    (dict(checkpoint_every=0), "checkpoint_every"), (dict(heldout_size=0), "heldout_size"),
+    (dict(callback=3), "callback"), (dict(resume=True), "out_dir"), (dict(seed=-1), "seed"),
+])
+def test_bad_training_arguments(tiny, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        train(tiny, progress=False, **kwargs)
