@@ -10,7 +10,7 @@ from sinelib.evaluation import evaluate
 from sinelib.experiments import EXPERIMENTS, Experiment, SeedReport, get_experiment
 from sinelib.losses import per_point_mse, seed_loss
 from sinelib.models import build_model, count_parameters, predict
-from sinelib.plots import plot_predictions
+from sinelib.plots import plot_predictions, plot_windows
 from sinelib.pretrained import load_manifest, load_pretrained, save_pretrained
 from sinelib.training import TrainResult, train
 
@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 __all__ = [
     "EXPERIMENTS", "Experiment", "NYQUIST", "SAMPLING_RATE", "SeedReport", "TrainResult",
     "build_model", "count_parameters", "evaluate", "get_experiment", "heldout_windows",
-    "load_manifest", "load_pretrained", "per_point_mse", "plot_predictions", "predict",
+    "load_manifest", "load_pretrained", "per_point_mse", "plot_predictions", "plot_windows",
+    "predict",
     "sample_windows", "save_pretrained", "seed_loss", "train",
 ]

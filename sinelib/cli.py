@@ -7,44 +7,13 @@ import sys
 from pathlib import Path
 
 from sinelib.experiments import EXPERIMENTS, get_experiment
-
-
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
-             for row in rows]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
-
-
-def _frequency_rule(exp) -> str:
-    return f"{exp.frequency:g} Hz" if exp.frequency is not None else "U[0.5, 4) Hz"
-
-
-def experiments_table() -> str:
-    """The registry as a text table, in the seed's units."""
-    rows = [["slug", "id", "cells", "n_in->n_out", "frequency", "lr", "budget (examples/steps)",
-             "target", "seed loss"]]
-    for exp in EXPERIMENTS.values():
-        lr = f"{exp.learning_rate:g}"
-        if exp.decay_every_examples:
-            lr += f" x{exp.decay_factor:g}/{exp.decay_every_examples}"
-        rows.append([
-            exp.slug, exp.seed_id, f"{exp.n_layers}x{exp.n_hidden}", f"{exp.n_in}->{exp.n_out}",
-            _frequency_rule(exp), lr, f"{exp.budget_examples}/{exp.budget_steps}",
-            "-" if exp.target_loss is None else f"<={exp.target_loss:g}",
-            "-" if exp.seed.loss is None else f"{exp.seed.loss:g}",
-        ])
-    return _table(rows)
+from sinelib.tables import experiment_rows, ledger_rows, metrics_rows, to_markdown, to_text
 
 
 def metrics_table(metrics: dict, n_out: int) -> str:
-    """Held-out metrics as a text table."""
-    rows = [["held-out set", "seed loss", "per-point MSE"],
-            ["training distribution", f"{metrics['loss']:.6f}", f"{metrics['mse']:.3e}"]]
-    for entry in metrics["by_frequency"]:
-        rows.append([f"{entry['frequency']:g} Hz", f"{entry['loss']:.6f}", f"{entry['mse']:.3e}"])
-    return _table(rows) + f"\n({metrics['size']} windows per set; horizon {n_out} samples)"
+    """Held-out metrics as a text table, with the set sizes."""
+    return (to_text(metrics_rows(metrics))
+            + f"\n({metrics['size']} windows per set; horizon {n_out} samples)")
 
 
 def _train_and_save(exp, seed, steps, run_dir, resume, destination, progress=True):
@@ -63,7 +32,7 @@ def _train_and_save(exp, seed, steps, run_dir, resume, destination, progress=Tru
 
 
 def _cmd_list(args) -> int:
-    print(experiments_table())
+    print(to_text(experiment_rows()))
     return 0
 
 
@@ -86,6 +55,22 @@ def _cmd_evaluate(args) -> int:
     print(f"{exp.slug}: trained {run['steps']} steps ({run['examples']} examples), stopped by "
           f"'{run['stop_reason']}', seed {run['seed']}")
     print(metrics_table(evaluate(model, exp), exp.n_out))
+    return 0
+
+
+def _cmd_ledger(args) -> int:
+    from sinelib.pretrained import load_manifest
+
+    manifests = {}
+    for slug in EXPERIMENTS:
+        try:
+            manifests[slug] = load_manifest(slug, args.weights)
+        except FileNotFoundError:
+            continue
+    if not manifests:
+        raise FileNotFoundError("no pretrained manifests found; run python -m sinelib reproduce")
+    rows = ledger_rows(manifests)
+    print(to_markdown(rows) if args.markdown else to_text(rows))
     return 0
 
 
@@ -137,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--weights", help="folder of <slug>.json and <slug>.weights.npz "
                                             "(default: the shipped weights)")
     evaluate.set_defaults(run=_cmd_evaluate)
+
+    ledger = commands.add_parser("ledger", help="the seed's numbers beside the pretrained "
+                                                "models' measured ones")
+    ledger.add_argument("--weights", help="folder of manifests (default: the shipped weights)")
+    ledger.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    ledger.set_defaults(run=_cmd_ledger)
 
     reproduce = commands.add_parser(
         "reproduce", help="train experiments at their full seed budgets and write the "

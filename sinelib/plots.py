@@ -50,6 +50,46 @@ def plot_predictions(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIE
         ax.set_ylim(-1, 1)
         ax.set_ylabel("signal")
     axes[-1].set_xlabel("time [t]")
-    axes[0].legend(loc="upper right", fontsize=8, ncols=3)
+    figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=3,
+                  fontsize=8, frameon=False)
     figure.suptitle(title if title is not None else f"{exp.seed_id}: {exp.title}")
+    return figure
+
+
+def plot_windows(x, y, frequencies=None, title: str = "Training windows"):
+    """A few windows as the network sees them: input in black, target continuation in green.
+
+    Args:
+        x: Inputs, shape ``(batch, n_in, 1)``.
+        y: Targets, shape ``(batch, n_out)``.
+        frequencies: Optional frequency of each window, for the legend.
+        title: Figure title.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` with one axes.
+    """
+    from matplotlib.figure import Figure
+
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim != 3 or y.ndim != 2 or x.shape[0] != y.shape[0] or x.shape[0] == 0:
+        raise ValueError(f"x and y must have shapes (batch, n_in, 1) and (batch, n_out), got "
+                         f"{x.shape} and {y.shape}")
+    n_in, n_out = x.shape[1], y.shape[1]
+    t = np.arange(n_in + n_out) / SAMPLING_RATE
+    figure = Figure(figsize=(7, 2.8), layout="constrained")
+    ax = figure.subplots()
+    colors = [f"C{i % 10}" for i in range(len(x))]
+    for i, (x_row, y_row) in enumerate(zip(x, y)):
+        label = None if frequencies is None else f"{frequencies[i]:.2f} Hz"
+        ax.plot(t[:n_in], x_row[:, 0], color=colors[i], label=label)
+        ax.plot(t[n_in:], y_row, color=colors[i], linestyle=":")
+    ax.axvspan(t[n_in] - 0.5 / SAMPLING_RATE, t[-1], color="0.92", zorder=0)
+    ax.text(t[n_in], 1.02, " horizon (target)", va="bottom", fontsize=8)
+    ax.text(0, 1.02, "input", va="bottom", fontsize=8)
+    ax.set_ylim(-1.1, 1.1)
+    ax.set_xlabel("time [t]")
+    ax.set_ylabel("signal")
+    if frequencies is not None:
+        ax.legend(loc="lower left", fontsize=8, ncols=min(len(x), 4))
+    figure.suptitle(title)
     return figure

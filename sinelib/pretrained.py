@@ -9,6 +9,7 @@ hash, and reads arrays only (never pickles, never code).
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 from datetime import datetime, timezone
@@ -31,7 +32,8 @@ _NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 def _versions() -> dict:
-    versions = {"python": platform.python_version()}
+    versions = {"python": platform.python_version(), "platform": platform.platform(),
+                "cpu_count": os.cpu_count()}
     for package in ("sinelib", "tensorflow", "keras", "numpy"):
         try:
             versions[package] = metadata.version(package)

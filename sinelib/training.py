@@ -58,7 +58,7 @@ class TrainResult:
         stop_reason: Which rule ended the run (see ``sinelib.schedules``).
         history: One dict per displayed step (``HISTORY_COLUMNS``), seed units.
         metrics: ``evaluate`` on the held-out sets at the end.
-        elapsed_s: Wall time of this call's training, in seconds.
+        elapsed_s: Wall time of training and evaluation in seconds, summed over resumes.
         out_dir: Where checkpoints and history were written, or ``None``.
     """
 
@@ -246,6 +246,11 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
         if resume and checkpoint.path.exists():
             state = checkpoint.load(model, optimizer)
             step, displayed_loss, history = state["step"], state["displayed_loss"], state["history"]
+        elif checkpoint.path.exists():
+            raise ValueError(
+                f"{out_dir} already holds a checkpoint of an earlier run; pass resume=True "
+                f"(--resume) to continue it, or choose another out_dir (--out)"
+            )
 
     def record(row):
         history.append(row)
@@ -319,7 +324,7 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
         warnings.warn(message, RuntimeWarning, stacklevel=2)
     elif checkpoint is not None and step != last_saved_step:
         checkpoint.save(model, optimizer, step, displayed_loss, history)
-    elapsed = time.perf_counter() - start
     metrics = evaluate(model, exp, size=heldout_size)
+    elapsed = elapsed_before + time.perf_counter() - start
     return TrainResult(model=model, experiment=exp, seed=seed, steps=step, stop_reason=reason,
                        history=history, metrics=metrics, elapsed_s=elapsed, out_dir=out_dir)

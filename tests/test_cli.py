@@ -11,7 +11,7 @@ def test_list_shows_every_experiment_with_budgets(capsys):
     out = capsys.readouterr().out
     for slug in ("exp1", "exp3-1", "exp5-small", "exp5-1"):
         assert slug in out
-    assert "500000/10000" in out and "0.177742" in out
+    assert "500000 / 10000" in out and "0.177742" in out
 
 
 def test_train_then_evaluate(tmp_path, capsys):
@@ -23,6 +23,10 @@ def test_train_then_evaluate(tmp_path, capsys):
     assert main(["evaluate", "5 (small)", "--weights", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "trained 100 steps (5000 examples)" in out and "3 Hz" in out
+    assert main(["ledger", "--weights", str(tmp_path), "--markdown"]) == 0
+    ledger = capsys.readouterr().out.splitlines()
+    assert ledger[0].startswith("| experiment | seed's loss | held-out loss")
+    assert ledger[2].startswith("| 5 (small) (exp5-small) | 0.5 |") and "| steps |" in ledger[2]
     # --resume past the end of the run trains no further.
     assert main(["train", "exp5-small", "--steps", "100", "--seed", "1", "--out",
                  str(tmp_path), "--resume", "--no-progress"]) == 0
@@ -33,6 +37,7 @@ def test_train_then_evaluate(tmp_path, capsys):
     (["train", "exp42"], "unknown experiment 'exp42'"),
     (["evaluate", "exp3", "--weights", "/nonexistent"], "no pretrained weights for exp3"),
     (["reproduce"], "or pass --all"),
+    (["ledger", "--weights", "/nonexistent"], "no pretrained manifests"),
     (["reproduce", "exp3", "--all"], "not both"),
     (["train", "exp3", "--steps", "0"], "steps must be a positive integer"),
 ])

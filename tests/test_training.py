@@ -73,6 +73,14 @@ def test_resume_refuses_another_seed_or_config(tiny, tmp_path):
               progress=False)
 
 
+def test_a_new_run_never_overwrites_a_checkpoint(tiny, tmp_path):
+    train(tiny, steps=100, out_dir=tmp_path, progress=False, heldout_size=20)
+    before = (tmp_path / "checkpoint.npz").read_bytes()
+    with pytest.raises(ValueError, match="already holds a checkpoint.*resume=True"):
+        train(tiny, steps=100, out_dir=tmp_path, progress=False, heldout_size=20)
+    assert (tmp_path / "checkpoint.npz").read_bytes() == before
+
+
 def test_stop_rules_fire_and_are_recorded(tiny):
     kwargs = dict(progress=False, heldout_size=20, eval_every=100)
     budget = train(tiny.replace(budget_examples=500, cap_examples=500), **kwargs)

@@ -1,0 +1,40 @@
+# Every target installs what it needs first: `make lab` and `make test` work on a fresh clone
+# of the repository on a machine with Python 3.11 or newer.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: install test lab reproduce notebooks clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sinelib needs Python 3.11 or newer, found " + sys.version.split()[0] + "; run make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[notebooks,test]"
+	@touch $(STAMP)
+
+## test: the whole test suite (package tests and every notebook under nbval)
+test: install
+	$(BIN)/python -m pytest
+
+## lab: JupyterLab on the notebooks, on 127.0.0.1 with a token (printed below)
+lab: install
+	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser --notebook-dir notebooks
+
+## reproduce: train every experiment at its full seed budget into the shipped weights
+reproduce: install
+	$(BIN)/python -m sinelib reproduce --all
+
+## notebooks: execute every notebook in place (stored outputs, no widget state), for committing
+notebooks: install
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=False \
+	  notebooks/*.ipynb
+
+clean:
+	rm -rf runs .pytest_cache .hypothesis

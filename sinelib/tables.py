@@ -1,0 +1,93 @@
+"""Tables of the registry and of measurements, as rows, plain text or Markdown."""
+
+from __future__ import annotations
+
+from sinelib.experiments import EXPERIMENTS, Experiment
+
+
+def _frequency_rule(exp: Experiment) -> str:
+    return f"{exp.frequency:g} Hz" if exp.frequency is not None else "U[0.5, 4) Hz"
+
+
+def _learning_rate(exp: Experiment) -> str:
+    rate = f"{exp.learning_rate:g}"
+    if exp.decay_every_examples:
+        rate += f", x{exp.decay_factor:g} every {exp.decay_every_examples} examples"
+    return rate
+
+
+def experiment_rows(experiments=None) -> list[list[str]]:
+    """The registry in the seed's units: a header row, then one row per experiment."""
+    experiments = list(EXPERIMENTS.values()) if experiments is None else list(experiments)
+    rows = [["slug", "id", "cells", "n_in -> n_out", "frequency", "lr",
+             "budget (examples / steps)", "extra", "target", "seed loss"]]
+    for exp in experiments:
+        extra = ["static_rnn" if exp.static_rnn else "dynamic_rnn"]
+        if exp.clip_value is not None:
+            extra.append(f"clip +-{exp.clip_value:g}")
+        rows.append([
+            exp.slug, exp.seed_id, f"{exp.n_layers} x {exp.n_hidden}",
+            f"{exp.n_in} -> {exp.n_out}", _frequency_rule(exp), _learning_rate(exp),
+            f"{exp.budget_examples} / {exp.budget_steps}", ", ".join(extra),
+            "-" if exp.target_loss is None else f"<= {exp.target_loss:g}",
+            "-" if exp.seed.loss is None else f"{exp.seed.loss:g}",
+        ])
+    return rows
+
+
+def metrics_rows(metrics: dict) -> list[list[str]]:
+    """``evaluate`` output: a header row, the training distribution, then each frequency."""
+    rows = [["held-out set", "seed loss", "per-point MSE"],
+            ["training distribution", f"{metrics['loss']:.6f}", f"{metrics['mse']:.3e}"]]
+    for entry in metrics["by_frequency"]:
+        rows.append([f"{entry['frequency']:g} Hz", f"{entry['loss']:.6f}", f"{entry['mse']:.3e}"])
+    return rows
+
+
+def to_text(rows: list[list[str]]) -> str:
+    """Aligned plain-text table (first row is the header)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def to_markdown(rows: list[list[str]]) -> str:
+    """GitHub-flavoured Markdown table (first row is the header)."""
+    escape = lambda cell: cell.replace("|", "\\|")
+    lines = ["| " + " | ".join(escape(c) for c in rows[0]) + " |",
+             "|" + "---|" * len(rows[0])]
+    lines += ["| " + " | ".join(escape(c) for c in row) + " |" for row in rows[1:]]
+    return "\n".join(lines)
+
+
+def ledger_rows(manifests: dict) -> list[list[str]]:
+    """The seed's numbers beside ours, from pretrained manifests.
+
+    Args:
+        manifests: Experiment slug to manifest (``sinelib.load_manifest``); experiments
+            without one are left out.
+
+    Returns:
+        A header row, then one row per experiment: the seed's quoted (minibatch) loss, our
+        held-out seed loss and per-point MSE, the seed loss at 1, 2 and 3 Hz, the examples and
+        steps trained, the rule that stopped the run, and the training time.
+    """
+    rows = [["experiment", "seed's loss", "held-out loss", "per-point MSE", "1 Hz", "2 Hz",
+             "3 Hz", "examples / steps", "stopped by", "train time"]]
+    for slug, exp in EXPERIMENTS.items():
+        manifest = manifests.get(slug)
+        if manifest is None:
+            continue
+        metrics, run = manifest["metrics"], manifest["run"]
+        by_frequency = {entry["frequency"]: entry["loss"] for entry in metrics["by_frequency"]}
+        rows.append([
+            f"{exp.seed_id} ({slug})",
+            "-" if exp.seed.loss is None else f"{exp.seed.loss:g}",
+            f"{metrics['loss']:.4f}", f"{metrics['mse']:.2e}",
+            *(f"{by_frequency[f]:.4g}" if f in by_frequency else "-" for f in (1.0, 2.0, 3.0)),
+            f"{run['examples']} / {run['steps']}", run["stop_reason"],
+            f"{run['elapsed_s'] / 60:.1f} min",
+        ])
+    return rows
