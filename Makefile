@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+# Jupyter refuses to run as root without being told; containers often run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: install test lab reproduce notebooks clean
 
@@ -24,7 +26,7 @@ test: install
 
 ## lab: JupyterLab on the notebooks, on 127.0.0.1 with a token (printed below)
 lab: install
-	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser --notebook-dir notebooks
+	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser --notebook-dir notebooks $(ROOT_FLAG)
 
 ## reproduce: train every experiment at its full seed budget into the shipped weights
 reproduce: install

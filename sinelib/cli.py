@@ -81,7 +81,10 @@ def _cmd_reproduce(args) -> int:
         raise ValueError("give experiment names or --all, not both")
     if not args.all and not args.names:
         raise ValueError("name the experiments to reproduce, or pass --all")
-    experiments = list(EXPERIMENTS.values()) if args.all else [get_experiment(n) for n in args.names]
+    if args.all:
+        experiments = list(EXPERIMENTS.values())
+    else:
+        experiments = [get_experiment(name) for name in args.names]
     destination = Path(args.dest) if args.dest else PRETRAINED_DIR
     failed = []
     for exp in experiments:

@@ -226,7 +226,9 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
         steps = check_positive_int("steps", steps)
     eval_every = check_positive_int("eval_every", eval_every)
     if eval_every % DISPLAY_EVERY_STEPS:
-        raise ValueError(f"eval_every must be a multiple of {DISPLAY_EVERY_STEPS}, got {eval_every}")
+        raise ValueError(
+            f"eval_every must be a multiple of {DISPLAY_EVERY_STEPS}, got {eval_every}"
+        )
     checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
     heldout_size = check_positive_int("heldout_size", heldout_size)
     if callback is not None and not callable(callback):
@@ -302,13 +304,13 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
                 if step > bar.total:
                     bar.total = exp.cap_steps
                 bar.update(step - bar.n)
-                run_seconds = max(time.perf_counter() - start, 1e-9)
+                speed = (step - first_step) * exp.batch_size / (time.perf_counter() - start)
                 bar.set_postfix(loss=f"{displayed_loss:.4g}", lr=f"{rate:.2g}",
-                                examples_per_s=f"{(step - first_step) * exp.batch_size / run_seconds:.0f}")
+                                examples_per_s=f"{speed:.0f}")
             if checkpoint is not None and step - last_saved_step >= checkpoint_every \
                     and step % DISPLAY_EVERY_STEPS == 0:
                 checkpoint.save(model, optimizer, step, displayed_loss, history)
-                last_saved_step = first_step = step
+                last_saved_step = step
     except KeyboardInterrupt:
         reason = schedules.STOP_INTERRUPTED
     finally:

@@ -4,7 +4,9 @@ import shutil
 import numpy as np
 import pytest
 
-from sinelib import build_model, get_experiment, load_manifest, load_pretrained, predict, save_pretrained
+from sinelib import (
+    build_model, get_experiment, load_manifest, load_pretrained, predict, save_pretrained,
+)
 from sinelib.evaluation import evaluate
 from sinelib.pretrained import MANIFEST_FORMAT, PRETRAINED_DIR
 from sinelib.storage import load_arrays, sha256_file

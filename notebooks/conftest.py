@@ -1,7 +1,0 @@
-"""nbval settings for the notebooks: TensorFlow writes start-up lines to stderr that vary by
-machine, so stored stderr is never compared."""
-
-
-def pytest_collectstart(collector):
-    if collector.fspath and collector.fspath.ext == ".ipynb":
-        collector.skip_compare += ("stderr",)

@@ -1,0 +1,37 @@
+import numpy as np
+import pytest
+
+from sinelib import build_model, evaluate, heldout_windows, per_point_mse, predict, seed_loss
+
+
+def test_evaluate_reports_seed_units_and_mse_per_frequency():
+    model = build_model("exp5-small", seed=2)
+    metrics = evaluate(model, "exp5-small", frequencies=(1, 2.5), size=64)
+    x, y = heldout_windows(25, 100, size=64)
+    y_pred = predict(model, x)
+    assert metrics["loss"] == pytest.approx(seed_loss(y, y_pred))
+    assert metrics["mse"] == pytest.approx(per_point_mse(y, y_pred))
+    assert metrics["loss"] == pytest.approx(100 * metrics["mse"])
+    assert [entry["frequency"] for entry in metrics["by_frequency"]] == [1.0, 2.5]
+    x1, y1 = heldout_windows(25, 100, frequency=2.5, size=64)
+    assert metrics["by_frequency"][1]["loss"] == pytest.approx(seed_loss(y1, predict(model, x1)))
+    assert metrics["size"] == 64
+
+
+def test_default_heldout_set_has_1000_windows_and_is_reused():
+    model = build_model("exp5-small")
+    first, second = evaluate(model, "exp5-small"), evaluate(model, "exp5-small")
+    assert first["size"] == 1000 and first == second
+    assert [entry["frequency"] for entry in first["by_frequency"]] == [1.0, 2.0, 3.0]
+    assert all(np.isfinite(entry["loss"]) for entry in first["by_frequency"])
+
+
+@pytest.mark.parametrize("frequencies", [(50,), (0,), (float("nan"),), ("2 Hz",), (True,)])
+def test_bad_test_frequencies(frequencies):
+    with pytest.raises(ValueError, match="test frequency"):
+        evaluate(build_model("exp5-small"), "exp5-small", frequencies=frequencies, size=8)
+
+
+def test_model_of_another_experiment_is_refused():
+    with pytest.raises(ValueError, match="exp3 is 25 -> 50"):
+        evaluate(build_model("exp5-small"), "exp3", size=8)
