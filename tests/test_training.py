@@ -65,6 +65,23 @@ def test_resume_continues_the_same_run(tiny, tmp_path):
     assert len(history_lines) == 1 + 5  # the header, then steps 0, 100, ..., 400
 
 
+def test_interrupt_keeps_a_usable_checkpoint(tiny, tmp_path):
+    """A kernel interrupt (KeyboardInterrupt) ends the run cleanly and loses no steps."""
+    def interrupt_at_300(row):
+        if row["step"] == 300:
+            raise KeyboardInterrupt
+
+    kwargs = dict(seed=4, progress=False, heldout_size=50, checkpoint_every=1000)
+    interrupted = train(tiny, steps=500, out_dir=tmp_path / "a", callback=interrupt_at_300,
+                        **kwargs)
+    assert (interrupted.stop_reason, interrupted.steps) == ("interrupted", 300)
+    assert np.isfinite(interrupted.metrics["loss"])
+    resumed = train(tiny, steps=500, out_dir=tmp_path / "a", resume=True, **kwargs)
+    whole = train(tiny, steps=500, **kwargs)
+    for a, b in zip(whole.model.weights, resumed.model.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
 def test_resume_refuses_another_seed_or_config(tiny, tmp_path):
     train(tiny, seed=2, steps=100, out_dir=tmp_path, progress=False, heldout_size=20)
     with pytest.raises(ValueError, match="seed 2"):
