@@ -32,5 +32,11 @@ def test_readme_gives_the_quick_start_and_the_units():
     assert "examples" in readme and "summed over" in readme
 
 
+def test_readme_registry_table_is_the_registry():
+    from sinelib.tables import experiment_rows, to_markdown
+
+    assert to_markdown(experiment_rows()) in (ROOT / "README.md").read_text()
+
+
 def test_ci_runs_make_test():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
