@@ -41,7 +41,8 @@ def _cmd_train(args) -> int:
     out = Path(args.out) if args.out else Path("runs") / f"{exp.slug}-seed{args.seed}"
     result = _train_and_save(exp, args.seed, args.steps, out, args.resume, out,
                              progress=not args.no_progress)
-    return 1 if result.stop_reason == "diverged" else 0
+    # Like a shell: 130 after Ctrl-C (the checkpoint is kept), 1 when the loss diverged.
+    return {"interrupted": 130, "diverged": 1}.get(result.stop_reason, 0)
 
 
 def _cmd_evaluate(args) -> int:
@@ -51,9 +52,9 @@ def _cmd_evaluate(args) -> int:
     exp = get_experiment(args.name)
     manifest = load_manifest(exp, args.weights)
     model = load_pretrained(exp, args.weights)
-    run = manifest["run"]
-    print(f"{exp.slug}: trained {run['steps']} steps ({run['examples']} examples), stopped by "
-          f"'{run['stop_reason']}', seed {run['seed']}")
+    run = manifest.get("run") or {}
+    print(f"{exp.slug}: trained {run.get('steps', '?')} steps ({run.get('examples', '?')} "
+          f"examples), stopped by '{run.get('stop_reason', '?')}', seed {run.get('seed', '?')}")
     print(metrics_table(evaluate(model, exp), exp.n_out))
     return 0
 

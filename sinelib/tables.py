@@ -80,14 +80,16 @@ def ledger_rows(manifests: dict) -> list[list[str]]:
         manifest = manifests.get(slug)
         if manifest is None:
             continue
-        metrics, run = manifest["metrics"], manifest["run"]
-        by_frequency = {entry["frequency"]: entry["loss"] for entry in metrics["by_frequency"]}
+        metrics, run = manifest.get("metrics") or {}, manifest.get("run") or {}
+        by_frequency = {entry["frequency"]: entry["loss"]
+                        for entry in metrics.get("by_frequency", [])}
+        number = lambda value, spec: "-" if value is None else format(value, spec)
         rows.append([
             f"{exp.seed_id} ({slug})",
             "-" if exp.seed.loss is None else f"{exp.seed.loss:g}",
-            f"{metrics['loss']:.4f}", f"{metrics['mse']:.2e}",
-            *(f"{by_frequency[f]:.4g}" if f in by_frequency else "-" for f in (1.0, 2.0, 3.0)),
-            f"{run['examples']} / {run['steps']}", run["stop_reason"],
-            f"{run['elapsed_s'] / 60:.1f} min",
+            number(metrics.get("loss"), ".4f"), number(metrics.get("mse"), ".2e"),
+            *(number(by_frequency.get(f), ".4g") for f in (1.0, 2.0, 3.0)),
+            f"{run.get('examples', '-')} / {run.get('steps', '-')}", run.get("stop_reason", "-"),
+            "-" if run.get("elapsed_s") is None else f"{run['elapsed_s'] / 60:.1f} min",
         ])
     return rows

@@ -33,6 +33,17 @@ def test_round_trip_gives_identical_predictions(saved):
     assert (folder / "exp5-small.history.csv").read_text() == "step\n0\n"
 
 
+def test_cli_reads_a_manifest_without_run_facts(saved, capsys):
+    from sinelib.cli import main
+
+    _, folder = saved
+    _rewrite_manifest(folder, "exp5-small", run={})
+    assert main(["evaluate", "exp5-small", "--weights", str(folder)]) == 0
+    assert "trained ? steps" in capsys.readouterr().out
+    assert main(["ledger", "--weights", str(folder)]) == 0
+    assert "5 (small) (exp5-small)" in capsys.readouterr().out
+
+
 def test_missing_weights_name_the_command(tmp_path):
     with pytest.raises(FileNotFoundError, match="reproduce exp3"):
         load_pretrained("exp3", tmp_path)
