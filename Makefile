@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # Jupyter refuses to run as root without being told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install test lab reproduce notebooks clean
+.PHONY: install test lab reproduce notebooks bench bench-target clean
 
 install: $(STAMP)
 
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sinelib needs Python 3.11 or newer, found " + sys.version.split()[0] + "; run make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[notebooks,test]"
+	$(BIN)/python -m pip install --quiet -e ".[notebooks,test,bench]"
 	@touch $(STAMP)
 
 ## test: the whole test suite (package tests and every notebook under nbval)
@@ -31,6 +31,14 @@ lab: install
 ## reproduce: train every experiment at its full seed budget into the shipped weights
 reproduce: install
 	$(BIN)/python -m sinelib reproduce --all
+
+## bench: training step of sinelib against the TF1-style reference, every configuration (~25 min)
+bench: install
+	$(BIN)/python -m sinelib.benchmark --json benchmarks/results.json --markdown benchmarks/results.md
+
+## bench-target: train the TF1-style reference until it reaches each seed number (long)
+bench-target: install
+	$(BIN)/python -m sinelib.benchmark --to-target --json benchmarks/to_target.json
 
 ## notebooks: execute every notebook in place (stored outputs, no widget state), for committing
 notebooks: install

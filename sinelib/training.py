@@ -136,13 +136,31 @@ def _make_optimizer(exp: Experiment, model):
     return optimizer
 
 
-def make_train_step(model, optimizer):
+#: The ways of running the training step that ``make bench`` compares; each computes the same
+#: update (the recurrence unrolled or looped, compiled by XLA or not, one step per compiled call
+#: or a display interval of 100 steps per call).
+STEP_VARIANTS = {
+    "loop": {"unroll": False, "jit_compile": False, "chunk": False, "threads": None},
+    "unroll": {"unroll": True, "jit_compile": False, "chunk": False, "threads": None},
+    "loop-xla": {"unroll": False, "jit_compile": True, "chunk": False, "threads": None},
+    "unroll-chunk": {"unroll": True, "jit_compile": False, "chunk": True, "threads": None},
+    "unroll-1x2": {"unroll": True, "jit_compile": False, "chunk": False, "threads": (1, 2)},
+    "loop-1x2": {"unroll": False, "jit_compile": False, "chunk": False, "threads": (1, 2)},
+}
+
+
+def step_plan(exp: Experiment) -> dict:
+    """The step variant ``train`` uses for ``exp``: the fastest one measured by ``make bench``."""
+    return dict(STEP_VARIANTS["unroll" if exp.static_rnn else "loop"])
+
+
+def make_train_step(model, optimizer, jit_compile: bool = False):
     """A compiled function ``(x, y) -> seed loss before the update`` taking one Adam step."""
     import tensorflow as tf
 
     variables = model.trainable_variables
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(reduce_retracing=True, jit_compile=jit_compile)
     def train_step(x, y):
         with tf.GradientTape() as tape:
             loss = seed_loss_tensor(y, model(x, training=True))
@@ -151,6 +169,37 @@ def make_train_step(model, optimizer):
         return loss
 
     return train_step
+
+
+def make_chunk_step(model, optimizer, jit_compile: bool = False):
+    """A compiled function taking several Adam steps in one call.
+
+    It maps ``xs`` of shape ``(k, batch, n_in, 1)``, ``ys`` of shape ``(k, batch, n_out)`` and
+    per-step learning rates ``rates`` of shape ``(k,)`` to the ``k`` seed losses before each
+    update: the same steps as ``k`` calls of ``make_train_step``'s function, in one call.
+    """
+    import tensorflow as tf
+
+    variables = model.trainable_variables
+    n_in, n_out = model.input_shape[1], model.output_shape[1]
+    signature = [tf.TensorSpec((None, None, n_in, 1), tf.float32),
+                 tf.TensorSpec((None, None, n_out), tf.float32),
+                 tf.TensorSpec((None,), tf.float32)]
+
+    @tf.function(input_signature=signature, jit_compile=jit_compile)
+    def train_chunk(xs, ys, rates):
+        count = tf.shape(xs)[0]
+        losses = tf.TensorArray(tf.float32, size=count)
+        for index in tf.range(count):
+            optimizer.learning_rate.assign(rates[index])
+            with tf.GradientTape() as tape:
+                loss = seed_loss_tensor(ys[index], model(xs[index], training=True))
+            gradients = tape.gradient(loss, variables)
+            optimizer.apply_gradients(zip(gradients, variables))
+            losses = losses.write(index, loss)
+        return losses.stack()
+
+    return train_chunk
 
 
 class _Checkpoint:

@@ -1,0 +1,425 @@
+"""Training-speed benchmark: ``sinelib``'s training step against the seed's TF1-style graph.
+
+``python -m sinelib.benchmark`` (``make bench``) measures, for every network configuration of
+the registry, in one run and alternating the contenders:
+
+* the median milliseconds per training step (batch 50) of the TF1-style reference
+  (``sinelib.reference_tf1``, in a process of its own) and of the step ``sinelib.train`` uses,
+  and their ratio;
+* each one's start-up time (graph build plus first step) and peak memory (the process's
+  maximum resident set, TensorFlow included);
+* the step's matrix products alone, timed at their shapes on this machine: a lower bound for
+  any implementation that does the same arithmetic in single precision;
+* the candidate ways of running ``sinelib``'s step (Keras' symbolic loop, the unrolled graph,
+  XLA, several steps per compiled call), which is the data ``training.step_plan`` is chosen by.
+
+Every measurement runs in a fresh subprocess (``--worker``), so start-up and memory are
+per contender and one contender's threads or caches never help another. No number here is
+asserted in a test: ratios measured in one run are what to compare.
+
+``--to-target`` instead trains the reference at the seed's protocol until its held-out loss
+reaches the seed's quoted number (or the budget ends) and records the wall time; ``sinelib``'s
+time comes from its own full-budget histories (the shipped ``*.history.csv``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sinelib.experiments import DISPLAY_EVERY_STEPS, EXPERIMENTS, Experiment, get_experiment
+
+#: One experiment per distinct network and step (exp5-1 trains exp5-small's network).
+CONFIGS = ("exp1", "exp2", "exp3", "exp3-1", "exp4", "exp5", "exp5-small")
+#: Ways of running sinelib's step that the benchmark compares (see ``training.STEP_VARIANTS``).
+CANDIDATES = ("loop", "unroll", "loop-xla", "unroll-chunk", "unroll-1x2", "loop-1x2")
+
+
+def _peak_rss_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _batches(exp: Experiment, count: int, seed: int = 0):
+    from sinelib.data import training_batch
+
+    return [training_batch(seed, step, exp.batch_size, exp.n_in, exp.n_out, exp.frequency)
+            for step in range(count)]
+
+
+def _time_calls(call, batches) -> list[float]:
+    times = []
+    for x, y in batches:
+        start = time.perf_counter()
+        call(x, y)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def measure_reference(exp: Experiment, steps: int) -> dict:
+    """Start-up and per-step time of the TF1-style graph (needs ``TF_USE_LEGACY_KERAS=1``)."""
+    from sinelib.reference_tf1 import ReferenceGraph
+
+    batches = _batches(exp, steps + 1)
+    start = time.perf_counter()
+    graph = ReferenceGraph(exp, seed=0)
+    x, y = batches[0]
+    graph.step(x, y, graph.rate(0))
+    startup = time.perf_counter() - start
+    times = _time_calls(lambda x, y: graph.step(x, y, graph.rate(0)), batches[1:])
+    graph.close()
+    return {"startup_s": startup, "step_ms": 1000 * statistics.median(times)}
+
+
+def measure_sinelib(exp: Experiment, steps: int, variant: str | None = None) -> dict:
+    """Start-up and per-step time of one way of running ``sinelib``'s training step.
+
+    ``variant`` is one of ``training.STEP_VARIANTS``; ``None`` is the one ``train`` picks.
+    """
+    import numpy as np
+
+    from sinelib import training
+    from sinelib.models import build_model
+
+    plan = training.step_plan(exp) if variant is None else training.STEP_VARIANTS[variant]
+    if plan["threads"] is not None:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(plan["threads"][0])
+        tf.config.threading.set_inter_op_parallelism_threads(plan["threads"][1])
+    batches = _batches(exp, steps + 1)
+    start = time.perf_counter()
+    model = build_model(exp, seed=0, unroll=plan["unroll"])
+    optimizer = training._make_optimizer(exp, model)
+    if plan["chunk"]:
+        step = training.make_chunk_step(model, optimizer, jit_compile=plan["jit_compile"])
+        x, y = batches[0]
+        step(x[None], y[None], np.full(1, exp.learning_rate, np.float32)).numpy()
+        startup = time.perf_counter() - start
+        xs = np.stack([x for x, _ in batches[1:]])
+        ys = np.stack([y for _, y in batches[1:]])
+        rates = np.full(len(xs), exp.learning_rate, np.float32)
+        times = []
+        for first in range(0, len(xs), DISPLAY_EVERY_STEPS):
+            block = slice(first, first + DISPLAY_EVERY_STEPS)
+            begin = time.perf_counter()
+            step(xs[block], ys[block], rates[block]).numpy()
+            times.extend([(time.perf_counter() - begin) / len(xs[block])] * len(xs[block]))
+    else:
+        step = training.make_train_step(model, optimizer, jit_compile=plan["jit_compile"])
+        x, y = batches[0]
+        step(x, y).numpy()
+        startup = time.perf_counter() - start
+        times = _time_calls(lambda x, y: step(x, y).numpy(), batches[1:])
+    return {"startup_s": startup, "step_ms": 1000 * statistics.median(times)}
+
+
+def gemm_shapes(exp: Experiment) -> list[tuple[int, int, int, int]]:
+    """The matrix products ``(m, k, n, count)`` of one training step of ``exp``'s network.
+
+    Per layer and time step: the forward products of the input and of the previous state with
+    their kernels, and in the backward pass the gradient with respect to the state, to the
+    input (above the first layer) and to both kernels. The read-out adds one forward and two
+    backward products.
+    """
+    b, h, steps = exp.batch_size, exp.n_hidden, exp.n_in
+    shapes = []
+    for layer in range(exp.n_layers):
+        d = 1 if layer == 0 else h
+        shapes += [
+            (b, d, 4 * h, steps),      # x_t W
+            (b, h, 4 * h, steps),      # h_{t-1} U
+            (b, 4 * h, h, steps),      # dz U^T
+            (h, b, 4 * h, steps),      # h^T dz
+            (d, b, 4 * h, steps),      # x^T dz
+        ]
+        if layer > 0:
+            shapes.append((b, 4 * h, d, steps))  # dz W^T
+    shapes += [(b, h, exp.n_out, 1), (b, exp.n_out, h, 1), (h, b, exp.n_out, 1)]
+    return shapes
+
+
+def measure_gemm_bound(exp: Experiment, repeats: int = 20) -> dict:
+    """Time of the step's matrix products alone, each shape timed on this machine."""
+    import tensorflow as tf
+
+    total, flops = 0.0, 0
+    timed = {}
+    for m, k, n, count in gemm_shapes(exp):
+        key = (m, k, n)
+        if key not in timed:
+            a = tf.random.normal([repeats, m, k])
+            b = tf.random.normal([k, n])
+            products = tf.function(lambda a, b: [tf.matmul(a[i], b) for i in range(repeats)])
+            products(a, b)
+            samples = []
+            for _ in range(15):
+                start = time.perf_counter()
+                products(a, b)
+                samples.append((time.perf_counter() - start) / repeats)
+            timed[key] = statistics.median(samples)
+        total += timed[key] * count
+        flops += 2 * m * k * n * count
+    return {"bound_ms": 1000 * total, "gflop": flops / 1e9,
+            "gflops_per_s": flops / total / 1e9}
+
+
+def train_reference_to_target(exp: Experiment, seed: int = 0, eval_every: int = 1000) -> dict:
+    """Train the reference with the seed's rule until the held-out loss reaches the quote."""
+    from sinelib import schedules
+    from sinelib.data import heldout_windows
+    from sinelib.reference_tf1 import ReferenceGraph
+
+    target = exp.seed.loss
+    x_held, y_held = heldout_windows(exp.n_in, exp.n_out, exp.frequency)
+    graph = ReferenceGraph(exp, seed=seed)
+    start = time.perf_counter()
+    step, displayed, reached = 0, None, None
+    heldout = None
+    while schedules.stop_reason(exp, step * exp.batch_size, displayed) is None:
+        x, y = graph.minibatch(seed, step)
+        graph.step(x, y, graph.rate(step))
+        step += 1
+        if step % DISPLAY_EVERY_STEPS == 0:
+            displayed = graph.heldout_loss(x, y)
+        if step % eval_every == 0:
+            heldout = graph.heldout_loss(x_held, y_held)
+            if target is not None and reached is None and heldout <= target:
+                reached = {"step": step, "elapsed_s": time.perf_counter() - start,
+                           "heldout_loss": heldout}
+    return {"steps": step, "elapsed_s": time.perf_counter() - start, "final_heldout": heldout,
+            "target": target, "reached": reached}
+
+
+def sinelib_time_to_target(exp: Experiment) -> dict | None:
+    """When ``sinelib``'s shipped full-budget run first met the seed's number held-out."""
+    from sinelib.pretrained import history_path, PRETRAINED_DIR
+    from sinelib.training import history_from_csv
+
+    path = history_path(exp, PRETRAINED_DIR)
+    target = exp.seed.loss
+    if not path.exists():
+        return None
+    history = history_from_csv(path.read_text())
+    reached = next((row for row in history if row["heldout_loss"] is not None
+                    and target is not None and row["heldout_loss"] <= target), None)
+    return {"target": target, "steps": history[-1]["step"],
+            "elapsed_s": history[-1]["elapsed_s"], "final_heldout": history[-1]["heldout_loss"],
+            "reached": None if reached is None else {
+                "step": reached["step"], "elapsed_s": reached["elapsed_s"],
+                "heldout_loss": reached["heldout_loss"]}}
+
+
+# --- the orchestrating side ---------------------------------------------------------------
+
+def _run_worker(kind: str, slug: str, steps: int, timeout: float = 1800) -> dict:
+    env = dict(os.environ)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if kind in ("tf1", "tf1-target"):
+        env["TF_USE_LEGACY_KERAS"] = "1"
+    else:
+        env.pop("TF_USE_LEGACY_KERAS", None)
+    command = [sys.executable, "-m", "sinelib.benchmark", "--worker", kind, slug,
+               "--steps", str(steps)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"benchmark worker {kind} {slug} failed (exit {done.returncode}):\n"
+                           + done.stderr[-3000:])
+    return json.loads(lines[-1])
+
+
+def _worker(kind: str, slug: str, steps: int) -> dict:
+    exp = get_experiment(slug)
+    if kind == "tf1":
+        result = measure_reference(exp, steps)
+    elif kind == "tf1-target":
+        result = train_reference_to_target(exp)
+    elif kind == "gemm":
+        result = measure_gemm_bound(exp)
+    elif kind == "sinelib":
+        result = measure_sinelib(exp, steps)
+    else:
+        result = measure_sinelib(exp, steps, variant=kind)
+    result["peak_rss_mb"] = _peak_rss_mb()
+    return result
+
+
+def versions() -> dict:
+    import importlib.metadata as metadata
+
+    found = {"python": platform.python_version()}
+    for package in ("tensorflow", "keras", "tf-keras", "numpy"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}"
+
+
+def run_benchmark(configs=CONFIGS, steps: int = 200, rounds: int = 2,
+                  candidates=CANDIDATES, log=print) -> dict:
+    """Measure every configuration; contenders alternate in order from round to round."""
+    results = {}
+    for slug in configs:
+        exp = get_experiment(slug)
+        kinds = ["tf1", "sinelib", *candidates]
+        samples = {kind: [] for kind in kinds}
+        for round_index in range(rounds):
+            order = kinds if round_index % 2 == 0 else kinds[::-1]
+            for kind in order:
+                sample = _run_worker(kind, slug, steps)
+                samples[kind].append(sample)
+                log(f"{slug} round {round_index + 1} {kind}: {sample['step_ms']:.2f} ms/step, "
+                    f"start-up {sample['startup_s']:.2f} s, peak {sample['peak_rss_mb']:.0f} MB")
+        gemm = _run_worker("gemm", slug, steps)
+        log(f"{slug} matrix products alone: {gemm['bound_ms']:.2f} ms")
+
+        def summary(kind):
+            rows = samples[kind]
+            return {"step_ms": statistics.median(r["step_ms"] for r in rows),
+                    "startup_s": statistics.median(r["startup_s"] for r in rows),
+                    "peak_rss_mb": max(r["peak_rss_mb"] for r in rows),
+                    "samples_ms": [round(r["step_ms"], 3) for r in rows]}
+
+        results[slug] = {kind: summary(kind) for kind in kinds}
+        results[slug]["gemm"] = gemm
+        from sinelib import training
+        results[slug]["plan"] = training.step_plan(exp)
+    return {"configs": results, "steps": steps, "rounds": rounds, "versions": versions(),
+            "machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def step_table(report: dict) -> list[list[str]]:
+    """Rows of the main table: reference against sinelib, with the bound beside them."""
+    rows = [["config", "network", "TF1 ms/step", "sinelib ms/step", "speed-up",
+             "products alone ms", "sinelib / products", "start-up TF1 s", "start-up sinelib s",
+             "peak MB TF1", "peak MB sinelib"]]
+    for slug, result in report["configs"].items():
+        exp = get_experiment(slug)
+        ref, ours, gemm = result["tf1"], result["sinelib"], result["gemm"]
+        rows.append([
+            slug, f"{exp.n_layers} x {exp.n_hidden}, {exp.n_in} -> {exp.n_out}",
+            f"{ref['step_ms']:.1f}", f"{ours['step_ms']:.1f}",
+            f"{ref['step_ms'] / ours['step_ms']:.2f}x", f"{gemm['bound_ms']:.1f}",
+            f"{ours['step_ms'] / gemm['bound_ms']:.2f}x",
+            f"{ref['startup_s']:.2f}", f"{ours['startup_s']:.2f}",
+            f"{ref['peak_rss_mb']:.0f}", f"{ours['peak_rss_mb']:.0f}",
+        ])
+    return rows
+
+
+def candidate_table(report: dict) -> list[list[str]]:
+    """Rows of the table the step plan is chosen from: ms/step of every candidate."""
+    slugs = list(report["configs"])
+    kinds = [kind for kind in CANDIDATES if kind in report["configs"][slugs[0]]]
+    rows = [["config", *[f"{kind} ms" for kind in kinds], "fastest", "train uses"]]
+    for slug in slugs:
+        result = report["configs"][slug]
+        fastest = min(kinds, key=lambda kind: result[kind]["step_ms"])
+        rows.append([slug, *[f"{result[kind]['step_ms']:.1f}" for kind in kinds], fastest,
+                     _plan_name(result["plan"])])
+    return rows
+
+
+def markdown_report(report: dict, arguments: str = "") -> str:
+    """The tables of one run in Markdown, with the machine, versions and command."""
+    from sinelib.tables import to_markdown
+
+    lines = [
+        f"Measured {report['date']} on {report['machine']}.",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()) + ".",
+        f"Command: `python -m sinelib.benchmark {arguments}`".rstrip() + " (median of "
+        f"{report['rounds']} alternating rounds of {report['steps']} steps, batch 50).",
+        "",
+        to_markdown(step_table(report)),
+        "",
+        to_markdown(candidate_table(report)),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _plan_name(plan: dict) -> str:
+    from sinelib.training import STEP_VARIANTS
+
+    return next(name for name, value in STEP_VARIANTS.items() if value == plan)
+
+
+def main(argv=None) -> int:
+    from sinelib.tables import to_text
+
+    parser = argparse.ArgumentParser(
+        prog="python -m sinelib.benchmark",
+        description="Training step of sinelib against the seed's TF1-style graph.")
+    parser.add_argument("configs", nargs="*", default=list(CONFIGS),
+                        help="experiments to measure (default: one per network)")
+    parser.add_argument("--steps", type=int, default=200, help="timed steps per measurement")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds")
+    parser.add_argument("--json", type=Path, help="also write the full results here")
+    parser.add_argument("--markdown", type=Path, help="also write the tables as Markdown here")
+    parser.add_argument("--to-target", action="store_true",
+                        help="train the reference to the seed's loss instead (long)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.steps < 2:
+        parser.error(f"--steps must be at least 2, got {args.steps}")
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    for slug in args.configs:
+        if slug not in EXPERIMENTS:
+            parser.error(f"unknown experiment {slug!r}; known: {', '.join(EXPERIMENTS)}")
+
+    if args.worker:
+        print(json.dumps(_worker(args.worker, args.configs[0], args.steps)))
+        return 0
+    if args.to_target:
+        report = {"machine": machine(), "versions": versions(), "configs": {}}
+        for slug in args.configs:
+            exp = get_experiment(slug)
+            report["configs"][slug] = {
+                "tf1": _run_worker("tf1-target", slug, args.steps, timeout=4 * 3600),
+                "sinelib": sinelib_time_to_target(exp),
+            }
+            print(slug, json.dumps(report["configs"][slug]), flush=True)
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=1) + "\n")
+        return 0
+    report = run_benchmark(args.configs, steps=args.steps, rounds=args.rounds,
+                           log=lambda line: print(line, file=sys.stderr, flush=True))
+    print(f"{report['machine']}; " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()))
+    print(f"median of {args.rounds} rounds x {args.steps} steps, batch 50\n")
+    print(to_text(step_table(report)))
+    print()
+    print(to_text(candidate_table(report)))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+        print(f"\nfull results: {args.json}")
+    if args.markdown:
+        args.markdown.write_text(markdown_report(report, " ".join(sys.argv[1:])))
+        print(f"Markdown tables: {args.markdown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The speed benchmark's pieces: the reference graph, the workers, the bound and the tables.
+
+No timing is asserted: these tests check that every contender runs the same protocol and that
+the reports are well formed.
+"""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sinelib import benchmark, training
+from sinelib.experiments import get_experiment
+
+HAS_TF_KERAS = importlib.util.find_spec("tf_keras") is not None
+
+
+def test_reference_module_refuses_without_legacy_keras(monkeypatch):
+    monkeypatch.delenv("TF_USE_LEGACY_KERAS", raising=False)
+    sys.modules.pop("sinelib.reference_tf1", None)
+    with pytest.raises(ImportError, match="TF_USE_LEGACY_KERAS=1"):
+        importlib.import_module("sinelib.reference_tf1")
+
+
+def test_gemm_shapes_count_the_flops_of_one_step():
+    exp = get_experiment("exp2")
+    flops = sum(2 * m * k * n * count for m, k, n, count in benchmark.gemm_shapes(exp))
+    # Per time step: h U forward, dz U^T and h^T dz backward (3 x 50x150x600), plus the
+    # 1-wide input products; then the read-out's three products.
+    recurrent = 3 * 2 * 50 * 150 * 600 * 100
+    inputs = 2 * 2 * 50 * 1 * 600 * 100
+    readout = 3 * 2 * 50 * 150 * 50
+    assert flops == recurrent + inputs + readout
+
+
+def test_stacked_networks_count_the_products_between_layers():
+    exp = get_experiment("exp5")
+    shapes = benchmark.gemm_shapes(exp)
+    # Layers above the first get their input gradient product (dz W^T).
+    assert sum(1 for m, k, n, _ in shapes if (m, k, n) == (50, 128, 32)) == 2 * 3 + 1
+
+
+def test_step_plan_names_a_known_variant_for_every_experiment():
+    for slug in benchmark.CONFIGS:
+        plan = training.step_plan(get_experiment(slug))
+        assert plan in training.STEP_VARIANTS.values()
+    assert set(benchmark.CANDIDATES) <= set(training.STEP_VARIANTS)
+
+
+def test_chunk_step_takes_the_same_steps_as_single_steps():
+    from sinelib.data import training_batch
+    from sinelib.models import build_model
+
+    exp = get_experiment("exp5").replace(n_layers=2, n_hidden=8)
+    batches = [training_batch(0, k, exp.batch_size, exp.n_in, exp.n_out, exp.frequency)
+               for k in range(3)]
+    single_model = build_model(exp, seed=3)
+    single = training.make_train_step(single_model, training._make_optimizer(exp, single_model))
+    single_losses = [float(single(x, y)) for x, y in batches]
+    chunk_model = build_model(exp, seed=3)
+    chunk = training.make_chunk_step(chunk_model, training._make_optimizer(exp, chunk_model))
+    rates = np.full(3, exp.learning_rate, np.float32)
+    chunk_losses = chunk(np.stack([x for x, _ in batches]), np.stack([y for _, y in batches]),
+                         rates).numpy()
+    np.testing.assert_allclose(chunk_losses, single_losses, rtol=1e-5)
+    for a, b in zip(single_model.weights, chunk_model.weights):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-6)
+
+
+def _worker(kind, slug, steps=3):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    if kind == "tf1":
+        env["TF_USE_LEGACY_KERAS"] = "1"
+    done = subprocess.run([sys.executable, "-m", "sinelib.benchmark", "--worker", kind, slug,
+                           "--steps", str(steps)], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_sinelib_worker_reports_time_startup_and_memory():
+    result = _worker("sinelib", "exp5-small")
+    assert result["step_ms"] > 0 and result["startup_s"] > 0 and result["peak_rss_mb"] > 50
+
+
+@pytest.mark.skipif(not HAS_TF_KERAS, reason="the reference needs the bench extra (tf-keras)")
+def test_reference_worker_runs_the_tf1_graph():
+    result = _worker("tf1", "exp5-small")
+    assert result["step_ms"] > 0 and result["startup_s"] > 0
+
+
+@pytest.mark.skipif(not HAS_TF_KERAS, reason="the reference needs the bench extra (tf-keras)")
+def test_reference_graph_learns_with_the_seed_loss():
+    code = (
+        "import numpy as np\n"
+        "from sinelib.reference_tf1 import ReferenceGraph\n"
+        "from sinelib.experiments import get_experiment\n"
+        "from sinelib.losses import seed_loss\n"
+        "exp = get_experiment('exp3').replace(n_hidden=16, clip_value=0.5)\n"
+        "g = ReferenceGraph(exp, seed=1)\n"
+        "x, y = g.minibatch(1, 0)\n"
+        "first = g.step(x, y, 0.01)\n"
+        "losses = [g.step(*g.minibatch(1, k), 0.01) for k in range(1, 200)]\n"
+        "assert abs(first - g.heldout_loss(x, y)) > 0, 'the step must update the weights'\n"
+        "print(first, np.mean(losses[-20:]))\n"
+    )
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_USE_LEGACY_KERAS="1")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    first, late = map(float, done.stdout.split())
+    assert late < first / 3
+
+
+def test_tables_from_a_report():
+    run = {"step_ms": 10.0, "startup_s": 1.0, "peak_rss_mb": 700.0, "samples_ms": [10.0]}
+    config = {kind: dict(run) for kind in ["tf1", "sinelib", *benchmark.CANDIDATES]}
+    config["tf1"]["step_ms"] = 20.0
+    config["unroll"]["step_ms"] = 5.0
+    config["gemm"] = {"bound_ms": 4.0, "gflop": 1.0, "gflops_per_s": 100.0}
+    config["plan"] = training.step_plan(get_experiment("exp3"))
+    report = {"configs": {"exp3": config}, "steps": 3, "rounds": 1, "machine": "m",
+              "versions": {"tensorflow": "x"}, "date": "d"}
+    rows = benchmark.step_table(report)
+    assert rows[1][4] == "2.00x" and rows[1][6] == "2.50x"
+    candidates = benchmark.candidate_table(report)
+    assert candidates[1][-2] == "unroll"
+    text = benchmark.markdown_report(report, "exp3")
+    assert "| exp3 |" in text and "python -m sinelib.benchmark exp3" in text
+
+
+def test_command_line_rejects_unknown_configs_and_tiny_runs(capsys):
+    with pytest.raises(SystemExit):
+        benchmark.main(["exp9"])
+    assert "unknown experiment 'exp9'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        benchmark.main(["exp3", "--steps", "1"])
+    assert "--steps must be at least 2, got 1" in capsys.readouterr().err
