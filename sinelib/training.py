@@ -150,8 +150,14 @@ STEP_VARIANTS = {
 
 
 def step_plan(exp: Experiment) -> dict:
-    """The step variant ``train`` uses for ``exp``: the fastest one measured by ``make bench``."""
-    return dict(STEP_VARIANTS["unroll" if exp.static_rnn else "loop"])
+    """The step variant ``train`` uses for ``exp``: the fastest one measured by ``make bench``.
+
+    The unrolled graph, one step per call, was fastest or within the noise of the fastest on
+    every configuration (BENCHMARKS.md), the stacked ``dynamic_rnn`` networks of experiment 5
+    included (about 1.5x faster than the symbolic loop). The unrolled and the looped network
+    compute the same function with the same weights; only the graph differs.
+    """
+    return dict(STEP_VARIANTS["unroll"])
 
 
 def make_train_step(model, optimizer, jit_compile: bool = False):
@@ -263,7 +269,8 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
         heldout_size: Windows in the held-out set.
         progress: Show a progress bar (tqdm; a widget in notebooks).
         callback: Called as ``callback(row)`` with each new history row.
-        unroll: Passed to ``build_model``.
+        unroll: Unroll the recurrence while training; ``None`` uses ``step_plan(exp)``, the
+            fastest measured variant. Either way the weights are the same network's.
 
     Returns:
         A ``TrainResult``; its ``stop_reason`` says which rule ended the run.
@@ -285,9 +292,10 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
     if resume and out_dir is None:
         raise ValueError("resume=True needs the out_dir of the run to resume")
 
-    model = build_model(exp, seed=seed, unroll=unroll)
+    plan = step_plan(exp)
+    model = build_model(exp, seed=seed, unroll=plan["unroll"] if unroll is None else unroll)
     optimizer = _make_optimizer(exp, model)
-    train_step = make_train_step(model, optimizer)
+    train_step = make_train_step(model, optimizer, jit_compile=plan["jit_compile"])
     checkpoint = None
     step, displayed_loss, history = 0, None, []
     if out_dir is not None:

@@ -126,7 +126,7 @@ def test_tables_from_a_report():
     report = {"configs": {"exp3": config}, "steps": 3, "rounds": 1, "machine": "m",
               "versions": {"tensorflow": "x"}, "date": "d"}
     rows = benchmark.step_table(report)
-    assert rows[1][4] == "2.00x" and rows[1][6] == "2.50x"
+    assert rows[1][4] == "2.00x" and rows[1][5] == "100" and rows[1][7] == "2.50x"
     candidates = benchmark.candidate_table(report)
     assert candidates[1][-2] == "unroll"
     text = benchmark.markdown_report(report, "exp3")
