@@ -12,6 +12,7 @@ import numbers
 
 import numpy as np
 
+from sinelib.checks import check_non_negative_int, check_positive_int, shown
 from sinelib.experiments import RANDOM_BAND
 
 #: Sampling rate of every window, in Hz.
@@ -20,13 +21,10 @@ SAMPLING_RATE = 100.0
 NYQUIST = SAMPLING_RATE / 2
 #: The random shift t0 is uniform on [0, SHIFT_RANGE) seconds (the original code's choice).
 SHIFT_RANGE = 2 * math.pi
-
-
-def check_positive_int(name: str, value) -> int:
-    """Return ``value`` as an int, or raise ``ValueError`` unless it is a positive integer."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+#: Most samples (windows x window length) one call may draw: 10^8 float64 samples are 800 MB
+#: while they are computed, already more than a notebook kernel should risk.
+MAX_SAMPLES = 10**8
+_NYQUIST_NOTE = f" Hz (the Nyquist limit of {SAMPLING_RATE:g} Hz sampling is {NYQUIST:g} Hz)"
 
 
 def _as_generator(rng) -> np.random.Generator:
@@ -37,24 +35,29 @@ def _as_generator(rng) -> np.random.Generator:
     if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0:
         return np.random.default_rng(int(rng))
     raise ValueError(
-        f"rng must be a numpy Generator, a non-negative integer seed or None, got {rng!r}"
+        f"rng must be a numpy Generator, a non-negative integer seed or None, got {shown(rng)}"
     )
 
 
-def _per_window(name: str, value, batch: int, low: float, high: float) -> np.ndarray:
+def _per_window(name: str, value, batch: int, low: float, high: float,
+                note: str = "") -> np.ndarray:
     """Broadcast a scalar or per-window value to shape (batch,), checking its range."""
     try:
+        if np.asarray(value).dtype.kind not in "iuf":
+            raise TypeError  # bools, strings, objects: refuse, even where NumPy would convert
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+        raise ValueError(
+            f"{name} must be a number or an array of numbers, got {shown(value)}"
+        ) from None
     if array.ndim > 1 or (array.ndim == 1 and array.shape[0] != batch):
         raise ValueError(
             f"{name} must be a scalar or have shape ({batch},), got shape {array.shape}"
         )
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite, got {value!r}")
+        raise ValueError(f"{name} must be finite, got {shown(value)}")
     if np.any(array < low) or np.any(array >= high):
-        raise ValueError(f"{name} must lie in [{low}, {high}), got {value!r}")
+        raise ValueError(f"{name} must lie in [{low:g}, {high:g}){note}, got {shown(value)}")
     return np.broadcast_to(array, (batch,))
 
 
@@ -81,13 +84,18 @@ def sample_windows(batch: int, n_in: int, n_out: int, frequency=None, shift=None
     batch = check_positive_int("batch", batch)
     n_in = check_positive_int("n_in", n_in)
     n_out = check_positive_int("n_out", n_out)
+    if batch * (n_in + n_out) > MAX_SAMPLES:
+        raise ValueError(
+            f"batch x (n_in + n_out) = {batch} x {n_in + n_out} samples is more than the "
+            f"{MAX_SAMPLES:.0e} one call may draw; draw fewer or shorter windows"
+        )
     generator = _as_generator(rng)
     if frequency is None:
         frequency = generator.uniform(*RANDOM_BAND, size=batch)
     else:
-        frequency = _per_window("frequency", frequency, batch, 0.0, NYQUIST)
+        frequency = _per_window("frequency", frequency, batch, 0.0, NYQUIST, _NYQUIST_NOTE)
         if np.any(frequency <= 0):
-            raise ValueError(f"frequency must be positive, got {frequency.min()!r}")
+            raise ValueError(f"frequency must be positive, got {float(frequency.min())!r}")
     if shift is None:
         shift = generator.uniform(0.0, SHIFT_RANGE, size=batch)
     else:
@@ -109,7 +117,17 @@ def training_batch(seed: int, step: int, batch: int, n_in: int, n_out: int, freq
 
     Each step's batch depends on ``(seed, step)`` alone, so a resumed run sees exactly the
     batches an uninterrupted run would have seen.
+
+    Args:
+        seed: The run's seed, a non-negative integer.
+        step: The optimizer step, counted from 0.
+        batch, n_in, n_out, frequency: As for ``sample_windows``.
+
+    Returns:
+        ``(x, y)`` as from ``sample_windows``.
     """
+    seed = check_non_negative_int("seed", seed)
+    step = check_non_negative_int("step", step)
     rng = np.random.default_rng([seed, step, 1])
     return sample_windows(batch, n_in, n_out, frequency=frequency, rng=rng)
 
@@ -126,8 +144,9 @@ def heldout_windows(n_in: int, n_out: int, frequency=None, size: int = HELDOUT_S
     Returns:
         ``(x, y)`` as from ``sample_windows``.
     """
+    size = check_positive_int("size", size)
     if frequency is not None:
-        frequency = float(_per_window("frequency", frequency, 1, 0.0, NYQUIST)[0])
+        frequency = float(_per_window("frequency", frequency, 1, 0.0, NYQUIST, _NYQUIST_NOTE)[0])
     # The key depends on the frequency so that sets at different fixed frequencies draw
     # independent shifts; millihertz resolution is ample for a seed.
     tag = 0 if frequency is None else 1 + int(round(frequency * 1000))

@@ -8,6 +8,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -69,9 +70,15 @@ def load_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
     if not path.is_file():
         raise FileNotFoundError(f"no array file at {path}")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError("a single array, not a .npz archive of named arrays")
+        with archive:
             return {name: archive[name] for name in archive.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, KeyError,
+            RuntimeError, NotImplementedError) as error:
+        # allow_pickle=False makes NumPy refuse object arrays (pickles) with a ValueError;
+        # corrupt zip members surface as any of the others.
         raise ValueError(f"{path} is not a readable weights archive ({error})") from None
 
 
@@ -119,6 +126,10 @@ def assign_arrays(variables, arrays: dict[str, np.ndarray], source: str, prefix:
         )
     for key, variable in wanted.items():
         value = given[key]
+        if value.dtype.kind not in "biuf":
+            raise ValueError(f"{source}: array {key!r} has dtype {value.dtype}, not a number")
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+            raise ValueError(f"{source}: array {key!r} holds NaN or infinite values")
         if tuple(value.shape) != tuple(variable.shape):
             raise ValueError(
                 f"{source} does not match this architecture: {key!r} has shape "
