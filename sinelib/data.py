@@ -24,6 +24,9 @@ SHIFT_RANGE = 2 * math.pi
 #: Most samples (windows x window length) one call may draw: 10^8 float64 samples are 800 MB
 #: while they are computed, already more than a notebook kernel should risk.
 MAX_SAMPLES = 10**8
+#: Largest |shift| in seconds: beyond it float64 time stamps lose the precision a 50 Hz phase
+#: needs (and far beyond, the phase overflows to infinity and the sine to NaN).
+MAX_SHIFT = 1e6
 _NYQUIST_NOTE = f" Hz (the Nyquist limit of {SAMPLING_RATE:g} Hz sampling is {NYQUIST:g} Hz)"
 
 
@@ -70,16 +73,17 @@ def sample_windows(batch: int, n_in: int, n_out: int, frequency=None, shift=None
         n_out: Horizon in samples.
         frequency: Hz; a scalar or shape ``(batch,)``. ``None`` draws each window's frequency
             uniformly from [0.5, 4) Hz. Must be below the 50 Hz Nyquist limit.
-        shift: The shift t0 in seconds; a scalar or shape ``(batch,)``. ``None`` draws it
-            uniformly from [0, 2π) s.
+        shift: The shift t0 in seconds; a scalar or shape ``(batch,)``, at most 10^6 s in
+            size. ``None`` draws it uniformly from [0, 2π) s.
         rng: A ``numpy.random.Generator`` or an integer seed; ``None`` uses fresh entropy.
 
     Returns:
         ``(x, y)``: float32 arrays of shapes ``(batch, n_in, 1)`` and ``(batch, n_out)``.
 
     Raises:
-        ValueError: a size is not a positive integer, a frequency is not finite or outside
-            (0, 50) Hz, or a shift is not finite.
+        ValueError: a size is not a positive integer, more than ``MAX_SAMPLES`` samples are
+            asked for, a frequency is not finite or outside (0, 50) Hz, or a shift is not
+            finite or beyond 10^6 s.
     """
     batch = check_positive_int("batch", batch)
     n_in = check_positive_int("n_in", n_in)
@@ -99,7 +103,7 @@ def sample_windows(batch: int, n_in: int, n_out: int, frequency=None, shift=None
     if shift is None:
         shift = generator.uniform(0.0, SHIFT_RANGE, size=batch)
     else:
-        shift = _per_window("shift", shift, batch, -np.inf, np.inf)
+        shift = _per_window("shift", shift, batch, -MAX_SHIFT, MAX_SHIFT, " s")
     t = np.arange(n_in + n_out) / SAMPLING_RATE
     signal = np.sin(2 * np.pi * frequency[:, None] * (t[None, :] + shift[:, None]))
     signal = signal.astype(np.float32)

@@ -74,12 +74,18 @@ def load_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise ValueError("a single array, not a .npz archive of named arrays")
         with archive:
-            return {name: archive[name] for name in archive.files}
+            arrays = {name: archive[name] for name in archive.files}
     except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, KeyError,
             RuntimeError, NotImplementedError) as error:
         # allow_pickle=False makes NumPy refuse object arrays (pickles) with a ValueError;
         # corrupt zip members surface as any of the others.
         raise ValueError(f"{path} is not a readable weights archive ({error})") from None
+    for name, array in arrays.items():
+        # NumPy hands back a member without the .npy header as raw bytes (never unpickled).
+        if not isinstance(array, np.ndarray):
+            raise ValueError(f"{path} is not a readable weights archive: member {name!r} is "
+                             f"not a NumPy array")
+    return arrays
 
 
 def sha256_file(path: str | os.PathLike) -> str:

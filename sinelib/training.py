@@ -110,17 +110,23 @@ def history_to_csv(history: list[dict]) -> str:
 
 def history_from_csv(text: str) -> list[dict]:
     """Parse ``history_to_csv`` output back into rows of numbers and ``None``."""
+    if not isinstance(text, str):
+        raise ValueError(f"history must be CSV text, got {shown(text)}")
     rows = []
-    for raw in csv.DictReader(io.StringIO(text)):
+    for line, raw in enumerate(csv.DictReader(io.StringIO(text)), start=2):
         row = {}
         for key in HISTORY_COLUMNS:
             value = raw.get(key, "")
-            if value in ("", None):
-                row[key] = None
-            elif key in ("step", "examples"):
-                row[key] = int(value)
-            else:
-                row[key] = float(value)
+            try:
+                if value in ("", None):
+                    row[key] = None
+                elif key in ("step", "examples"):
+                    row[key] = int(value)
+                else:
+                    row[key] = float(value)
+            except ValueError:
+                raise ValueError(f"history line {line}: {key} must be a number, got "
+                                 f"{shown(value)}") from None
         rows.append(row)
     return rows
 
