@@ -8,6 +8,7 @@ tests/test_robustness.py -v`` prints one line per row.
 
 import json
 import shutil
+import subprocess
 import zipfile
 
 import numpy as np
@@ -474,3 +475,34 @@ def test_public_names_are_covered():
     for name in sinelib.__all__:
         if callable(getattr(sinelib, name)) and name[0].islower():
             assert f"{name}(" in source, name
+
+
+# Servers: make lab listens on 127.0.0.1 with Jupyter's random login token unless told
+# otherwise (make app, the Voila app, comes with its own issue and must do the same).
+def _make_dry_run(*arguments):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(["make", "-n", "-C", str(root), *arguments], capture_output=True,
+                          text=True, check=True)
+    return [line for line in done.stdout.splitlines() if "jupyter lab" in line]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_lab_binds_localhost_with_a_token():
+    (command,) = _make_dry_run("lab")
+    assert "--ip 127.0.0.1" in command
+    for disabling in ("token=", "--IdentityProvider.token", "--ServerApp.token",
+                      "--NotebookApp.token", "password", "disable_check_xsrf"):
+        assert disabling not in command
+    (opened,) = _make_dry_run("lab", "LAB_IP=0.0.0.0")
+    assert "--ip 0.0.0.0" in opened
+
+
+def test_no_project_jupyter_config_switches_the_token_off():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for path in list(root.glob("jupyter*config*")) + list(root.glob("notebooks/jupyter*")):
+        text = path.read_text()
+        assert "token" not in text and "password" not in text, path
