@@ -235,8 +235,8 @@ def get_experiment(name: str | Experiment) -> Experiment:
             f"{shown(name)}"
         )
     key = name.strip()
-    if key in EXPERIMENTS:
-        return EXPERIMENTS[key]
+    if key.lower() in EXPERIMENTS:
+        return EXPERIMENTS[key.lower()]
     for exp in EXPERIMENTS.values():
         if key.lower() in (exp.seed_id.lower(), f"exp{exp.seed_id}".lower()):
             return exp

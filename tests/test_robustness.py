@@ -13,6 +13,8 @@ import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sinelib
 from sinelib import (
@@ -23,7 +25,7 @@ from sinelib import (
 from sinelib.cli import main
 from sinelib.data import training_batch
 from sinelib.schedules import learning_rate, stop_reason
-from sinelib.storage import load_arrays, sha256_file
+from sinelib.storage import load_arrays, save_arrays, sha256_file
 from sinelib.training import history_from_csv
 
 EXP = "exp5-small"  # the cheapest registered network: 4 x 10 cells, 25 -> 100
@@ -423,6 +425,7 @@ def test_refused_saves_write_nothing(model, tmp_path):
 def test_a_name_with_spaces_around_still_finds_the_experiment():
     """Surrounding spaces are forgiven (a slider's or a shell's leftovers); nothing else is."""
     assert get_experiment(" exp1 ") is get_experiment("exp1") is get_experiment("EXP1")
+    assert get_experiment("EXP3-1") is get_experiment("3.1")
 
 
 def test_weights_are_read_without_unpickling(shipped, tmp_path, monkeypatch):
@@ -506,3 +509,29 @@ def test_no_project_jupyter_config_switches_the_token_off():
     for path in list(root.glob("jupyter*config*")) + list(root.glob("notebooks/jupyter*")):
         text = path.read_text()
         assert "token" not in text and "password" not in text, path
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_corrupt_archives_give_value_error_or_arrays(tmp_path_factory, data):
+    """Truncated or bit-flipped archives: the answer is named arrays or a ValueError that
+    names the file, never another exception."""
+    folder = tmp_path_factory.mktemp("fuzz")
+    path = folder / "checkpoint.npz"
+    save_arrays(path, {"model/kernel": np.arange(40, dtype=np.float32).reshape(4, 10),
+                       "optimizer/iteration": np.array(7, dtype=np.int64),
+                       "state": np.array(json.dumps({"step": 7}))})
+    raw = bytearray(path.read_bytes())
+    cut = data.draw(st.integers(0, len(raw)), label="length kept")
+    raw = raw[:cut]
+    for position in data.draw(st.lists(st.integers(0, max(cut - 1, 0)), max_size=4),
+                              label="bytes flipped"):
+        if raw:
+            raw[position] ^= data.draw(st.integers(1, 255))
+    path.write_bytes(bytes(raw))
+    try:
+        arrays = load_arrays(path)
+    except ValueError as error:
+        assert str(path) in str(error)
+    else:
+        assert all(isinstance(value, np.ndarray) for value in arrays.values())
