@@ -51,6 +51,7 @@ def _measure(model, exp: Experiment, frequency, size: int) -> tuple[float, float
 
 def heldout_loss(model, exp: Experiment, size: int = HELDOUT_SIZE) -> float:
     """Seed-unit loss on the experiment's own held-out set (its training distribution)."""
+    exp = get_experiment(exp)
     return _measure(model, exp, exp.frequency, size)[0]
 
 

@@ -65,17 +65,20 @@ def _json_text(name: str, value) -> str:
 
 def weights_path(exp: Experiment, directory: Path) -> Path:
     """The weights file of ``exp`` in ``directory``."""
-    return Path(directory) / f"{exp.slug}.weights.npz"
+    exp = get_experiment(exp)
+    return _directory(directory) / f"{exp.slug}.weights.npz"
 
 
 def manifest_path(exp: Experiment, directory: Path) -> Path:
     """The manifest of ``exp`` in ``directory``."""
-    return Path(directory) / f"{exp.slug}.json"
+    exp = get_experiment(exp)
+    return _directory(directory) / f"{exp.slug}.json"
 
 
 def history_path(exp: Experiment, directory: Path) -> Path:
     """The training history of ``exp`` in ``directory``."""
-    return Path(directory) / f"{exp.slug}.history.csv"
+    exp = get_experiment(exp)
+    return _directory(directory) / f"{exp.slug}.history.csv"
 
 
 def save_pretrained(model, exp: Experiment | str, directory: str | Path = PRETRAINED_DIR, *,

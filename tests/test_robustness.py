@@ -25,7 +25,9 @@ from sinelib import (
 from sinelib.cli import main
 from sinelib.data import training_batch
 from sinelib.schedules import learning_rate, stop_reason
+from sinelib.pretrained import weights_path
 from sinelib.storage import load_arrays, save_arrays, sha256_file
+from sinelib.tables import experiment_rows, ledger_rows, metrics_rows, to_markdown, to_text
 from sinelib.training import history_from_csv
 
 EXP = "exp5-small"  # the cheapest registered network: 4 x 10 cells, 25 -> 100
@@ -337,7 +339,18 @@ BAD_INPUTS = [
      ValueError, ["displayed_loss", "'0.1'"]),
     ("history csv garbage", lambda c: history_from_csv("step,examples\nabc,1\n"), ValueError,
      ["step", "'abc'"]),
+    ("table of unknown experiments", lambda c: experiment_rows(["exp3", "exp99"]), ValueError,
+     ["'exp99'"]),
+    ("table of metrics without losses", lambda c: metrics_rows({"loss": 1.0}), ValueError,
+     ["metrics", "{'loss': 1.0}"]),
+    ("table with ragged rows", lambda c: to_markdown([["a", "b"], ["1"]]), ValueError,
+     ["[['a', 'b'], ['1']]"]),
+    ("empty table", lambda c: to_text([]), ValueError, ["non-empty", "got []"]),
+    ("ledger of a list", lambda c: ledger_rows(["exp3"]), ValueError,
+     ["manifests", "['exp3']"]),
     # Weights and manifests
+    ("weights path of odd name", lambda c: weights_path("exp3/../../x", c.tmp), ValueError,
+     ["'exp3/../../x'"]),
     ("weights missing", lambda c: load_pretrained("exp3", c.tmp), FileNotFoundError,
      ["exp3.json", "reproduce exp3"]),
     ("weights folder number", lambda c: load_pretrained(EXP, 3), ValueError,
