@@ -41,9 +41,12 @@ def check_non_negative_int(name: str, value) -> int:
 
 
 def check_number(name: str, value, low: float = -math.inf, high: float = math.inf, *,
-                 low_open: bool = False, high_open: bool = False) -> float:
+                 low_open: bool = False, high_open: bool = False, unit: str = "") -> float:
     """Return ``value`` as a float, or raise ``ValueError`` unless it is a finite real number
-    in the range [low, high] (an end is excluded when ``low_open`` / ``high_open``)."""
+    in the range [low, high] (an end is excluded when ``low_open`` / ``high_open``).
+
+    ``unit`` follows the range in the message (e.g. " Hz").
+    """
     if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)) \
             or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {shown(value)}")
@@ -51,8 +54,13 @@ def check_number(name: str, value, low: float = -math.inf, high: float = math.in
     below = value <= low if low_open else value < low
     above = value >= high if high_open else value > high
     if below or above:
-        interval = ("(" if low_open else "[") + f"{low:g}, {high:g}" + (")" if high_open else "]")
-        raise ValueError(f"{name} must lie in {interval}, got {shown(value)}")
+        if high == math.inf:
+            expected = ("positive" if low == 0 and low_open
+                        else f"{'>' if low_open else '>='} {low:g}{unit}")
+        else:
+            expected = ("in " + ("(" if low_open else "[") + f"{low:g}, {high:g}"
+                        + (")" if high_open else "]") + unit)
+        raise ValueError(f"{name} must be {expected}, got {shown(value)}")
     return value
 
 

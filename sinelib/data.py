@@ -27,7 +27,7 @@ MAX_SAMPLES = 10**8
 #: Largest |shift| in seconds: beyond it float64 time stamps lose the precision a 50 Hz phase
 #: needs (and far beyond, the phase overflows to infinity and the sine to NaN).
 MAX_SHIFT = 1e6
-_NYQUIST_NOTE = f" Hz (the Nyquist limit of {SAMPLING_RATE:g} Hz sampling is {NYQUIST:g} Hz)"
+_NYQUIST_NOTE = f" Hz ({NYQUIST:g} Hz is the Nyquist limit at {SAMPLING_RATE:g} Hz sampling)"
 
 
 def _as_generator(rng) -> np.random.Generator:
@@ -43,7 +43,7 @@ def _as_generator(rng) -> np.random.Generator:
 
 
 def _per_window(name: str, value, batch: int, low: float, high: float,
-                note: str = "") -> np.ndarray:
+                note: str = "", low_open: bool = False) -> np.ndarray:
     """Broadcast a scalar or per-window value to shape (batch,), checking its range."""
     try:
         if np.asarray(value).dtype.kind not in "iuf":
@@ -59,8 +59,9 @@ def _per_window(name: str, value, batch: int, low: float, high: float,
         )
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite, got {shown(value)}")
-    if np.any(array < low) or np.any(array >= high):
-        raise ValueError(f"{name} must lie in [{low:g}, {high:g}){note}, got {shown(value)}")
+    if np.any(array <= low if low_open else array < low) or np.any(array >= high):
+        interval = f"{'(' if low_open else '['}{low:g}, {high:g})"
+        raise ValueError(f"{name} must lie in {interval}{note}, got {shown(value)}")
     return np.broadcast_to(array, (batch,))
 
 
@@ -97,9 +98,8 @@ def sample_windows(batch: int, n_in: int, n_out: int, frequency=None, shift=None
     if frequency is None:
         frequency = generator.uniform(*RANDOM_BAND, size=batch)
     else:
-        frequency = _per_window("frequency", frequency, batch, 0.0, NYQUIST, _NYQUIST_NOTE)
-        if np.any(frequency <= 0):
-            raise ValueError(f"frequency must be positive, got {float(frequency.min())!r}")
+        frequency = _per_window("frequency", frequency, batch, 0.0, NYQUIST, _NYQUIST_NOTE,
+                                low_open=True)
     if shift is None:
         shift = generator.uniform(0.0, SHIFT_RANGE, size=batch)
     else:
@@ -150,7 +150,8 @@ def heldout_windows(n_in: int, n_out: int, frequency=None, size: int = HELDOUT_S
     """
     size = check_positive_int("size", size)
     if frequency is not None:
-        frequency = float(_per_window("frequency", frequency, 1, 0.0, NYQUIST, _NYQUIST_NOTE)[0])
+        frequency = float(_per_window("frequency", frequency, 1, 0.0, NYQUIST, _NYQUIST_NOTE,
+                                      low_open=True)[0])
     # The key depends on the frequency so that sets at different fixed frequencies draw
     # independent shifts; millihertz resolution is ample for a seed.
     tag = 0 if frequency is None else 1 + int(round(frequency * 1000))

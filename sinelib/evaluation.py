@@ -25,7 +25,8 @@ def check_frequencies(frequencies) -> tuple[float, ...]:
             f"{shown(frequencies)}"
         )
     checked = tuple(
-        check_number("test frequency", frequency, 0.0, NYQUIST, low_open=True, high_open=True)
+        check_number("test frequency", frequency, 0.0, NYQUIST, low_open=True, high_open=True,
+                     unit=" Hz (the Nyquist limit)")
         for frequency in frequencies
     )
     if not checked:

@@ -116,7 +116,8 @@ class Experiment:
         check_number("learning_rate", self.learning_rate, 0.0, low_open=True)
         if self.frequency is not None:
             # Sampled at 100 Hz, a sine at or above 50 Hz (Nyquist) cannot be represented.
-            check_number("frequency", self.frequency, 0.0, 50.0, low_open=True, high_open=True)
+            check_number("frequency", self.frequency, 0.0, 50.0, low_open=True, high_open=True,
+                         unit=" Hz (50 Hz is the Nyquist limit at 100 Hz sampling)")
         if self.decay_every_examples is not None:
             check_positive_int("decay_every_examples", self.decay_every_examples)
         check_number("decay_factor", self.decay_factor, 0.0, low_open=True)

@@ -79,7 +79,10 @@ def load_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
             RuntimeError, NotImplementedError) as error:
         # allow_pickle=False makes NumPy refuse object arrays (pickles) with a ValueError;
         # corrupt zip members surface as any of the others.
-        raise ValueError(f"{path} is not a readable weights archive ({error})") from None
+        reason = str(error)
+        if "pickle" in reason:  # NumPy's own words suggest loading it unsafely: never
+            reason = "reading it would need unpickling, which sinelib never does"
+        raise ValueError(f"{path} is not a readable weights archive ({reason})") from None
     for name, array in arrays.items():
         # NumPy hands back a member without the .npy header as raw bytes (never unpickled).
         if not isinstance(array, np.ndarray):
