@@ -24,9 +24,11 @@ $(STAMP): pyproject.toml
 test: install
 	$(BIN)/python -m pytest
 
-## lab: JupyterLab on the notebooks, on 127.0.0.1 with a token (printed below)
+## lab: JupyterLab on the notebooks, on 127.0.0.1 with a token (printed below). Only when you
+## mean it: make lab LAB_IP=0.0.0.0 listens on every interface (the token still guards it).
+LAB_IP ?= 127.0.0.1
 lab: install
-	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser --notebook-dir notebooks $(ROOT_FLAG)
+	$(BIN)/jupyter lab --ip $(LAB_IP) --no-browser --notebook-dir notebooks $(ROOT_FLAG)
 
 ## reproduce: train every experiment at its full seed budget into the shipped weights
 reproduce: install

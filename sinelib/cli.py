@@ -16,16 +16,22 @@ def metrics_table(metrics: dict, n_out: int) -> str:
             + f"\n({metrics['size']} windows per set; horizon {n_out} samples)")
 
 
-def _train_and_save(exp, seed, steps, run_dir, resume, destination, progress=True):
+def _train_and_save(exp, seed, steps, run_dir, resume, destination, progress=True,
+                    checkpoint_every=1000):
+    from sinelib.models import weights_finite
     from sinelib.pretrained import save_pretrained
     from sinelib.training import history_to_csv, train
 
     result = train(exp, seed=seed, steps=steps, out_dir=run_dir, resume=resume,
-                   progress=progress)
-    path = save_pretrained(result.model, exp, destination, metrics=result.metrics,
-                           run=result.summary(), history_csv=history_to_csv(result.history))
+                   progress=progress, checkpoint_every=checkpoint_every)
     print(f"{exp.slug}: stopped by '{result.stop_reason}' after {result.steps} steps "
           f"({result.examples} examples) in {result.elapsed_s:.1f} s")
+    if not weights_finite(result.model):
+        # Diverged before its first checkpoint: there are no good weights to keep.
+        print(f"{exp.slug}: the weights are not finite; nothing saved", file=sys.stderr)
+        return result
+    path = save_pretrained(result.model, exp, destination, metrics=result.metrics,
+                           run=result.summary(), history_csv=history_to_csv(result.history))
     print(metrics_table(result.metrics, exp.n_out))
     print(f"weights and manifest: {path}")
     return result
@@ -40,7 +46,8 @@ def _cmd_train(args) -> int:
     exp = get_experiment(args.name)
     out = Path(args.out) if args.out else Path("runs") / f"{exp.slug}-seed{args.seed}"
     result = _train_and_save(exp, args.seed, args.steps, out, args.resume, out,
-                             progress=not args.no_progress)
+                             progress=not args.no_progress,
+                             checkpoint_every=args.checkpoint_every)
     # Like a shell: 130 after Ctrl-C (the checkpoint is kept), 1 when the loss diverged.
     return {"interrupted": 130, "diverged": 1}.get(result.stop_reason, 0)
 
@@ -118,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", help="run folder (default runs/<slug>-seed<S>)")
     train.add_argument("--resume", action="store_true", help="continue from the run folder's "
                                                               "checkpoint")
+    train.add_argument("--checkpoint-every", type=int, default=1000, metavar="N",
+                       help="write a checkpoint every N steps (on the 100-step displays; "
+                            "default 1000)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(run=_cmd_train)
 
@@ -154,6 +164,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, OSError) as error:  # OSError includes FileNotFoundError
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outside the training loop, which handles its own
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
+from sinelib.checks import check_bool, check_number, check_positive_int, shown
+
 #: Frequency band (Hz) of the "random frequencies" experiments, uniform on [low, high).
 RANDOM_BAND: tuple[float, float] = (0.5, 4.0)
 
@@ -91,28 +93,41 @@ class Experiment:
     seed: SeedReport
 
     def __post_init__(self) -> None:
+        for name in ("slug", "seed_id", "title", "cell"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"{name} must be a string, got {shown(getattr(self, name))}")
         if not _SLUG_PATTERN.match(self.slug):
             raise ValueError(
-                f"experiment slug {self.slug!r} must be 1-40 lowercase letters, digits or '-'"
+                f"experiment slug {shown(self.slug)} must be 1-40 lowercase letters, digits "
+                f"or '-', starting with a letter or digit"
             )
         for name in ("n_layers", "n_hidden", "n_in", "n_out", "batch_size", "budget_examples",
                      "cap_examples"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_positive_int(name, getattr(self, name))
         if self.cap_examples < self.budget_examples:
             raise ValueError(
                 f"cap_examples ({self.cap_examples}) must be at least budget_examples "
                 f"({self.budget_examples})"
             )
         if self.cell not in ("BasicLSTMCell", "LSTMCell"):
-            raise ValueError(f"cell must be 'BasicLSTMCell' or 'LSTMCell', got {self.cell!r}")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}")
-        if self.frequency is not None and not 0 < self.frequency < 50:
-            raise ValueError(f"frequency must be in (0, 50) Hz, got {self.frequency!r}")
-        if self.clip_value is not None and not self.clip_value > 0:
-            raise ValueError(f"clip_value must be positive or None, got {self.clip_value!r}")
+            raise ValueError(
+                f"cell must be 'BasicLSTMCell' or 'LSTMCell', got {shown(self.cell)}"
+            )
+        check_number("learning_rate", self.learning_rate, 0.0, low_open=True)
+        if self.frequency is not None:
+            # Sampled at 100 Hz, a sine at or above 50 Hz (Nyquist) cannot be represented.
+            check_number("frequency", self.frequency, 0.0, 50.0, low_open=True, high_open=True,
+                         unit=" Hz (50 Hz is the Nyquist limit at 100 Hz sampling)")
+        if self.decay_every_examples is not None:
+            check_positive_int("decay_every_examples", self.decay_every_examples)
+        check_number("decay_factor", self.decay_factor, 0.0, low_open=True)
+        if self.clip_value is not None:
+            check_number("clip_value", self.clip_value, 0.0, low_open=True)
+        if self.target_loss is not None:
+            check_number("target_loss", self.target_loss, 0.0, low_open=True)
+        check_bool("static_rnn", self.static_rnn)
+        if not isinstance(self.seed, SeedReport):
+            raise ValueError(f"seed must be a SeedReport, got {shown(self.seed)}")
 
     @property
     def budget_steps(self) -> int:
@@ -218,13 +233,13 @@ def get_experiment(name: str | Experiment) -> Experiment:
     if not isinstance(name, str):
         raise ValueError(
             f"experiment name must be a string such as 'exp3', got {type(name).__name__} "
-            f"{name!r}"
+            f"{shown(name)}"
         )
     key = name.strip()
-    if key in EXPERIMENTS:
-        return EXPERIMENTS[key]
+    if key.lower() in EXPERIMENTS:
+        return EXPERIMENTS[key.lower()]
     for exp in EXPERIMENTS.values():
         if key.lower() in (exp.seed_id.lower(), f"exp{exp.seed_id}".lower()):
             return exp
     known = ", ".join(f"{exp.slug} ({exp.seed_id})" for exp in EXPERIMENTS.values())
-    raise ValueError(f"unknown experiment {name!r}; known experiments: {known}")
+    raise ValueError(f"unknown experiment {shown(name)}; known experiments: {known}")

@@ -8,18 +8,31 @@ from __future__ import annotations
 
 import numpy as np
 
+from sinelib.checks import shown
+
 
 def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        y_true = np.asarray(y_true, dtype=np.float64)
-        y_pred = np.asarray(y_pred, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError("y_true and y_pred must be numeric arrays") from None
+    arrays = []
+    for name, value in (("y_true", y_true), ("y_pred", y_pred)):
+        try:
+            if np.asarray(value).dtype.kind not in "iuf":
+                raise TypeError  # bools, strings, objects
+            arrays.append(np.asarray(value, dtype=np.float64))
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"y_true and y_pred must be numeric arrays; {name} is {type(value).__name__} "
+                f"{shown(value)}"
+            ) from None
+    y_true, y_pred = arrays
     if y_true.ndim != 2 or y_true.shape != y_pred.shape or y_true.size == 0:
         raise ValueError(
             "y_true and y_pred must be non-empty arrays of the same shape (batch, n_out), "
             f"got {y_true.shape} and {y_pred.shape}"
         )
+    # Targets are data and must be finite; a diverged model's predictions may not be, and
+    # then the loss is NaN or infinite, which is what the training loop looks for.
+    if not np.all(np.isfinite(y_true)):
+        raise ValueError("y_true must be finite; it contains NaN or infinite values")
     return y_true, y_pred
 
 
@@ -31,7 +44,12 @@ def seed_loss(y_true, y_pred) -> float:
         y_pred: Predictions, shape ``(batch, n_out)``.
 
     Returns:
-        The loss as a Python float, in the units the seed quotes.
+        The loss as a Python float, in the units the seed quotes; NaN or infinite when
+        ``y_pred`` is (a diverged model).
+
+    Raises:
+        ValueError: not numeric arrays of one shape ``(batch, n_out)``, or ``y_true`` not
+            finite.
     """
     y_true, y_pred = _pair(y_true, y_pred)
     return float(np.mean(np.sum((y_pred - y_true) ** 2, axis=1)))

@@ -20,7 +20,14 @@ import weakref
 
 import numpy as np
 
+from sinelib.checks import (
+    check_bool, check_model, check_non_negative_int, check_positive_int, shown,
+)
 from sinelib.experiments import Experiment, get_experiment
+
+#: Largest run seed: a 32-bit seed, like NumPy's legacy one (TensorFlow's seed tensors
+#: overflow near 2**63).
+MAX_SEED = 2**32 - 1
 
 
 def build_model(exp: Experiment | str, seed: int = 0, unroll: bool | None = None):
@@ -28,19 +35,23 @@ def build_model(exp: Experiment | str, seed: int = 0, unroll: bool | None = None
 
     Args:
         exp: An ``Experiment`` or its name.
-        seed: Seed of every initialiser; the same seed gives the same initial weights.
+        seed: Seed of every initialiser, 0 to 2**32 - 1; the same seed gives the same
+            initial weights.
         unroll: Unroll the recurrence; ``None`` follows the seed (``exp.static_rnn``).
 
     Returns:
         A built ``keras.Model`` mapping ``(batch, n_in, 1)`` to ``(batch, n_out)``.
+
+    Raises:
+        ValueError: unknown experiment, or a seed or ``unroll`` of the wrong kind.
     """
     import keras
 
     exp = get_experiment(exp)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    seed = int(seed)
-    unroll = exp.static_rnn if unroll is None else bool(unroll)
+    seed = check_non_negative_int("seed", seed)
+    if seed > MAX_SEED:
+        raise ValueError(f"seed must be at most {MAX_SEED}, got {seed}")
+    unroll = exp.static_rnn if unroll is None else check_bool("unroll", unroll)
     layers = [keras.Input(shape=(exp.n_in, 1), name="window")]
     for index in range(exp.n_layers):
         layers.append(
@@ -62,8 +73,14 @@ def build_model(exp: Experiment | str, seed: int = 0, unroll: bool | None = None
     return keras.Sequential(layers, name=exp.slug.replace("-", "_"))
 
 
+def weights_finite(model) -> bool:
+    """Whether every weight of ``model`` is finite (no NaN or infinity after a divergence)."""
+    return all(np.all(np.isfinite(np.asarray(v.numpy()))) for v in model.weights)
+
+
 def count_parameters(model) -> int:
     """Number of trainable scalars in ``model``."""
+    check_model(model)
     return int(sum(np.prod(v.shape) for v in model.trainable_variables))
 
 
@@ -97,11 +114,16 @@ def predict(model, x, batch_size: int = 1000) -> np.ndarray:
     Returns:
         float32 array of shape ``(batch, n_out)`` (``(n_out,)`` for a single 1-D window).
     """
-    n_in = model.input_shape[1]
+    n_in = check_model(model).input_shape[1]
+    batch_size = check_positive_int("batch_size", batch_size)
     try:
+        if np.asarray(x).dtype.kind not in "iuf":
+            raise TypeError  # bools, strings, objects
         x = np.asarray(x, dtype=np.float32)
     except (TypeError, ValueError):
-        raise ValueError(f"x must be a numeric array of windows, got {type(x).__name__}") from None
+        raise ValueError(
+            f"x must be a numeric array of windows, got {type(x).__name__} {shown(x)}"
+        ) from None
     given_shape = x.shape
     single = x.ndim == 1
     if single:

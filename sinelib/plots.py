@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from sinelib.data import SAMPLING_RATE, sample_windows
-from sinelib.evaluation import REPORT_FREQUENCIES
+from sinelib.checks import check_non_negative_int, shown
+from sinelib.evaluation import REPORT_FREQUENCIES, check_frequencies, check_model_fits
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.losses import seed_loss
 from sinelib.models import predict
@@ -32,9 +33,11 @@ def plot_predictions(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIE
     from matplotlib.figure import Figure
 
     exp = get_experiment(exp)
-    frequencies = list(frequencies)
-    if not frequencies:
-        raise ValueError("frequencies must name at least one frequency")
+    frequencies = list(check_frequencies(frequencies))
+    seed = check_non_negative_int("seed", seed)
+    check_model_fits(model, exp)
+    if title is not None and not isinstance(title, str):
+        raise ValueError(f"title must be a string or None, got {shown(title)}")
     x, y = sample_windows(len(frequencies), exp.n_in, exp.n_out, frequency=frequencies,
                           shift=shift, rng=seed)
     y_pred = predict(model, x)
@@ -71,9 +74,17 @@ def plot_windows(x, y, frequencies=None, title: str = "Training windows"):
     from matplotlib.figure import Figure
 
     x, y = np.asarray(x), np.asarray(y)
-    if x.ndim != 3 or y.ndim != 2 or x.shape[0] != y.shape[0] or x.shape[0] == 0:
+    if x.ndim != 3 or y.ndim != 2 or x.shape[0] != y.shape[0] or x.shape[0] == 0 \
+            or x.shape[2] != 1:
         raise ValueError(f"x and y must have shapes (batch, n_in, 1) and (batch, n_out), got "
                          f"{x.shape} and {y.shape}")
+    if x.dtype.kind not in "iuf" or y.dtype.kind not in "iuf":
+        raise ValueError(f"x and y must be numeric, got dtypes {x.dtype} and {y.dtype}")
+    if frequencies is not None:
+        frequencies = check_frequencies(frequencies)
+        if len(frequencies) != len(x):
+            raise ValueError(f"frequencies must give one frequency per window ({len(x)}), got "
+                             f"{len(frequencies)}: {shown(frequencies)}")
     n_in, n_out = x.shape[1], y.shape[1]
     t = np.arange(n_in + n_out) / SAMPLING_RATE
     figure = Figure(figsize=(7, 2.8), layout="constrained")

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from sinelib.checks import shown
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.models import build_model
 from sinelib.storage import (
@@ -27,6 +28,8 @@ from sinelib.storage import (
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 #: Bumped whenever the manifest or weights layout changes; other formats are refused.
 MANIFEST_FORMAT = 1
+#: Fields every manifest must have.
+MANIFEST_FIELDS = ("format", "experiment", "config", "weights_file", "weights_sha256")
 
 _NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
@@ -42,19 +45,40 @@ def _versions() -> dict:
     return versions
 
 
+def _directory(directory, default: Path = PRETRAINED_DIR) -> Path:
+    """``directory`` as a Path (``None``: the shipped weights), or ``ValueError``."""
+    if directory is None:
+        return default
+    if not isinstance(directory, (str, os.PathLike)) or not str(directory).strip():
+        raise ValueError(f"directory must be a folder path, got {shown(directory)}")
+    return Path(directory)
+
+
+def _json_text(name: str, value) -> str:
+    """``value`` as strict JSON, or ``ValueError`` naming what cannot be stored."""
+    try:
+        return json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must be plain JSON data (dict, list, str, int, float, "
+                         f"None): {error}") from None
+
+
 def weights_path(exp: Experiment, directory: Path) -> Path:
     """The weights file of ``exp`` in ``directory``."""
-    return Path(directory) / f"{exp.slug}.weights.npz"
+    exp = get_experiment(exp)
+    return _directory(directory) / f"{exp.slug}.weights.npz"
 
 
 def manifest_path(exp: Experiment, directory: Path) -> Path:
     """The manifest of ``exp`` in ``directory``."""
-    return Path(directory) / f"{exp.slug}.json"
+    exp = get_experiment(exp)
+    return _directory(directory) / f"{exp.slug}.json"
 
 
 def history_path(exp: Experiment, directory: Path) -> Path:
     """The training history of ``exp`` in ``directory``."""
-    return Path(directory) / f"{exp.slug}.history.csv"
+    exp = get_experiment(exp)
+    return _directory(directory) / f"{exp.slug}.history.csv"
 
 
 def save_pretrained(model, exp: Experiment | str, directory: str | Path = PRETRAINED_DIR, *,
@@ -71,11 +95,31 @@ def save_pretrained(model, exp: Experiment | str, directory: str | Path = PRETRA
 
     Returns:
         The manifest's path.
+
+    Raises:
+        ValueError: a model of another shape than ``exp``'s, weights that are not finite,
+            or ``metrics`` / ``run`` that are not plain JSON data. Nothing is written then.
     """
+    import numpy as np
+
+    from sinelib.evaluation import check_model_fits
+
     exp = get_experiment(exp)
-    directory = Path(directory)
+    directory = _directory(directory)
+    check_model_fits(model, exp)
+    for name, value in (("metrics", metrics), ("run", run)):
+        if not isinstance(value, dict):
+            raise ValueError(f"{name} must be a dict, got {shown(value)}")
+        _json_text(name, value)
+    if history_csv is not None and not isinstance(history_csv, str):
+        raise ValueError(f"history_csv must be CSV text or None, got {shown(history_csv)}")
+    arrays = variables_to_arrays(model.weights)
+    bad = sorted(key for key, value in arrays.items() if not np.all(np.isfinite(value)))
+    if bad:
+        raise ValueError(f"refusing to save weights with NaN or infinite values (in "
+                         f"{', '.join(bad[:3])}); the training run diverged")
     weights = weights_path(exp, directory)
-    save_arrays(weights, variables_to_arrays(model.weights))
+    save_arrays(weights, arrays)
     if history_csv is not None:
         atomic_write_text(history_path(exp, directory), history_csv)
     manifest = {
@@ -97,12 +141,12 @@ def load_manifest(name: str | Experiment, directory: str | Path | None = None) -
     """Read and check the manifest of experiment ``name``.
 
     Raises:
-        ValueError: unknown experiment, unreadable manifest, another manifest format, or a
-            config that no longer matches the registry.
+        ValueError: unknown experiment, unreadable manifest, another manifest format, missing
+            fields, or a config that no longer matches the registry.
         FileNotFoundError: no manifest for ``name`` in ``directory``.
     """
     exp = get_experiment(name)
-    directory = PRETRAINED_DIR if directory is None else Path(directory)
+    directory = _directory(directory)
     path = manifest_path(exp, directory)
     if not path.is_file():
         raise FileNotFoundError(
@@ -113,12 +157,28 @@ def load_manifest(name: str | Experiment, directory: str | Path | None = None) -
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"manifest {path} is not valid JSON ({error})") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
-        found = manifest.get("format") if isinstance(manifest, dict) else None
+    if not isinstance(manifest, dict):
+        raise ValueError(f"manifest {path} must hold a JSON object, got "
+                         f"{type(manifest).__name__}")
+    found = manifest.get("format")
+    # JSON true equals 1 in Python: insist on an integer.
+    if type(found) is not int or found != MANIFEST_FORMAT:
         raise ValueError(
-            f"manifest {path} has format {found!r}; this sinelib reads format "
+            f"manifest {path} has format {shown(found)}; this sinelib reads format "
             f"{MANIFEST_FORMAT}: retrain with python -m sinelib reproduce {exp.slug}"
         )
+    missing = [field for field in MANIFEST_FIELDS if field not in manifest]
+    if missing:
+        raise ValueError(f"manifest {path} lacks the field(s) {', '.join(missing)}; retrain "
+                         f"with python -m sinelib reproduce {exp.slug}")
+    if manifest["experiment"] != exp.slug:
+        raise ValueError(f"manifest {path} describes experiment "
+                         f"{shown(manifest['experiment'])}, not {exp.slug}")
+    sha = manifest["weights_sha256"]
+    if not isinstance(sha, str) or len(sha) != 64 \
+            or any(c not in "0123456789abcdef" for c in sha):
+        raise ValueError(f"manifest {path} has no valid weights_sha256 (64 hex digits), got "
+                         f"{shown(sha)}")
     if manifest.get("config") != exp.config():
         stored = manifest.get("config") or {}
         changed = sorted(k for k in set(stored) | set(exp.config())
@@ -151,7 +211,7 @@ def load_pretrained(name: str | Experiment, directory: str | Path | None = None)
             from the manifest's (truncated or tampered), or its arrays do not fit the model.
     """
     exp = get_experiment(name)
-    directory = PRETRAINED_DIR if directory is None else Path(directory)
+    directory = _directory(directory)
     manifest = load_manifest(exp, directory)
     weights = weights_path(exp, directory)
     if not weights.is_file():

@@ -6,7 +6,9 @@ Both are plain functions of counters, testable without TensorFlow.
 from __future__ import annotations
 
 import math
+import numbers
 
+from sinelib.checks import check_non_negative_int, shown
 from sinelib.experiments import Experiment
 
 #: Stop reasons a run can record.
@@ -18,14 +20,19 @@ STOP_DIVERGED = "diverged"      # the loss became NaN or infinite
 STOP_INTERRUPTED = "interrupted"  # KeyboardInterrupt (e.g. a notebook kernel interrupt)
 
 
+def _check_experiment(exp) -> None:
+    if not isinstance(exp, Experiment):
+        raise ValueError(f"exp must be an Experiment (sinelib.get_experiment), got {shown(exp)}")
+
+
 def learning_rate(exp: Experiment, examples_seen: int) -> float:
     """The rate for the step taken after ``examples_seen`` examples.
 
     ``lr = base * factor ** floor(examples_seen / decay_every_examples)``; constant when the
     experiment has no decay.
     """
-    if examples_seen < 0:
-        raise ValueError(f"examples_seen must be non-negative, got {examples_seen!r}")
+    _check_experiment(exp)
+    check_non_negative_int("examples_seen", examples_seen)
     if exp.decay_every_examples is None:
         return exp.learning_rate
     return exp.learning_rate * exp.decay_factor ** (examples_seen // exp.decay_every_examples)
@@ -45,6 +52,11 @@ def stop_reason(exp: Experiment, examples_seen: int, displayed_loss: float | Non
     Returns:
         ``None``, ``"budget"``, ``"target"`` or ``"cap"``.
     """
+    _check_experiment(exp)
+    check_non_negative_int("examples_seen", examples_seen)
+    if displayed_loss is not None and (not isinstance(displayed_loss, numbers.Real)
+                                       or isinstance(displayed_loss, bool)):
+        raise ValueError(f"displayed_loss must be a number or None, got {shown(displayed_loss)}")
     if examples_seen < exp.budget_examples:
         return None
     if exp.target_loss is None:

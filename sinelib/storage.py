@@ -8,6 +8,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -69,10 +70,25 @@ def load_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
     if not path.is_file():
         raise FileNotFoundError(f"no array file at {path}")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-        raise ValueError(f"{path} is not a readable weights archive ({error})") from None
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError("a single array, not a .npz archive of named arrays")
+        with archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, KeyError,
+            RuntimeError, NotImplementedError) as error:
+        # allow_pickle=False makes NumPy refuse object arrays (pickles) with a ValueError;
+        # corrupt zip members surface as any of the others.
+        reason = str(error)
+        if "pickle" in reason:  # NumPy's own words suggest loading it unsafely: never
+            reason = "reading it would need unpickling, which sinelib never does"
+        raise ValueError(f"{path} is not a readable weights archive ({reason})") from None
+    for name, array in arrays.items():
+        # NumPy hands back a member without the .npy header as raw bytes (never unpickled).
+        if not isinstance(array, np.ndarray):
+            raise ValueError(f"{path} is not a readable weights archive: member {name!r} is "
+                             f"not a NumPy array")
+    return arrays
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -119,6 +135,10 @@ def assign_arrays(variables, arrays: dict[str, np.ndarray], source: str, prefix:
         )
     for key, variable in wanted.items():
         value = given[key]
+        if value.dtype.kind not in "biuf":
+            raise ValueError(f"{source}: array {key!r} has dtype {value.dtype}, not a number")
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+            raise ValueError(f"{source}: array {key!r} holds NaN or infinite values")
         if tuple(value.shape) != tuple(variable.shape):
             raise ValueError(
                 f"{source} does not match this architecture: {key!r} has shape "

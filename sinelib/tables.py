@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sinelib.experiments import EXPERIMENTS, Experiment
+from sinelib.checks import shown
+from sinelib.experiments import EXPERIMENTS, Experiment, get_experiment
 
 
 def _frequency_rule(exp: Experiment) -> str:
@@ -18,7 +19,8 @@ def _learning_rate(exp: Experiment) -> str:
 
 def experiment_rows(experiments=None) -> list[list[str]]:
     """The registry in the seed's units: a header row, then one row per experiment."""
-    experiments = list(EXPERIMENTS.values()) if experiments is None else list(experiments)
+    experiments = (list(EXPERIMENTS.values()) if experiments is None
+                   else [get_experiment(exp) for exp in experiments])
     rows = [["slug", "id", "cells", "n_in -> n_out", "frequency", "lr",
              "budget (examples / steps)", "extra", "target", "seed loss"]]
     for exp in experiments:
@@ -37,6 +39,9 @@ def experiment_rows(experiments=None) -> list[list[str]]:
 
 def metrics_rows(metrics: dict) -> list[list[str]]:
     """``evaluate`` output: a header row, the training distribution, then each frequency."""
+    if not isinstance(metrics, dict) or not {"loss", "mse", "by_frequency"} <= set(metrics):
+        raise ValueError(f"metrics must be the dict evaluate() returns (loss, mse, "
+                         f"by_frequency), got {shown(metrics)}")
     rows = [["held-out set", "seed loss", "per-point MSE"],
             ["training distribution", f"{metrics['loss']:.6f}", f"{metrics['mse']:.3e}"]]
     for entry in metrics["by_frequency"]:
@@ -44,8 +49,16 @@ def metrics_rows(metrics: dict) -> list[list[str]]:
     return rows
 
 
+def _check_rows(rows) -> None:
+    if not isinstance(rows, list) or not rows or any(
+            not isinstance(row, list) or len(row) != len(rows[0]) for row in rows):
+        raise ValueError(f"rows must be a non-empty list of equally long lists (header first), "
+                         f"got {shown(rows)}")
+
+
 def to_text(rows: list[list[str]]) -> str:
     """Aligned plain-text table (first row is the header)."""
+    _check_rows(rows)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
              for row in rows]
@@ -55,6 +68,7 @@ def to_text(rows: list[list[str]]) -> str:
 
 def to_markdown(rows: list[list[str]]) -> str:
     """GitHub-flavoured Markdown table (first row is the header)."""
+    _check_rows(rows)
     escape = lambda cell: cell.replace("|", "\\|")
     lines = ["| " + " | ".join(escape(c) for c in rows[0]) + " |",
              "|" + "---|" * len(rows[0])]
@@ -74,6 +88,9 @@ def ledger_rows(manifests: dict) -> list[list[str]]:
         held-out seed loss and per-point MSE, the seed loss at 1, 2 and 3 Hz, the examples and
         steps trained, the rule that stopped the run, and the training time.
     """
+    if not hasattr(manifests, "get"):
+        raise ValueError(f"manifests must map experiment slugs to manifests, got "
+                         f"{shown(manifests)}")
     rows = [["experiment", "seed's loss", "held-out loss", "per-point MSE", "1 Hz", "2 Hz",
              "3 Hz", "examples / steps", "stopped by", "train time"]]
     for slug, exp in EXPERIMENTS.items():

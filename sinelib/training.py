@@ -21,6 +21,7 @@ import csv
 import io
 import json
 import math
+import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -29,11 +30,12 @@ from pathlib import Path
 import numpy as np
 
 from sinelib import schedules
-from sinelib.data import HELDOUT_SIZE, check_positive_int, training_batch
+from sinelib.checks import check_bool, check_positive_int, shown
+from sinelib.data import HELDOUT_SIZE, training_batch
 from sinelib.evaluation import evaluate, heldout_loss
 from sinelib.experiments import DISPLAY_EVERY_STEPS, Experiment, get_experiment
 from sinelib.losses import seed_loss, seed_loss_tensor
-from sinelib.models import build_model, predict
+from sinelib.models import build_model, predict, weights_finite
 from sinelib.storage import (
     assign_arrays, atomic_write_text, load_arrays, save_arrays, variables_to_arrays,
 )
@@ -108,17 +110,23 @@ def history_to_csv(history: list[dict]) -> str:
 
 def history_from_csv(text: str) -> list[dict]:
     """Parse ``history_to_csv`` output back into rows of numbers and ``None``."""
+    if not isinstance(text, str):
+        raise ValueError(f"history must be CSV text, got {shown(text)}")
     rows = []
-    for raw in csv.DictReader(io.StringIO(text)):
+    for line, raw in enumerate(csv.DictReader(io.StringIO(text)), start=2):
         row = {}
         for key in HISTORY_COLUMNS:
             value = raw.get(key, "")
-            if value in ("", None):
-                row[key] = None
-            elif key in ("step", "examples"):
-                row[key] = int(value)
-            else:
-                row[key] = float(value)
+            try:
+                if value in ("", None):
+                    row[key] = None
+                elif key in ("step", "examples"):
+                    row[key] = int(value)
+                else:
+                    row[key] = float(value)
+            except ValueError:
+                raise ValueError(f"history line {line}: {key} must be a number, got "
+                                 f"{shown(value)}") from None
         rows.append(row)
     return rows
 
@@ -250,6 +258,16 @@ class _Checkpoint:
         return state
 
 
+def _check_out_dir(out_dir) -> Path:
+    """``out_dir`` as a Path, or ``ValueError`` if it is not a usable folder path."""
+    if not isinstance(out_dir, (str, os.PathLike)) or not str(out_dir).strip():
+        raise ValueError(f"out_dir must be a folder path or None, got {shown(out_dir)}")
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"out_dir {str(out_dir)!r} exists and is not a folder")
+    return out_dir
+
+
 def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
           out_dir: str | Path | None = None, resume: bool = False,
           eval_every: int = 1000, checkpoint_every: int = 1000,
@@ -288,7 +306,11 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
     checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
     heldout_size = check_positive_int("heldout_size", heldout_size)
     if callback is not None and not callable(callback):
-        raise ValueError(f"callback must be callable or None, got {callback!r}")
+        raise ValueError(f"callback must be callable or None, got {shown(callback)}")
+    resume = check_bool("resume", resume)
+    check_bool("progress", progress)
+    if out_dir is not None:
+        out_dir = _check_out_dir(out_dir)
     if resume and out_dir is None:
         raise ValueError("resume=True needs the out_dir of the run to resume")
 
@@ -373,8 +395,11 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
     finally:
         bar.close()
 
+    if reason != schedules.STOP_DIVERGED and not weights_finite(model):
+        # The loss is looked at every 100 steps; the weights may have blown up since.
+        reason, displayed_loss = schedules.STOP_DIVERGED, math.nan
     if reason == schedules.STOP_DIVERGED:
-        message = (f"{exp.slug}: the loss became {displayed_loss} at step {step}; training "
+        message = (f"{exp.slug}: the loss became {displayed_loss} by step {step}; training "
                    f"stopped")
         if checkpoint is not None and checkpoint.path.exists():
             state = checkpoint.load(model, optimizer)
