@@ -40,7 +40,7 @@ bench: install
 
 ## bench-target: train the TF1-style reference until it reaches each seed number (long)
 bench-target: install
-	$(BIN)/python -m sinelib.benchmark --to-target --json benchmarks/to_target.json
+	$(BIN)/python -m sinelib.benchmark --to-target --json benchmarks/to_target.json --markdown benchmarks/to_target.md
 
 ## notebooks: execute every notebook in place (stored outputs, no widget state), for committing
 notebooks: install

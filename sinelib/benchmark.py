@@ -44,6 +44,14 @@ CONFIGS = ("exp1", "exp2", "exp3", "exp3-1", "exp4", "exp5", "exp5-small")
 CANDIDATES = ("loop", "unroll", "loop-xla", "unroll-chunk", "unroll-1x2", "loop-1x2")
 
 
+def _load_average() -> list[float] | None:
+    """The machine's 1, 5 and 15 minute load averages: how busy it was while we measured."""
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def _peak_rss_mb() -> float:
     # ru_maxrss is in kilobytes on Linux.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -287,6 +295,7 @@ def machine() -> str:
 def run_benchmark(configs=CONFIGS, steps: int = 200, rounds: int = 2,
                   candidates=CANDIDATES, log=print) -> dict:
     """Measure every configuration; contenders alternate in order from round to round."""
+    load_start = _load_average()
     results = {}
     for slug in configs:
         exp = get_experiment(slug)
@@ -315,7 +324,8 @@ def run_benchmark(configs=CONFIGS, steps: int = 200, rounds: int = 2,
         from sinelib import training
         results[slug]["plan"] = training.step_plan(exp)
     return {"configs": results, "steps": steps, "rounds": rounds, "versions": versions(),
-            "machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+            "machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "load_average": {"start": load_start, "end": _load_average()}}
 
 
 def step_table(report: dict) -> list[list[str]]:
@@ -351,6 +361,24 @@ def candidate_table(report: dict) -> list[list[str]]:
     return rows
 
 
+def target_table(report: dict) -> list[list[str]]:
+    """Rows of the time-to-the-seed's-number table (``--to-target``)."""
+    def cell(run):
+        if run is None:
+            return "no run"
+        if run["reached"] is None:
+            return f"not reached in {run['steps']} steps ({run['elapsed_s']:.0f} s)"
+        return f"step {run['reached']['step']}, {run['reached']['elapsed_s']:.0f} s"
+
+    rows = [["config", "seed's loss", "TF1 reference reaches it held-out", "sinelib reaches it "
+             "held-out (shipped run)"]]
+    for slug, result in report["configs"].items():
+        target = get_experiment(slug).seed.loss
+        rows.append([slug, "-" if target is None else f"{target:g}", cell(result["tf1"]),
+                     cell(result["sinelib"])])
+    return rows
+
+
 def markdown_report(report: dict, arguments: str = "") -> str:
     """The tables of one run in Markdown, with the machine, versions and command."""
     from sinelib.tables import to_markdown
@@ -358,6 +386,8 @@ def markdown_report(report: dict, arguments: str = "") -> str:
     lines = [
         f"Measured {report['date']} on {report['machine']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()) + ".",
+        f"Load average (1, 5, 15 min) at the start {report.get('load_average', {}).get('start')}"
+        f", at the end {report.get('load_average', {}).get('end')}.",
         f"Command: `python -m sinelib.benchmark {arguments}`".rstrip() + " (median of "
         f"{report['rounds']} alternating rounds of {report['steps']} steps, batch 50).",
         "",
@@ -411,8 +441,13 @@ def main(argv=None) -> int:
                 "sinelib": sinelib_time_to_target(exp),
             }
             print(slug, json.dumps(report["configs"][slug]), flush=True)
+        print(to_text(target_table(report)))
         if args.json:
             args.json.write_text(json.dumps(report, indent=1) + "\n")
+        if args.markdown:
+            from sinelib.tables import to_markdown
+
+            args.markdown.write_text(to_markdown(target_table(report)) + "\n")
         return 0
     report = run_benchmark(args.configs, steps=args.steps, rounds=args.rounds,
                            log=lambda line: print(line, file=sys.stderr, flush=True))

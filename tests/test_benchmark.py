@@ -140,3 +140,18 @@ def test_command_line_rejects_unknown_configs_and_tiny_runs(capsys):
     with pytest.raises(SystemExit):
         benchmark.main(["exp3", "--steps", "1"])
     assert "--steps must be at least 2, got 1" in capsys.readouterr().err
+
+
+def test_target_table_says_when_and_whether_the_seed_number_was_reached():
+    reached = {"steps": 7000, "elapsed_s": 80.0,
+               "reached": {"step": 7000, "elapsed_s": 79.6, "heldout_loss": 0.13}}
+    missed = {"steps": 30000, "elapsed_s": 300.0, "reached": None}
+    rows = benchmark.target_table({"configs": {"exp5": {"tf1": missed, "sinelib": reached}}})
+    assert rows[1] == ["exp5", "0.138701", "not reached in 30000 steps (300 s)",
+                       "step 7000, 80 s"]
+
+
+def test_shipped_history_gives_sinelib_time_to_target():
+    result = benchmark.sinelib_time_to_target(get_experiment("exp3"))
+    assert result["target"] == 0.177742
+    assert result["reached"] is None or result["reached"]["heldout_loss"] <= 0.177742
