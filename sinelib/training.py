@@ -147,6 +147,8 @@ def _make_optimizer(exp: Experiment, model):
 #: The ways of running the training step that ``make bench`` compares; each computes the same
 #: update (the recurrence unrolled or looped, compiled by XLA or not, one step per compiled call
 #: or a display interval of 100 steps per call).
+#: Longest input ``train`` unrolls; longer ones run the symbolic loop (measured, see step_plan).
+UNROLL_MAX_INPUT = 50
 STEP_VARIANTS = {
     "loop": {"unroll": False, "jit_compile": False, "chunk": False, "threads": None},
     "unroll": {"unroll": True, "jit_compile": False, "chunk": False, "threads": None},
@@ -160,12 +162,13 @@ STEP_VARIANTS = {
 def step_plan(exp: Experiment) -> dict:
     """The step variant ``train`` uses for ``exp``: the fastest one measured by ``make bench``.
 
-    The unrolled graph, one step per call, was fastest or within the noise of the fastest on
-    every configuration (BENCHMARKS.md), the stacked ``dynamic_rnn`` networks of experiment 5
-    included (about 1.5x faster than the symbolic loop). The unrolled and the looped network
-    compute the same function with the same weights; only the graph differs.
+    In BENCHMARKS.md the unrolled graph, one step per call, was fastest or within the noise of
+    the fastest for the 25-sample inputs, the stacked ``dynamic_rnn`` networks of experiment 5
+    included (about 1.6x faster than their symbolic loop); for the 100-sample inputs of
+    experiments 1 and 2 the symbolic loop was as fast or faster and starts faster. The
+    unrolled and the looped network compute the same function with the same weights.
     """
-    return dict(STEP_VARIANTS["unroll"])
+    return dict(STEP_VARIANTS["loop" if exp.n_in > UNROLL_MAX_INPUT else "unroll"])
 
 
 def make_train_step(model, optimizer, jit_compile: bool = False):

@@ -155,3 +155,17 @@ def test_shipped_history_gives_sinelib_time_to_target():
     result = benchmark.sinelib_time_to_target(get_experiment("exp3"))
     assert result["target"] == 0.177742
     assert result["reached"] is None or result["reached"]["heldout_loss"] <= 0.177742
+
+
+def test_markdown_report_names_configurations_measured_later():
+    run = {"step_ms": 10.0, "startup_s": 1.0, "peak_rss_mb": 700.0, "samples_ms": [10.0]}
+    config = {kind: dict(run) for kind in ["tf1", "sinelib", *benchmark.CANDIDATES]}
+    config["gemm"] = {"bound_ms": 4.0, "gflop": 1.0, "gflops_per_s": 100.0}
+    config["plan"] = training.step_plan(get_experiment("exp1"))
+    later = dict(config, date="later", load_average={"start": [1.0, 1.0, 1.0]})
+    report = {"configs": {"exp1": later, "exp3": dict(config, date="first")}, "steps": 3,
+              "rounds": 1, "machine": "m", "versions": {}, "date": "first",
+              "load_average": {"start": None, "end": None}}
+    text = benchmark.markdown_report(report)
+    assert "Re-measured later (load at the start [1.0, 1.0, 1.0]): exp1." in text
+    assert "exp3." not in text.split("Re-measured")[1].splitlines()[0]
