@@ -452,6 +452,9 @@ def main(argv=None) -> int:
         report = {"machine": machine(), "versions": versions(), "configs": {}}
         for slug in args.configs:
             exp = get_experiment(slug)
+            if exp.seed.loss is None:
+                print(f"{slug}: the seed quotes no loss to reach; skipped", flush=True)
+                continue
             report["configs"][slug] = {
                 "tf1": _run_worker("tf1-target", slug, args.steps, timeout=4 * 3600),
                 "sinelib": sinelib_time_to_target(exp),
