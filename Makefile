@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # Jupyter refuses to run as root without being told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install test lab reproduce notebooks clean
+.PHONY: install test lab reproduce controls figures notebooks clean
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ lab: install
 ## reproduce: train every experiment at its full seed budget into the shipped weights
 reproduce: install
 	$(BIN)/python -m sinelib reproduce --all
+
+## controls: train the control runs (e.g. experiment 4 without clipping): histories + manifests
+controls: install
+	$(BIN)/python -m sinelib control exp4-noclip
 
 ## notebooks: execute every notebook in place (stored outputs, no widget state), for committing
 notebooks: install

@@ -99,6 +99,18 @@ def _cmd_reproduce(args) -> int:
     return 1 if failed else 0
 
 
+def _cmd_control(args) -> int:
+    from sinelib.controls import CONTROLS_DIR, run_control
+
+    manifest = run_control(args.name, seed=args.seed, runs=args.runs,
+                           directory=args.dest or CONTROLS_DIR, progress=not args.no_progress)
+    run = manifest["run"]
+    print(f"{args.name}: stopped by '{run['stop_reason']}' after {run['steps']} steps "
+          f"({run['examples']} examples) in {run['elapsed_s']:.1f} s")
+    print(metrics_table(manifest["metrics"], manifest["config"]["n_out"]))
+    return {"interrupted": 130, "diverged": 1}.get(run["stop_reason"], 0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m sinelib``."""
     parser = argparse.ArgumentParser(
@@ -145,6 +157,18 @@ def build_parser() -> argparse.ArgumentParser:
                                                            "when present)")
     reproduce.add_argument("--no-progress", action="store_true")
     reproduce.set_defaults(run=_cmd_reproduce)
+
+    control = commands.add_parser(
+        "control", help="train a control run (an experiment with one setting changed) and "
+                        "write its history and manifest, without weights")
+    control.add_argument("name", help="control name, e.g. exp4-noclip")
+    control.add_argument("--seed", type=int, default=0)
+    control.add_argument("--dest", help="where history and manifest go (default: "
+                                        "sinelib/pretrained/controls)")
+    control.add_argument("--runs", default="runs", help="folder of checkpoints (resumed "
+                                                         "when present)")
+    control.add_argument("--no-progress", action="store_true")
+    control.set_defaults(run=_cmd_control)
     return parser
 
 
