@@ -32,9 +32,16 @@ lab: install
 reproduce: install
 	$(BIN)/python -m sinelib reproduce --all
 
-## controls: train the control runs (e.g. experiment 4 without clipping): histories + manifests
+## controls: train the control runs (experiment 4 without clipping; 3.1 and 5.1 at seeds 1
+## and 2) into sinelib/pretrained/controls: histories and manifests, no weights
+CONTROLS := exp4-noclip exp3-1-seed1 exp3-1-seed2 exp5-1-seed1 exp5-1-seed2
 controls: install
-	$(BIN)/python -m sinelib control exp4-noclip
+	for name in $(CONTROLS); do $(BIN)/python -m sinelib control $$name || exit 1; done
+
+## figures: redraw every PNG in figures/ and the README's generated tables, from shipped files
+figures: install
+	$(BIN)/python -m sinelib figures --out figures
+	$(BIN)/python -m sinelib readme README.md
 
 ## notebooks: execute every notebook in place (stored outputs, no widget state), for committing
 notebooks: install

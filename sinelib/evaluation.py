@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from sinelib.data import HELDOUT_SIZE, NYQUIST, check_positive_int, heldout_windows
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.losses import per_point_mse, seed_loss
@@ -62,3 +64,27 @@ def evaluate(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIES,
         f_loss, f_mse = _measure(model, exp, frequency, size)
         by_frequency.append({"frequency": frequency, "loss": f_loss, "mse": f_mse})
     return {"loss": loss, "mse": mse, "size": size, "by_frequency": by_frequency}
+
+
+#: Test frequencies of the error-against-frequency curves: 0.25 to 5 Hz, beyond the band.
+CURVE_FREQUENCIES: tuple[float, ...] = tuple(np.round(np.arange(0.25, 5.01, 0.25), 2))
+
+
+def loss_by_frequency(model, exp: Experiment | str, frequencies=CURVE_FREQUENCIES,
+                      size: int = 200) -> dict:
+    """Held-out error at each of many fixed frequencies, for error-against-frequency plots.
+
+    Args:
+        model: A model built for ``exp``.
+        exp: The experiment (or its name).
+        frequencies: Test frequencies in Hz, each below the 50 Hz Nyquist limit.
+        size: Windows per frequency (fixed, seeded shifts).
+
+    Returns:
+        ``{"frequency", "loss", "mse"}``: float arrays of shape ``(len(frequencies),)``, the
+        loss in seed units and the per-point MSE.
+    """
+    metrics = evaluate(model, exp, frequencies=frequencies, size=size)
+    entries = metrics["by_frequency"]
+    return {key: np.array([entry[key] for entry in entries], dtype=np.float64)
+            for key in ("frequency", "loss", "mse")}
