@@ -430,3 +430,29 @@ def plot_timings(timings, title: str = "Unrolled graph against the symbolic loop
     axes[0].legend(fontsize=7)
     figure.suptitle(title)
     return figure
+
+
+def plot_experiment_windows(exp: Experiment | str, count: int = 4, seed: int = 0):
+    """A few training windows of an experiment, drawn as ``plot_windows`` draws them.
+
+    Args:
+        exp: The experiment (or its name): fixes input length, horizon and frequency rule.
+        count: Number of windows.
+        seed: Seed of the frequencies and shifts.
+
+    Returns:
+        A ``matplotlib.figure.Figure``.
+    """
+    from sinelib.data import check_positive_int
+    from sinelib.experiments import RANDOM_BAND
+
+    exp = get_experiment(exp)
+    count = check_positive_int("count", count)
+    if exp.frequency is None:
+        frequencies = np.random.default_rng(seed).uniform(*RANDOM_BAND, size=count)
+    else:
+        frequencies = np.full(count, exp.frequency)
+    x, y = sample_windows(count, exp.n_in, exp.n_out, frequency=frequencies, rng=seed)
+    return plot_windows(x, y, frequencies, title=f"{count} windows of experiment "
+                                                 f"{exp.seed_id}: {exp.n_in} samples in, "
+                                                 f"{exp.n_out} to predict")
