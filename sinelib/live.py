@@ -30,6 +30,9 @@ class LiveLossPlot:
         min_interval_s: Redraw at most this often; each redraw renders a PNG.
         display: Show the figure; ``None`` shows it only inside a notebook.
         marks: Mark the seed's numbers, target, budget and learning-rate steps.
+        total_examples: Where the run is planned to end: the examples axis spans it from the
+            start (a short demo is not squashed against the budget line); ``None`` fits the
+            axis to the data and the marks.
 
     Attributes:
         history: The rows received so far.
@@ -38,7 +41,8 @@ class LiveLossPlot:
     """
 
     def __init__(self, exp: Experiment | str, *, min_interval_s: float = 2.0,
-                 display: bool | None = None, marks: bool = True):
+                 display: bool | None = None, marks: bool = True,
+                 total_examples: int | None = None):
         from matplotlib.figure import Figure
 
         if not min_interval_s >= 0:
@@ -47,6 +51,7 @@ class LiveLossPlot:
         self.min_interval_s = float(min_interval_s)
         self.display = _in_notebook() if display is None else bool(display)
         self.marks = marks
+        self.total_examples = total_examples
         self.history: list[dict] = []
         self.figure = Figure(figsize=(7, 3.2), layout="constrained")
         self.ax = self.figure.subplots()
@@ -69,6 +74,9 @@ class LiveLossPlot:
                for row in self.history):
             draw_training_curve(self.ax, self.history, self.exp, marks=self.marks)
         last = self.history[-1] if self.history else {}
+        if self.total_examples is not None:
+            right = max(self.total_examples, last.get("examples", 0))
+            self.ax.set_xlim(-0.02 * right, 1.02 * right)
         self.ax.set_title(f"{self.exp.seed_id}: {self.exp.title}, live: step "
                           f"{last.get('step', 0)}, {last.get('examples', 0)} examples",
                           fontsize=9)
@@ -102,7 +110,11 @@ def train_live(exp: Experiment | str, *, min_interval_s: float = 2.0, display=No
     """
     from sinelib.training import train
 
-    plot = LiveLossPlot(exp, min_interval_s=min_interval_s, display=display)
+    exp = get_experiment(exp)
+    steps = kwargs.get("steps")
+    total = (steps if steps is not None else exp.budget_steps) * exp.batch_size
+    plot = LiveLossPlot(exp, min_interval_s=min_interval_s, display=display,
+                        total_examples=total)
     extra = kwargs.pop("callback", None)
 
     def callback(row):

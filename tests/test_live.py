@@ -41,3 +41,11 @@ def test_train_live_passes_every_row_to_the_curve_and_to_a_callback(tiny):
                         display=False, callback=seen.append)
     assert result.steps == 200
     assert [row["step"] for row in seen] == [0, 100, 200]
+
+
+def test_a_short_run_is_not_squashed_against_the_budget():
+    plot = LiveLossPlot("exp3", min_interval_s=0, display=False, total_examples=15000)
+    for step in (0, 100, 200):
+        plot({"step": step, "examples": 50 * step, "learning_rate": 0.0005,
+              "train_loss": 1.0 if step else None, "heldout_loss": 2.0})
+    assert plot.ax.get_xlim()[1] == pytest.approx(15300)
