@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from sinelib.analysis import (
     best_displayed, first_at_or_below, heldout_losses, loss_spread, stall_ratio,
 )
-from sinelib.experiments import get_experiment
 from sinelib.records import RunRecord, control_run, shipped_run
 
 HOLDS = "holds"
@@ -40,6 +39,9 @@ GENERALISE_FACTOR = 3
 WILD_FACTOR = 5
 #: Window at the end of a run for the spread of the displayed loss, in steps (20 values).
 SPREAD_STEPS = 2000
+#: "Clipping calms the loss": the clipped run's interquartile range of the displayed loss
+#: below this fraction of the unclipped control's (our question, not a seed claim).
+CALM_FRACTION = 0.5
 #: "Stalls near 0.5": held-out loss at the end within this factor of 0.5.
 NEAR_FACTOR = 2
 #: "Effectively stops": the median displayed loss over the last quarter of the run is at least
@@ -180,28 +182,40 @@ def _other_seeds(run: RunRecord, controls: tuple[str, ...]) -> Claim:
 
 
 def _exp3_1(run: RunRecord) -> list[Claim]:
-    return [quoted_loss_claim(run), _other_seeds(run, ("exp3-1-seed1", "exp3-1-seed2"))]
+    longer = control_run("exp3-1-long")
+    return [quoted_loss_claim(run), _other_seeds(run, ("exp3-1-seed1", "exp3-1-seed2")),
+            quoted_loss_claim(longer, run.experiment.seed.loss, longer.experiment.budget_examples)]
 
 
 def _exp4(run: RunRecord) -> list[Claim]:
     exp = run.experiment
     best, at = best_displayed(run.history, max_examples=exp.budget_examples)
-    clipped = loss_spread(run.history, SPREAD_STEPS)
     control = control_run("exp4-noclip")
+    control_best, control_at = best_displayed(control.history, max_examples=exp.budget_examples)
+    clipped = loss_spread(run.history, SPREAD_STEPS)
     unclipped = loss_spread(control.history, SPREAD_STEPS)
     return [
         quoted_loss_claim(run),
         Claim(exp.slug, f"displayed minibatch loss as low as {exp.seed.best_loss:g} within "
                         f"{exp.budget_examples} examples",
               HOLDS if best <= exp.seed.best_loss else DOES_NOT_HOLD,
-              f"lowest displayed loss {best:.4g} at {at} examples"),
+              f"lowest displayed loss {best:.4g} at {at} examples; without clipping (control) "
+              f"{control_best:.4g} at {control_at} examples"),
         Claim(exp.slug, f"with clipping the loss varies wildly: over the last {SPREAD_STEPS} "
                         f"steps the largest displayed loss is more than {WILD_FACTOR}x the "
                         f"smallest",
               HOLDS if clipped["max_over_min"] > WILD_FACTOR else DOES_NOT_HOLD,
-              f"{clipped['min']:.3g} to {clipped['max']:.3g} "
-              f"({clipped['max_over_min']:.3g}x); without clipping {unclipped['min']:.3g} to "
-              f"{unclipped['max']:.3g} ({unclipped['max_over_min']:.3g}x)"),
+              f"{clipped['min']:.3g} to {clipped['max']:.3g} ({clipped['max_over_min']:.3g}x), "
+              f"median {clipped['median']:.3g}; without clipping {unclipped['min']:.3g} to "
+              f"{unclipped['max']:.3g} ({unclipped['max_over_min']:.3g}x), median "
+              f"{unclipped['median']:.3g}"),
+        Claim(exp.slug, f"value clipping calms the loss: over the last {SPREAD_STEPS} steps the "
+                        f"interquartile range of the displayed loss is less than half the "
+                        f"control run's without clipping (same seed and budget)",
+              HOLDS if clipped["iqr"] < CALM_FRACTION * unclipped["iqr"] else DOES_NOT_HOLD,
+              f"interquartile range {clipped['iqr']:.3g} with clipping, {unclipped['iqr']:.3g} "
+              f"without; held-out loss at the end {run.metrics['loss']:.3g} with, "
+              f"{control.metrics['loss']:.3g} without"),
     ]
 
 

@@ -8,7 +8,7 @@ than a guess:
   initial weights and minibatches; only the clipping differs);
 * where seed 0 misses one of the seed's numbers (experiments 3.1 and 5.1), the same
   experiment at seeds 1 and 2 says how much of the gap is the draw of initial weights and
-  minibatches.
+  minibatches, and experiment 3.1 with twice the budget says how much is the budget.
 
 A control ships only its training history and a manifest-like JSON (how it was made, its
 config, run facts and held-out metrics), not its weights: the notebooks need its curve, and
@@ -61,6 +61,10 @@ CONTROLS: dict[str, Control] = {
         Control("exp4-noclip", "exp4", {"clip_value": None},
                 "How wildly does experiment 4's minibatch loss vary without value clipping, "
                 "at the same seed and budget?"),
+        Control("exp3-1-long", "exp3-1", {"budget_examples": 1_000_000,
+                                          "cap_examples": 1_000_000},
+                "Does experiment 3.1 reach the seed's number with twice the budget? (Its "
+                "first 500000 examples are the shipped run's, step for step.)"),
         *(Control(f"{base}-seed{seed}", base, {},
                   f"Does {base} reach the seed's number with another draw of initial "
                   f"weights and minibatches (seed {seed})?", seed=seed)

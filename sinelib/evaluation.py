@@ -88,3 +88,29 @@ def loss_by_frequency(model, exp: Experiment | str, frequencies=CURVE_FREQUENCIE
     entries = metrics["by_frequency"]
     return {key: np.array([entry[key] for entry in entries], dtype=np.float64)
             for key in ("frequency", "loss", "mse")}
+
+
+def minibatch_losses(model, exp: Experiment | str, size: int = 5000,
+                     batch_size: int | None = None) -> np.ndarray:
+    """The seed loss of fixed weights on many held-out minibatches.
+
+    The seed printed one minibatch value; this is how much that value scatters for one set
+    of weights, from the draw of the minibatch alone (held-out windows, fixed and seeded).
+
+    Args:
+        model: A model built for ``exp``.
+        exp: The experiment (or its name).
+        size: Held-out windows in all; must be a multiple of ``batch_size``.
+        batch_size: Windows per minibatch; default the experiment's (50).
+
+    Returns:
+        float array of shape ``(size // batch_size,)``: one seed loss per minibatch.
+    """
+    exp = get_experiment(exp)
+    size = check_positive_int("size", size)
+    batch_size = check_positive_int("batch_size", batch_size or exp.batch_size)
+    if size % batch_size:
+        raise ValueError(f"size ({size}) must be a multiple of batch_size ({batch_size})")
+    x, y = heldout_windows(exp.n_in, exp.n_out, exp.frequency, size)
+    squared = (predict(model, x).astype(np.float64) - y) ** 2
+    return squared.sum(axis=1).reshape(-1, batch_size).mean(axis=1)
