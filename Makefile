@@ -33,9 +33,10 @@ reproduce: install
 	$(BIN)/python -m sinelib reproduce --all
 
 ## controls: train the control runs (experiment 4 without clipping; 3.1 and 5.1 at seeds 1
-## and 2; 3.1 at twice the budget) into sinelib/pretrained/controls: histories and
+## and 2; 3.1 and 5 (small) at twice the budget) into sinelib/pretrained/controls: histories and
 ## manifests, no weights
-CONTROLS := exp4-noclip exp3-1-seed1 exp3-1-seed2 exp5-1-seed1 exp5-1-seed2 exp3-1-long
+CONTROLS := exp4-noclip exp3-1-seed1 exp3-1-seed2 exp5-1-seed1 exp5-1-seed2 exp3-1-long \
+            exp5-small-long
 controls: install
 	for name in $(CONTROLS); do $(BIN)/python -m sinelib control $$name || exit 1; done
 

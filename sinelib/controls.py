@@ -8,7 +8,7 @@ than a guess:
   initial weights and minibatches; only the clipping differs);
 * where seed 0 misses one of the seed's numbers (experiments 3.1 and 5.1), the same
   experiment at seeds 1 and 2 says how much of the gap is the draw of initial weights and
-  minibatches, and experiment 3.1 with twice the budget says how much is the budget.
+  minibatches, and experiments 3.1 and 5 (small) with twice the budget say how much is the budget.
 
 A control ships only its training history and a manifest-like JSON (how it was made, its
 config, run facts and held-out metrics), not its weights: the notebooks need its curve, and
@@ -65,6 +65,10 @@ CONTROLS: dict[str, Control] = {
                                           "cap_examples": 1_000_000},
                 "Does experiment 3.1 reach the seed's number with twice the budget? (Its "
                 "first 500000 examples are the shipped run's, step for step.)"),
+        Control("exp5-small-long", "exp5-small", {"budget_examples": 2_400_000,
+                                                  "cap_examples": 2_400_000},
+                "Where does the 4 x 10 network at lr 0.001 stall, given twice the seed's "
+                "examples? (Its first 1200000 examples are the shipped run's.)"),
         *(Control(f"{base}-seed{seed}", base, {},
                   f"Does {base} reach the seed's number with another draw of initial "
                   f"weights and minibatches (seed {seed})?", seed=seed)

@@ -127,10 +127,11 @@ def quote_rows(runs=None) -> list[list[str]]:
         quotes = [("picture: " + exp.seed.claim, None, claims)]
         if exp.seed.loss is not None:
             what = "loss about" if slug == "exp5-small" else "loss"
-            quotes = [(f"{what} {exp.seed.loss:g}", exp.seed.loss, claims[:1])]
+            quotes = [(f"{what} {exp.seed.loss:g}", exp.seed.loss,
+                       [c for c in claims if c.quoted == exp.seed.loss and c.experiment == slug])]
         if exp.seed.best_loss is not None:
             quotes.append((f"lowest loss {exp.seed.best_loss:g}", exp.seed.best_loss,
-                           claims[1:2]))
+                           [c for c in claims if c.quoted == exp.seed.best_loss]))
         examples = exp.seed.examples or exp.budget_examples
         seed_when = (f"{exp.seed.examples} / {exp.seed.examples // exp.batch_size}"
                      if exp.seed.examples else
