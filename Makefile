@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # Jupyter refuses to run as root without being told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install test lab reproduce controls figures notebooks clean
+.PHONY: install test lab reproduce notebooks clean
 
 install: $(STAMP)
 
@@ -32,6 +32,14 @@ lab: install
 reproduce: install
 	$(BIN)/python -m sinelib reproduce --all
 
+## notebooks: execute every notebook in place (stored outputs, no widget state), for committing
+notebooks: install
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=False \
+	  notebooks/*.ipynb
+
+.PHONY: controls figures
+
 ## controls: train the control runs (experiment 4 without clipping; 3.1 and 5.1 at seeds 1
 ## and 2; 3.1 and 5 (small) at twice the budget) into sinelib/pretrained/controls: histories and
 ## manifests, no weights
@@ -44,12 +52,6 @@ controls: install
 figures: install
 	$(BIN)/python -m sinelib figures --out figures
 	$(BIN)/python -m sinelib readme README.md
-
-## notebooks: execute every notebook in place (stored outputs, no widget state), for committing
-notebooks: install
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	  --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=False \
-	  notebooks/*.ipynb
 
 clean:
 	rm -rf runs .pytest_cache .hypothesis

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from sinelib.data import HELDOUT_SIZE, NYQUIST, check_positive_int, heldout_windows
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.losses import per_point_mse, seed_loss
@@ -67,7 +65,7 @@ def evaluate(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIES,
 
 
 #: Test frequencies of the error-against-frequency curves: 0.25 to 5 Hz, beyond the band.
-CURVE_FREQUENCIES: tuple[float, ...] = tuple(np.round(np.arange(0.25, 5.01, 0.25), 2))
+CURVE_FREQUENCIES: tuple[float, ...] = tuple(0.25 * k for k in range(1, 21))
 
 
 def loss_by_frequency(model, exp: Experiment | str, frequencies=CURVE_FREQUENCIES,
@@ -84,6 +82,8 @@ def loss_by_frequency(model, exp: Experiment | str, frequencies=CURVE_FREQUENCIE
         ``{"frequency", "loss", "mse"}``: float arrays of shape ``(len(frequencies),)``, the
         loss in seed units and the per-point MSE.
     """
+    import numpy as np
+
     metrics = evaluate(model, exp, frequencies=frequencies, size=size)
     entries = metrics["by_frequency"]
     return {key: np.array([entry[key] for entry in entries], dtype=np.float64)
@@ -106,6 +106,8 @@ def minibatch_losses(model, exp: Experiment | str, size: int = 5000,
     Returns:
         float array of shape ``(size // batch_size,)``: one seed loss per minibatch.
     """
+    import numpy as np
+
     exp = get_experiment(exp)
     size = check_positive_int("size", size)
     batch_size = check_positive_int("batch_size", batch_size or exp.batch_size)
