@@ -130,21 +130,25 @@ def draw_training_curve(ax, history: list[dict], exp: Experiment | str, *, other
         marks: Draw the seed's numbers, the target, the budget and the learning-rate steps.
         legend: Add a legend.
     """
+    from matplotlib.ticker import FuncFormatter
+
     from sinelib.analysis import learning_rate_changes
 
     exp = get_experiment(exp)
     rows = [row for row in history if row.get("train_loss") is not None]
+    # The run on top: a control that shares its first steps (same seed) would hide it.
     ax.plot([row["examples"] for row in rows], [row["train_loss"] for row in rows],
-            color=CURVE_COLOR, linewidth=0.9, label="displayed minibatch loss")
+            color=CURVE_COLOR, linewidth=0.9, label="displayed minibatch loss", zorder=3)
     held = [row for row in history if row.get("heldout_loss") is not None]
     if held:
         ax.plot([row["examples"] for row in held], [row["heldout_loss"] for row in held], "o",
-                color=HELDOUT_COLOR, markersize=3, label="held-out loss")
+                color=HELDOUT_COLOR, markersize=3, label="held-out loss", zorder=4)
     for color, (label, other) in zip(OTHER_COLORS, (others or {}).items()):
         other_rows = [row for row in other if row.get("train_loss") is not None]
         ax.plot([row["examples"] for row in other_rows],
                 [row["train_loss"] for row in other_rows], color=color, linewidth=0.9,
-                alpha=0.8, label=label)
+                alpha=0.8, label=label, zorder=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
     ax.set_yscale("log")
     if marks:
         if exp.seed.loss is not None:
