@@ -54,13 +54,15 @@ def figure_set() -> dict:
         elif slug in ("exp3-1", "exp5-1"):
             others = {f"seed {n} (control)": control_run(f"{slug}-seed{n}").history
                       for n in (1, 2)}
+        if slug in ("exp3-1", "exp5-small"):
+            others["twice the budget (control)"] = control_run(f"{slug}-long").history
         return plots.plot_training_curve(run.history, slug, others=others)
 
     def error_vs_frequency():
-        curves = {label(slug): loss_by_frequency(model(slug), slug) for slug in EXPERIMENTS}
+        curves = {label(slug) + (" at 1 Hz only" if EXPERIMENTS[slug].frequency else ""):
+                  loss_by_frequency(model(slug), slug) for slug in EXPERIMENTS}
         return plots.plot_error_vs_frequency(
-            curves, unit="mse", title="Held-out per-point MSE against frequency (experiment 1 "
-                                      "trained at 1 Hz, the others on the band)")
+            curves, unit="mse", title="Held-out per-point MSE against frequency")
 
     drawings = {}
     for slug in EXPERIMENTS:

@@ -303,7 +303,10 @@ def plot_error_vs_frequency(curves, *, unit: str = "loss", n_out: int | None = N
                                                        lambda v: v * n_out))
         right.set_ylabel("per-point MSE")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
+    if len(curves) > 3:  # many curves: the legend beside the axes, not over the data
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+    else:
+        ax.legend(fontsize=7, loc="best")
     figure.suptitle(title)
     return figure
 
