@@ -105,8 +105,9 @@ _BLOCK = re.compile(r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!--
 
 
 def readme_blocks() -> dict[str, str]:
-    """The README's generated blocks, by name: ``ledger``, ``quotes`` and ``claims``."""
+    """The README's generated blocks, by name: ``ledger``, ``quotes``, ``claims`` and ``why``."""
     from sinelib.claims import all_claims
+    from sinelib.explanations import explain
     from sinelib.pretrained import load_manifest
     from sinelib.tables import ledger_rows, quote_rows, to_markdown
 
@@ -114,8 +115,10 @@ def readme_blocks() -> dict[str, str]:
     claims = "\n".join(
         f"- **{claim.experiment}**: {claim.statement}: **{claim.verdict}** ({claim.measured})"
         for claim in all_claims())
+    why = "\n".join(f"- **{EXPERIMENTS[slug].seed_id} ({slug})**: {explain(slug)}"
+                    for slug in EXPERIMENTS if explain(slug))
     return {"ledger": to_markdown(ledger_rows(manifests)), "quotes": to_markdown(quote_rows()),
-            "claims": claims}
+            "claims": claims, "why": why}
 
 
 def update_readme(text: str, blocks: dict[str, str]) -> str:
