@@ -63,12 +63,12 @@ CONTROLS: dict[str, Control] = {
                 "at the same seed and budget?"),
         Control("exp3-1-long", "exp3-1", {"budget_examples": 1_000_000,
                                           "cap_examples": 1_000_000},
-                "Does experiment 3.1 reach the seed's number with twice the budget? (Its "
-                "first 500000 examples are the shipped run's, step for step.)"),
+                "Does experiment 3.1 reach the seed's number with twice the budget? (Same "
+                "seed: it repeats the shipped run before going on.)"),
         Control("exp5-small-long", "exp5-small", {"budget_examples": 2_400_000,
                                                   "cap_examples": 2_400_000},
                 "Where does the 4 x 10 network at lr 0.001 stall, given twice the seed's "
-                "examples? (Its first 1200000 examples are the shipped run's.)"),
+                "examples? (Same seed: it repeats the shipped run before going on.)"),
         *(Control(f"{base}-seed{seed}", base, {},
                   f"Does {base} reach the seed's number with another draw of initial "
                   f"weights and minibatches (seed {seed})?", seed=seed)

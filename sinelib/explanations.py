@@ -16,6 +16,15 @@ from sinelib.claims import SPREAD_STEPS, heldout_at
 from sinelib.records import RunRecord, control_run, shipped_run
 
 
+def _same_start(run: RunRecord, longer: RunRecord) -> str:
+    """", identical for its first N examples" when the longer run repeats ``run`` step for
+    step (same code, same machine), else "" (e.g. after retraining one of them)."""
+    start = [row for row in longer.history if row["examples"] <= run.examples]
+    same = len(start) == len(run.history) and all(
+        a.get("train_loss") == b.get("train_loss") for a, b in zip(start, run.history))
+    return f" (identical for its first {run.examples} examples)" if same else ""
+
+
 def _exp3_1(run: RunRecord) -> str:
     exp = run.experiment
     quoted, budget = exp.seed.loss, exp.budget_examples
@@ -26,8 +35,8 @@ def _exp3_1(run: RunRecord) -> str:
     first = first_at_or_below(longer.history, quoted)
     text = (f"At seed 0 the held-out loss at the end of the budget is {heldout:.3g}, above the "
             f"seed's {quoted:g}; at seeds 1 and 2 it is {seed_losses[0]:.3g} and "
-            f"{seed_losses[1]:.3g}. With twice the budget the same run (identical for its "
-            f"first {budget} examples) ends at {longer.metrics['loss']:.3g}")
+            f"{seed_losses[1]:.3g}. With twice the budget the same run{_same_start(run, longer)} "
+            f"ends at {longer.metrics['loss']:.3g}")
     text += (f", and its displayed loss first reaches {quoted:g} at {first} examples."
              if first is not None else f" and its displayed loss never reaches {quoted:g}.")
     if min(seed_losses + [heldout]) > quoted and longer.metrics["loss"] <= quoted:
@@ -88,9 +97,9 @@ def _exp5_small(run: RunRecord) -> str:
     text = (f"At the seed's {exp.budget_examples} examples the held-out loss is "
             f"{run.metrics['loss']:.3g}, near the seed's 'about {exp.seed.loss:g}', but the "
             f"median displayed loss of the last quarter of the run is {ratio:.0%} of the "
-            f"quarter before's. With twice the examples (identical for the first "
-            f"{exp.budget_examples}) it ends at {longer.metrics['loss']:.3g} held-out, the last "
-            f"quarter at {long_ratio:.0%} of the one before.")
+            f"quarter before's. With twice the examples the same run{_same_start(run, longer)} "
+            f"ends at {longer.metrics['loss']:.3g} held-out, the last quarter at "
+            f"{long_ratio:.0%} of the one before.")
     if ratio < 0.8 and longer.metrics["loss"] < run.metrics["loss"]:
         text += (" In this TF2 port the 4 x 10 network at lr 0.001 is still learning where the "
                  "seed saw convergence stop: the level matches, the stall does not.")
