@@ -48,5 +48,20 @@ notebooks: install
 	  --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=False \
 	  notebooks/*.ipynb
 
+.PHONY: controls figures
+
+## controls: train the control runs (experiment 4 without clipping; 3.1 and 5.1 at seeds 1
+## and 2; 3.1 and 5 (small) at twice the budget) into sinelib/pretrained/controls: histories and
+## manifests, no weights
+CONTROLS := exp4-noclip exp3-1-seed1 exp3-1-seed2 exp5-1-seed1 exp5-1-seed2 exp3-1-long \
+            exp5-small-long
+controls: install
+	for name in $(CONTROLS); do $(BIN)/python -m sinelib control $$name || exit 1; done
+
+## figures: redraw every PNG in figures/ and the README's generated tables, from shipped files
+figures: install
+	$(BIN)/python -m sinelib figures --out figures
+	$(BIN)/python -m sinelib readme README.md
+
 clean:
 	rm -rf runs .pytest_cache .hypothesis

@@ -106,6 +106,44 @@ def _cmd_reproduce(args) -> int:
     return 1 if failed else 0
 
 
+def _cmd_control(args) -> int:
+    from sinelib.controls import CONTROLS_DIR, run_control
+
+    manifest = run_control(args.name, runs=args.runs,
+                           directory=args.dest or CONTROLS_DIR, progress=not args.no_progress)
+    run = manifest["run"]
+    print(f"{args.name}: stopped by '{run['stop_reason']}' after {run['steps']} steps "
+          f"({run['examples']} examples) in {run['elapsed_s']:.1f} s")
+    print(metrics_table(manifest["metrics"], manifest["config"]["n_out"]))
+    return {"interrupted": 130, "diverged": 1}.get(run["stop_reason"], 0)
+
+
+def _cmd_figures(args) -> int:
+    from sinelib.figures import write_figures
+
+    for path in write_figures(args.out, args.names or None):
+        print(path)
+    return 0
+
+
+def _cmd_readme(args) -> int:
+    from sinelib.figures import readme_blocks, update_readme
+
+    path = Path(args.path)
+    text = path.read_text(encoding="utf-8")
+    updated = update_readme(text, readme_blocks())
+    if args.check:
+        if updated != text:
+            print(f"{path}: generated blocks are out of date; run python -m sinelib readme",
+                  file=sys.stderr)
+            return 1
+        return 0
+    if updated != text:
+        path.write_text(updated, encoding="utf-8")
+        print(f"{path}: generated blocks updated")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m sinelib``."""
     parser = argparse.ArgumentParser(
@@ -155,6 +193,30 @@ def build_parser() -> argparse.ArgumentParser:
                                                            "when present)")
     reproduce.add_argument("--no-progress", action="store_true")
     reproduce.set_defaults(run=_cmd_reproduce)
+
+    control = commands.add_parser(
+        "control", help="train a control run (an experiment with one setting changed) and "
+                        "write its history and manifest, without weights")
+    control.add_argument("name", help="control name, e.g. exp4-noclip or exp5-1-seed1")
+    control.add_argument("--dest", help="where history and manifest go (default: "
+                                        "sinelib/pretrained/controls)")
+    control.add_argument("--runs", default="runs", help="folder of checkpoints (resumed "
+                                                         "when present)")
+    control.add_argument("--no-progress", action="store_true")
+    control.set_defaults(run=_cmd_control)
+
+    figures = commands.add_parser("figures", help="redraw the README's figures from the "
+                                                  "shipped weights, histories and controls")
+    figures.add_argument("names", nargs="*", help="file names to draw (default: all)")
+    figures.add_argument("--out", default="figures", help="destination folder")
+    figures.set_defaults(run=_cmd_figures)
+
+    readme = commands.add_parser("readme", help="rewrite the README's generated blocks "
+                                                "(ledger, the seed's numbers, claims)")
+    readme.add_argument("path", nargs="?", default="README.md")
+    readme.add_argument("--check", action="store_true", help="exit 1 if a block is out of "
+                                                             "date, change nothing")
+    readme.set_defaults(run=_cmd_readme)
     return parser
 
 

@@ -86,3 +86,57 @@ def evaluate(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIES,
         f_loss, f_mse = _measure(model, exp, frequency, size)
         by_frequency.append({"frequency": frequency, "loss": f_loss, "mse": f_mse})
     return {"loss": loss, "mse": mse, "size": size, "by_frequency": by_frequency}
+
+
+#: Test frequencies of the error-against-frequency curves: 0.25 to 5 Hz, beyond the band.
+CURVE_FREQUENCIES: tuple[float, ...] = tuple(0.25 * k for k in range(1, 21))
+
+
+def loss_by_frequency(model, exp: Experiment | str, frequencies=CURVE_FREQUENCIES,
+                      size: int = 200) -> dict:
+    """Held-out error at each of many fixed frequencies, for error-against-frequency plots.
+
+    Args:
+        model: A model built for ``exp``.
+        exp: The experiment (or its name).
+        frequencies: Test frequencies in Hz, each below the 50 Hz Nyquist limit.
+        size: Windows per frequency (fixed, seeded shifts).
+
+    Returns:
+        ``{"frequency", "loss", "mse"}``: float arrays of shape ``(len(frequencies),)``, the
+        loss in seed units and the per-point MSE.
+    """
+    import numpy as np
+
+    metrics = evaluate(model, exp, frequencies=frequencies, size=size)
+    entries = metrics["by_frequency"]
+    return {key: np.array([entry[key] for entry in entries], dtype=np.float64)
+            for key in ("frequency", "loss", "mse")}
+
+
+def minibatch_losses(model, exp: Experiment | str, size: int = 5000,
+                     batch_size: int | None = None) -> np.ndarray:
+    """The seed loss of fixed weights on many held-out minibatches.
+
+    The seed printed one minibatch value; this is how much that value scatters for one set
+    of weights, from the draw of the minibatch alone (held-out windows, fixed and seeded).
+
+    Args:
+        model: A model built for ``exp``.
+        exp: The experiment (or its name).
+        size: Held-out windows in all; must be a multiple of ``batch_size``.
+        batch_size: Windows per minibatch; default the experiment's (50).
+
+    Returns:
+        float array of shape ``(size // batch_size,)``: one seed loss per minibatch.
+    """
+    import numpy as np
+
+    exp = get_experiment(exp)
+    size = check_positive_int("size", size)
+    batch_size = check_positive_int("batch_size", batch_size or exp.batch_size)
+    if size % batch_size:
+        raise ValueError(f"size ({size}) must be a multiple of batch_size ({batch_size})")
+    x, y = heldout_windows(exp.n_in, exp.n_out, exp.frequency, size)
+    squared = (predict(model, x).astype(np.float64) - y) ** 2
+    return squared.sum(axis=1).reshape(-1, batch_size).mean(axis=1)

@@ -41,22 +41,28 @@ def plot_predictions(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIE
     x, y = sample_windows(len(frequencies), exp.n_in, exp.n_out, frequency=frequencies,
                           shift=shift, rng=seed)
     y_pred = predict(model, x)
-    t = np.arange(exp.n_in + exp.n_out) / SAMPLING_RATE
     figure = Figure(figsize=(7, 2.2 * len(frequencies)), layout="constrained")
     axes = figure.subplots(len(frequencies), 1, sharex=True, squeeze=False)[:, 0]
     for ax, frequency, x_row, y_row, p_row in zip(axes, frequencies, x, y, y_pred):
-        ax.plot(t[:exp.n_in], x_row[:, 0], color="black", label="input")
-        ax.plot(t[exp.n_in:], y_row, color="green", linestyle=":", label="true continuation")
-        ax.plot(t[exp.n_in:], p_row, color="red", label="prediction")
-        loss = seed_loss(y_row[None], p_row[None])
-        ax.set_title(f"{frequency:g} Hz: seed loss {loss:.3g}", fontsize=9, loc="left")
-        ax.set_ylim(-1, 1)
+        _draw_prediction(ax, frequency, x_row, y_row, p_row)
         ax.set_ylabel("signal")
     axes[-1].set_xlabel("time [t]")
     figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=3,
                   fontsize=8, frameon=False)
     figure.suptitle(title if title is not None else f"{exp.seed_id}: {exp.title}")
     return figure
+
+
+def _draw_prediction(ax, frequency, x_row, y_row, p_row) -> None:
+    """One panel of the seed's picture: input (black), truth (green dotted), prediction (red)."""
+    n_in, n_out = len(x_row), len(y_row)
+    t = np.arange(n_in + n_out) / SAMPLING_RATE
+    ax.plot(t[:n_in], np.asarray(x_row).reshape(-1), color="black", label="input")
+    ax.plot(t[n_in:], y_row, color="green", linestyle=":", label="true continuation")
+    ax.plot(t[n_in:], p_row, color="red", label="prediction")
+    loss = seed_loss(np.asarray(y_row)[None], np.asarray(p_row)[None])
+    ax.set_title(f"{frequency:g} Hz: seed loss {loss:.3g}", fontsize=9, loc="left")
+    ax.set_ylim(-1, 1)
 
 
 def plot_windows(x, y, frequencies=None, title: str = "Training windows"):
@@ -104,3 +110,367 @@ def plot_windows(x, y, frequencies=None, title: str = "Training windows"):
         ax.legend(loc="lower left", fontsize=8, ncols=min(len(x), 4))
     figure.suptitle(title)
     return figure
+
+
+# --- Training curves ----------------------------------------------------------------------
+
+#: One colour per role, the same in every figure (tensorflow_docs' HistoryPlotter habit).
+CURVE_COLOR = "C0"
+HELDOUT_COLOR = "C1"
+QUOTED_COLOR = "red"
+TARGET_COLOR = "black"
+DECAY_COLOR = "purple"
+OTHER_COLORS = ("C2", "C4", "C5", "C6", "C8")
+
+
+def draw_training_curve(ax, history: list[dict], exp: Experiment | str, *, others=None,
+                        marks: bool = True, legend: bool = True) -> None:
+    """Draw a training history on ``ax`` in seed units, against examples (log loss axis).
+
+    The displayed minibatch loss (every 100 steps) is a thin line, the held-out loss (every
+    1000 steps) dots. With ``marks``: the seed's quoted loss (red dashed) and lowest loss
+    (red dotted), the target of the stopping rule (black dash-dot), the budget (grey) and
+    every learning-rate step (purple dotted, labelled with the new rate).
+
+    Args:
+        ax: A Matplotlib axes.
+        history: Rows of a training history (``training.HISTORY_COLUMNS``).
+        exp: The experiment, for its marks.
+        others: Optional mapping of label to another history (e.g. a control run), drawn as
+            extra minibatch curves.
+        marks: Draw the seed's numbers, the target, the budget and the learning-rate steps.
+        legend: Add a legend.
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    from sinelib.analysis import learning_rate_changes
+
+    exp = get_experiment(exp)
+    rows = [row for row in history if row.get("train_loss") is not None]
+    # The run on top: a control that shares its first steps (same seed) would hide it.
+    ax.plot([row["examples"] for row in rows], [row["train_loss"] for row in rows],
+            color=CURVE_COLOR, linewidth=0.9, label="displayed minibatch loss", zorder=3)
+    held = [row for row in history if row.get("heldout_loss") is not None]
+    if held:
+        ax.plot([row["examples"] for row in held], [row["heldout_loss"] for row in held], "o",
+                color=HELDOUT_COLOR, markersize=3, label="held-out loss", zorder=4)
+    for color, (label, other) in zip(OTHER_COLORS, (others or {}).items()):
+        other_rows = [row for row in other if row.get("train_loss") is not None]
+        ax.plot([row["examples"] for row in other_rows],
+                [row["train_loss"] for row in other_rows], color=color, linewidth=0.9,
+                alpha=0.8, label=label, zorder=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
+    ax.set_yscale("log")
+    if marks:
+        if exp.seed.loss is not None:
+            ax.axhline(exp.seed.loss, color=QUOTED_COLOR, linestyle="--", linewidth=1,
+                       label=f"seed's loss {exp.seed.loss:g}")
+        if exp.seed.best_loss is not None:
+            ax.axhline(exp.seed.best_loss, color=QUOTED_COLOR, linestyle=":", linewidth=1,
+                       label=f"seed's lowest {exp.seed.best_loss:g}")
+        if exp.seed.examples is not None and exp.seed.loss is not None:
+            ax.plot([exp.seed.examples], [exp.seed.loss], "*", color=QUOTED_COLOR,
+                    markersize=9, label=f"seed at {exp.seed.examples} examples")
+        if exp.target_loss is not None:
+            ax.axhline(exp.target_loss, color=TARGET_COLOR, linestyle="-.", linewidth=1,
+                       label=f"target {exp.target_loss:g}")
+        ax.axvline(exp.budget_examples, color="0.6", linewidth=1,
+                   label=f"budget {exp.budget_examples} examples")
+        for index, (examples, rate) in enumerate(learning_rate_changes(history)):
+            ax.axvline(examples, color=DECAY_COLOR, linestyle=":", linewidth=1.2,
+                       label="learning-rate step" if index == 0 else None)
+            ax.annotate(f"lr {rate:.0e}", (examples, 1), xycoords=("data", "axes fraction"),
+                        xytext=(2, -10), textcoords="offset points", fontsize=7,
+                        color=DECAY_COLOR)
+    ax.set_xlabel("examples (50 per step)")
+    ax.set_ylabel("loss (seed units)")
+    ax.grid(True, which="major", alpha=0.3)
+    if legend:
+        ax.legend(fontsize=7, loc="upper right")
+
+
+def plot_training_curve(history: list[dict], exp: Experiment | str, *, others=None,
+                        title: str | None = None):
+    """A full training curve in seed units with the seed's numbers marked.
+
+    Args:
+        history: Rows of a training history (e.g. ``RunRecord.history``).
+        exp: The experiment (or its name).
+        others: Optional mapping of label to another history drawn beside it.
+        title: Figure title; defaults to the experiment's.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` with the curve against examples and a steps axis on
+        top.
+    """
+    from matplotlib.figure import Figure
+
+    exp = get_experiment(exp)
+    if not history:
+        raise ValueError("history is empty: nothing to plot")
+    figure = Figure(figsize=(7, 3.6), layout="constrained")
+    ax = figure.subplots()
+    draw_training_curve(ax, history, exp, others=others)
+    batch = exp.batch_size
+    top = ax.secondary_xaxis("top", functions=(lambda e: e / batch, lambda s: s * batch))
+    top.set_xlabel("Adam steps", fontsize=8)
+    figure.suptitle(title if title is not None else f"{exp.seed_id}: {exp.title}, training")
+    return figure
+
+
+def plot_curve_grid(runs, ncols: int = 4, title: str = "Training curves"):
+    """Every training curve side by side.
+
+    Args:
+        runs: Mapping of label to ``(history, experiment)``.
+        ncols: Panels per row.
+        title: Figure title.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` with one axes per run.
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    runs = dict(runs)
+    if not runs:
+        raise ValueError("runs is empty: nothing to plot")
+    nrows = -(-len(runs) // ncols)
+    figure = Figure(figsize=(3.4 * ncols, 2.8 * nrows), layout="constrained")
+    axes = figure.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, (label, (history, exp)) in zip(axes, runs.items()):
+        draw_training_curve(ax, history, exp, legend=False)
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("examples", fontsize=8)
+        ax.set_ylabel("seed loss", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.xaxis.get_offset_text().set_fontsize(7)
+    for ax in axes[len(runs):]:
+        ax.set_visible(False)
+    handles, labels = [], []
+    for color, style, label in ((CURVE_COLOR, "-", "displayed minibatch loss"),
+                                (QUOTED_COLOR, "--", "seed's loss"),
+                                (TARGET_COLOR, "-.", "target"),
+                                (DECAY_COLOR, ":", "learning-rate step"),
+                                ("0.6", "-", "budget")):
+        handles.append(Line2D([], [], color=color, linestyle=style))
+        labels.append(label)
+    handles.append(Line2D([], [], color=HELDOUT_COLOR, marker="o", linestyle="none",
+                          markersize=3))
+    labels.append("held-out loss")
+    figure.legend(handles, labels, loc="outside lower center", ncols=6, fontsize=8,
+                  frameon=False)
+    figure.suptitle(title)
+    return figure
+
+
+# --- Error against frequency --------------------------------------------------------------
+
+def plot_error_vs_frequency(curves, *, unit: str = "loss", n_out: int | None = None,
+                            training_frequency=None, title: str = "Held-out error against "
+                                                                   "frequency"):
+    """Held-out error against the test frequency, one line per model.
+
+    Args:
+        curves: Mapping of label to ``evaluation.loss_by_frequency`` output
+            (``{"frequency", "loss", "mse"}`` arrays).
+        unit: ``"loss"`` (seed units) or ``"mse"`` (per-point MSE, comparable across
+            horizons).
+        n_out: With ``unit="loss"``, the common horizon: adds a per-point MSE axis on the
+            right.
+        training_frequency: ``None`` shades the random band [0.5, 4) Hz the models trained
+            on; a number marks a single training frequency; ``False`` marks nothing.
+        title: Figure title.
+
+    Returns:
+        A ``matplotlib.figure.Figure``; the seed's test frequencies 1, 2, 3 Hz are marked.
+    """
+    from matplotlib.figure import Figure
+
+    from sinelib.experiments import RANDOM_BAND
+
+    if unit not in ("loss", "mse"):
+        raise ValueError(f"unit must be 'loss' or 'mse', got {unit!r}")
+    curves = dict(curves)
+    if not curves:
+        raise ValueError("curves is empty: nothing to plot")
+    figure = Figure(figsize=(7, 3.4), layout="constrained")
+    ax = figure.subplots()
+    if training_frequency is None:
+        ax.axvspan(*RANDOM_BAND, color="0.92", zorder=0, label="training band")
+    elif training_frequency is not False:
+        ax.axvline(training_frequency, color="0.6", linewidth=4, alpha=0.5, zorder=0,
+                   label=f"training frequency {training_frequency:g} Hz")
+    for frequency in REPORT_FREQUENCIES:
+        ax.axvline(frequency, color="0.75", linestyle=":", linewidth=0.8, zorder=0)
+    for index, (label, curve) in enumerate(curves.items()):
+        ax.plot(curve["frequency"], curve[unit], marker="o", markersize=2.5, linewidth=1.2,
+                color=f"C{index % 10}", label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("test frequency [Hz]")
+    ax.set_ylabel("held-out loss (seed units)" if unit == "loss" else "per-point MSE")
+    if unit == "loss" and n_out:
+        right = ax.secondary_yaxis("right", functions=(lambda v: v / n_out,
+                                                       lambda v: v * n_out))
+        right.set_ylabel("per-point MSE")
+    ax.grid(True, which="major", alpha=0.3)
+    if len(curves) > 3:  # many curves: the legend beside the axes, not over the data
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+    else:
+        ax.legend(fontsize=7, loc="best")
+    figure.suptitle(title)
+    return figure
+
+
+# --- Side by side ----------------------------------------------------------------------------
+
+def plot_prediction_grid(models, frequencies=REPORT_FREQUENCIES, seed: int = 0,
+                         title: str = "Every experiment at 1, 2 and 3 Hz"):
+    """The seed's picture for several models side by side: one column per model.
+
+    Args:
+        models: Mapping of label to ``(model, experiment)``.
+        frequencies: One row per frequency in Hz.
+        seed: Seed of the random shifts (the same windows for every model of one input
+            length and horizon).
+        title: Figure title.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` with ``len(frequencies)`` rows and one column per model.
+    """
+    from matplotlib.figure import Figure
+
+    models = dict(models)
+    frequencies = list(frequencies)
+    if not models or not frequencies:
+        raise ValueError("models and frequencies must each name at least one entry")
+    figure = Figure(figsize=(2.5 * len(models), 1.9 * len(frequencies) + 0.6),
+                    layout="constrained")
+    axes = figure.subplots(len(frequencies), len(models), sharey=True, squeeze=False)
+    for column, (label, (model, exp)) in enumerate(models.items()):
+        exp = get_experiment(exp)
+        x, y = sample_windows(len(frequencies), exp.n_in, exp.n_out, frequency=frequencies,
+                              rng=seed)
+        y_pred = predict(model, x)
+        for row, frequency in enumerate(frequencies):
+            ax = axes[row, column]
+            _draw_prediction(ax, frequency, x[row], y[row], y_pred[row])
+            ax.title.set_fontsize(7)
+            ax.tick_params(labelsize=7)
+        axes[0, column].annotate(label, (0.5, 1.25), xycoords="axes fraction", ha="center",
+                                 fontsize=9, weight="bold")
+    for row in range(len(frequencies)):
+        axes[row, 0].set_ylabel("signal", fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel("time [t]", fontsize=8)
+    figure.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center",
+                  ncols=3, fontsize=8, frameon=False)
+    figure.suptitle(title)
+    return figure
+
+
+# --- Clipping and timing -----------------------------------------------------------------------
+
+def plot_loss_spread(histories, last_steps: int = 2000,
+                     title: str = "The displayed loss at the end of the budget"):
+    """How much the displayed minibatch loss varies at the end of runs, side by side.
+
+    Args:
+        histories: Mapping of label to history (e.g. with and without clipping).
+        last_steps: Window at the end of each run, in steps.
+        title: Figure title.
+
+    Returns:
+        A ``matplotlib.figure.Figure``: the displayed loss over the window (left) and its
+        distribution as box plots (right), in seed units on a log axis.
+    """
+    from matplotlib.figure import Figure
+
+    from sinelib.analysis import displayed_losses
+
+    histories = dict(histories)
+    if not histories:
+        raise ValueError("histories is empty: nothing to plot")
+    figure = Figure(figsize=(8, 3.4), layout="constrained")
+    left, right = figure.subplots(1, 2, width_ratios=(2, 1), sharey=True)
+    data = []
+    for index, (label, history) in enumerate(histories.items()):
+        examples, losses = displayed_losses(history, last_steps=last_steps)
+        left.plot(examples, losses, marker="o", markersize=3, linewidth=1,
+                  color=f"C{index % 10}", label=label)
+        data.append(losses)
+    right.boxplot(data, tick_labels=list(histories), whis=(0, 100))
+    right.tick_params(axis="x", labelsize=8)
+    left.set_yscale("log")
+    left.set_xlabel("examples")
+    left.set_ylabel("displayed minibatch loss (seed units)")
+    left.set_title(f"last {last_steps} steps", fontsize=9)
+    right.set_title("min, quartiles, max", fontsize=9)
+    left.legend(fontsize=8)
+    for ax in (left, right):
+        ax.grid(True, which="major", alpha=0.3)
+    figure.suptitle(title)
+    return figure
+
+
+def plot_timings(timings, title: str = "Unrolled graph against the symbolic loop"):
+    """Start-up and steady step time of ``unroll=True`` and the loop at each input length.
+
+    Args:
+        timings: ``timing.compare_unroll`` output.
+        title: Figure title.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` with two bar charts (start-up in s, step in ms).
+    """
+    from matplotlib.figure import Figure
+
+    timings = list(timings)
+    if not timings:
+        raise ValueError("timings is empty: nothing to plot")
+    lengths = sorted({entry["n_in"] for entry in timings})
+    figure = Figure(figsize=(7, 3), layout="constrained")
+    axes = figure.subplots(1, 2)
+    width = 0.38
+    for offset, unroll, color, label in ((-width / 2, False, "C0", "symbolic loop (dynamic_rnn)"),
+                                         (width / 2, True, "C3", "unroll=True (static_rnn)")):
+        entries = {e["n_in"]: e for e in timings if e["unroll"] == unroll}
+        positions = np.arange(len(lengths)) + offset
+        for ax, key in ((axes[0], "startup_s"), (axes[1], "step_ms")):
+            values = [entries[n][key] if n in entries else np.nan for n in lengths]
+            ax.bar(positions, values, width, color=color, label=label)
+    for ax, ylabel, name in ((axes[0], "seconds", "start-up: build, trace, first step"),
+                             (axes[1], "milliseconds", "steady training step (median)")):
+        ax.set_xticks(np.arange(len(lengths)), [f"input length {n}" for n in lengths])
+        ax.set_ylabel(ylabel)
+        ax.set_title(name, fontsize=9)
+        ax.grid(True, axis="y", alpha=0.3)
+    axes[0].legend(fontsize=7)
+    figure.suptitle(title)
+    return figure
+
+
+def plot_experiment_windows(exp: Experiment | str, count: int = 4, seed: int = 0):
+    """A few training windows of an experiment, drawn as ``plot_windows`` draws them.
+
+    Args:
+        exp: The experiment (or its name): fixes input length, horizon and frequency rule.
+        count: Number of windows.
+        seed: Seed of the frequencies and shifts.
+
+    Returns:
+        A ``matplotlib.figure.Figure``.
+    """
+    from sinelib.data import check_positive_int
+    from sinelib.experiments import RANDOM_BAND
+
+    exp = get_experiment(exp)
+    count = check_positive_int("count", count)
+    if exp.frequency is None:
+        frequencies = np.random.default_rng(seed).uniform(*RANDOM_BAND, size=count)
+    else:
+        frequencies = np.full(count, exp.frequency)
+    x, y = sample_windows(count, exp.n_in, exp.n_out, frequency=frequencies, rng=seed)
+    return plot_windows(x, y, frequencies, title=f"{count} windows of experiment "
+                                                 f"{exp.seed_id}: {exp.n_in} samples in, "
+                                                 f"{exp.n_out} to predict")

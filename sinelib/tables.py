@@ -110,3 +110,58 @@ def ledger_rows(manifests: dict) -> list[list[str]]:
             "-" if run.get("elapsed_s") is None else f"{run['elapsed_s'] / 60:.1f} min",
         ])
     return rows
+
+
+def quote_rows(runs=None) -> list[list[str]]:
+    """Every number the seed quotes beside ours, with the verdict of its claim.
+
+    Losses in seed units and as per-point MSE (seed loss / horizon); budgets in examples and
+    steps. "ours" is the held-out loss at the example count where the seed quoted its number
+    (or at the end of the run, when it ended earlier), and the lowest displayed minibatch loss
+    up to there (the seed's own measure).
+
+    Args:
+        runs: Mapping of slug to ``RunRecord``; defaults to the shipped runs.
+
+    Returns:
+        A header row, then one row per quoted number (experiment 1 quotes none: its row
+        carries the verdict of its picture's claims).
+    """
+    from sinelib.analysis import best_displayed
+    from sinelib.claims import DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, check_claims, heldout_at
+    from sinelib.records import shipped_run
+
+    runs = dict(runs) if runs is not None else {slug: shipped_run(slug) for slug in EXPERIMENTS}
+    rows = [["experiment", "the seed quotes", "seed loss", "seed per-point MSE",
+             "seed examples / steps", "our held-out loss", "our per-point MSE",
+             "our lowest displayed loss", "our examples / steps (stopped by)", "verdict"]]
+    rank = {HOLDS: 0, MINIBATCH_ONLY: 1, DOES_NOT_HOLD: 2}
+    for slug, exp in EXPERIMENTS.items():
+        run = runs.get(slug)
+        if run is None:
+            continue
+        claims = check_claims(run)
+        quotes = [("picture: " + exp.seed.claim, None, claims)]
+        if exp.seed.loss is not None:
+            what = "loss about" if slug == "exp5-small" else "loss"
+            quotes = [(f"{what} {exp.seed.loss:g}", exp.seed.loss,
+                       [c for c in claims if c.quoted == exp.seed.loss and c.experiment == slug])]
+        if exp.seed.best_loss is not None:
+            quotes.append((f"lowest loss {exp.seed.best_loss:g}", exp.seed.best_loss,
+                           [c for c in claims if c.quoted == exp.seed.best_loss]))
+        examples = exp.seed.examples or exp.budget_examples
+        seed_when = (f"{exp.seed.examples} / {exp.seed.examples // exp.batch_size}"
+                     if exp.seed.examples else
+                     f"<= {exp.budget_examples} / {exp.budget_steps}")
+        heldout, _ = heldout_at(run, examples)
+        best, _ = best_displayed(run.history, max_examples=examples)
+        for what, quoted, verdict_claims in quotes:
+            verdict = max((claim.verdict for claim in verdict_claims), key=rank.get)
+            rows.append([
+                f"{exp.seed_id} ({slug})", what,
+                "-" if quoted is None else f"{quoted:g}",
+                "-" if quoted is None else f"{quoted / exp.n_out:.2e}",
+                seed_when, f"{heldout:.4f}", f"{heldout / exp.n_out:.2e}", f"{best:.4f}",
+                f"{run.examples} / {run.steps} ({run.stop_reason})", verdict,
+            ])
+    return rows

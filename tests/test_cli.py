@@ -40,6 +40,8 @@ def test_train_then_evaluate(tmp_path, capsys):
     (["ledger", "--weights", "/nonexistent"], "no pretrained manifests"),
     (["reproduce", "exp3", "--all"], "not both"),
     (["train", "exp3", "--steps", "0"], "steps must be a positive integer"),
+    (["control", "exp9"], "unknown control 'exp9'"),
+    (["figures", "nope.png", "--out", "/tmp"], "unknown figures"),
 ])
 def test_errors_are_one_clear_line(argv, message, capsys):
     assert main(argv) == 2

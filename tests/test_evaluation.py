@@ -35,3 +35,19 @@ def test_bad_test_frequencies(frequencies):
 def test_model_of_another_experiment_is_refused():
     with pytest.raises(ValueError, match="exp3 is 25 -> 50"):
         evaluate(build_model("exp5-small"), "exp3", size=8)
+
+
+def test_minibatch_losses_average_to_the_heldout_loss():
+    import numpy as np
+    import pytest
+
+    from sinelib import build_model, get_experiment
+    from sinelib.evaluation import heldout_loss, minibatch_losses
+
+    model = build_model("exp5-small", seed=3)
+    losses = minibatch_losses(model, "exp5-small", size=500)
+    assert losses.shape == (10,)
+    assert losses.mean() == pytest.approx(heldout_loss(model, get_experiment("exp5-small"), size=500), rel=1e-5)
+    assert np.ptp(losses) > 0
+    with pytest.raises(ValueError, match="multiple"):
+        minibatch_losses(model, "exp5-small", size=120)

@@ -31,3 +31,84 @@ def test_plot_refuses_bad_frequencies():
         plot_predictions(model, "exp5-small", frequencies=(1, 60))
     with pytest.raises(ValueError, match="at least one"):
         plot_predictions(model, "exp5-small", frequencies=())
+
+
+def _history():
+    rows = [{"step": 0, "examples": 0, "learning_rate": 0.005, "train_loss": None,
+             "heldout_loss": 150.0}]
+    for step in range(100, 11_001, 100):
+        rows.append({"step": step, "examples": 50 * step,
+                     "learning_rate": 0.005 * 0.1 ** ((step - 1) // 5000),
+                     "train_loss": 50.0 / step ** 0.5,
+                     "heldout_loss": 60.0 / step ** 0.5 if step % 1000 == 0 else None})
+    return rows
+
+
+def test_training_curve_marks_the_seed_numbers_and_the_decay():
+    from sinelib.plots import plot_training_curve
+
+    history = _history()
+    figure = plot_training_curve(history, "exp5-1", others={"seed 1": history[:50]})
+    ax = figure.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    np.testing.assert_allclose(lines["displayed minibatch loss"].get_ydata(),
+                               [r["train_loss"] for r in history[1:]])
+    assert len(lines["held-out loss"].get_xdata()) == 12  # step 0 and every 1000 steps
+    assert lines["seed's loss 0.180995"].get_ydata()[0] == 0.180995
+    assert lines["target 0.2"].get_ydata()[0] == 0.2
+    assert len(lines["seed 1"].get_xdata()) == 49
+    decay = [line for line in ax.get_lines() if line.get_color() == "purple"]
+    assert [line.get_xdata()[0] for line in decay] == [250_000, 500_000]
+    assert ax.get_yscale() == "log"
+    with pytest.raises(ValueError, match="empty"):
+        plot_training_curve([], "exp3")
+
+
+def test_error_vs_frequency_and_grids():
+    from sinelib.evaluation import loss_by_frequency
+    from sinelib.plots import plot_curve_grid, plot_error_vs_frequency, plot_prediction_grid
+
+    model = build_model("exp5-small", seed=2)
+    curve = loss_by_frequency(model, "exp5-small", frequencies=(0.5, 1.0, 2.0), size=20)
+    assert curve["frequency"].tolist() == [0.5, 1.0, 2.0]
+    np.testing.assert_allclose(curve["mse"], curve["loss"] / 100)
+    figure = plot_error_vs_frequency({"untrained": curve}, n_out=100)
+    line = figure.axes[0].get_lines()[-1]
+    np.testing.assert_allclose(line.get_ydata(), curve["loss"])
+    assert len(figure.axes[0].child_axes) == 1  # the per-point MSE axis on the right
+    with pytest.raises(ValueError, match="unit"):
+        plot_error_vs_frequency({"untrained": curve}, unit="rmse")
+    grid = plot_prediction_grid({"a": (model, "exp5-small"), "b": (model, "exp5-small")},
+                                frequencies=(1, 2))
+    assert len(grid.axes) == 4
+    np.testing.assert_allclose(grid.axes[0].get_lines()[2].get_ydata(),
+                               grid.axes[1].get_lines()[2].get_ydata())
+    curves = plot_curve_grid({"x": (_history(), "exp5-1"), "y": (_history(), "exp5-1"),
+                              "z": (_history(), "exp5-1")}, ncols=2)
+    assert sum(ax.get_visible() for ax in curves.axes) == 3
+
+
+def test_spread_and_timing_figures():
+    from sinelib.plots import plot_loss_spread, plot_timings
+
+    figure = plot_loss_spread({"a": _history(), "b": _history()}, last_steps=1000)
+    left = figure.axes[0]
+    assert len(left.get_lines()[0].get_xdata()) == 10
+    timings = [{"n_in": n, "unroll": u, "startup_s": 1.0 + n * u, "step_ms": 10.0}
+               for n in (25, 100) for u in (False, True)]
+    figure = plot_timings(timings)
+    heights = [patch.get_height() for patch in figure.axes[0].patches]
+    assert heights == [1.0, 1.0, 26.0, 101.0]
+
+
+def test_experiment_windows_follow_the_frequency_rule():
+    from sinelib.plots import plot_experiment_windows
+
+    figure = plot_experiment_windows("exp1", count=3, seed=4)
+    ax = figure.axes[0]
+    assert len(ax.get_lines()) == 6  # input and target of each window
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["1.00 Hz"] * 3
+    assert len(ax.get_lines()[0].get_xdata()) == 100 and len(ax.get_lines()[1].get_xdata()) == 50
+    other = plot_experiment_windows("exp3", count=2, seed=4)
+    labels = [t.get_text() for t in other.axes[0].get_legend().get_texts()]
+    assert all(0.5 <= float(label.split()[0]) < 4 for label in labels)

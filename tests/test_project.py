@@ -40,3 +40,46 @@ def test_readme_registry_table_is_the_registry():
 
 def test_ci_runs_make_test():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_generated_blocks_are_current():
+    """The README's tables and claims are generated (python -m sinelib readme), never typed."""
+    from sinelib.figures import readme_blocks, update_readme
+
+    text = (ROOT / "README.md").read_text()
+    assert update_readme(text, readme_blocks()) == text, \
+        "README blocks are out of date: run python -m sinelib readme (make figures)"
+
+
+def test_readme_links_every_notebook_and_shows_figures_that_exist():
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert f"(notebooks/{notebook.name})" in readme
+    images = re.findall(r"!\[[^\]]*\]\((figures/[^)]+)\)", readme)
+    assert images and all((ROOT / image).is_file() for image in images)
+
+
+def test_every_figure_of_make_figures_is_committed():
+    from sinelib.figures import figure_set
+
+    assert sorted(figure_set()) == sorted(p.name for p in (ROOT / "figures").glob("*.png"))
+
+
+def test_notebooks_are_numbered_tagged_and_stripped():
+    import json
+
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert [n.name[:2] for n in notebooks] == [f"{i:02d}" for i in range(len(notebooks))]
+    assert not list((ROOT / "notebooks").rglob(".ipynb_checkpoints"))
+    for path in notebooks:
+        notebook = json.loads(path.read_text())
+        assert "widgets" not in notebook["metadata"], f"{path.name} stores widget state"
+        tags = [tag for cell in notebook["cells"] for tag in cell["metadata"].get("tags", [])]
+        assert "nbval-check-output" in tags, f"{path.name} has no checked cell"
+        if path.name != "08_comparison.ipynb":
+            assert tags.count("parameters") == 1, f"{path.name} has no parameters cell"
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "code":
+                assert cell["execution_count"] is not None, f"{path.name} is not executed"

@@ -17,3 +17,21 @@ def test_markdown_and_text_layouts():
     rows = [["a", "b|c"], ["1", "22"]]
     assert to_markdown(rows).splitlines() == ["| a | b\\|c |", "|---|---|", "| 1 | 22 |"]
     assert to_text(rows).splitlines() == ["a  b|c", "-  ---", "1  22"]
+
+
+def test_quote_rows_put_every_seed_number_beside_ours():
+    from sinelib.tables import quote_rows
+
+    rows = quote_rows()
+    header = rows[0]
+    entries = [dict(zip(header, row)) for row in rows[1:]]
+    assert [e["experiment"] for e in entries] == [
+        "1 (exp1)", "2 (exp2)", "3 (exp3)", "3.1 (exp3-1)", "4 (exp4)", "4 (exp4)", "5 (exp5)",
+        "5 (small) (exp5-small)", "5.1 (exp5-1)"]
+    exp3 = entries[2]
+    assert exp3["seed loss"] == "0.177742" and exp3["seed per-point MSE"] == "3.55e-03"
+    assert exp3["seed examples / steps"] == "<= 500000 / 10000"
+    assert entries[6]["seed examples / steps"] == "375000 / 7500"
+    assert entries[5]["the seed quotes"] == "lowest loss 0.069027"
+    assert all(e["verdict"] in ("holds", "holds on the minibatch only", "does not hold")
+               for e in entries)

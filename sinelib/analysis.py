@@ -1,0 +1,136 @@
+"""Pure functions of a training history: what the seed's claims need from a loss curve.
+
+A history is a list of rows as ``training.train`` records them (``training.HISTORY_COLUMNS``):
+one row every 100 steps with the displayed minibatch loss (``train_loss``, seed units), and
+the held-out loss on some rows. No TensorFlow here: these run on shipped CSV files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def displayed_losses(history: list[dict], *, max_examples: int | None = None,
+                     last_steps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The displayed minibatch losses of a history, optionally restricted.
+
+    Args:
+        history: Rows of a training history.
+        max_examples: Keep rows with at most this many examples (e.g. the seed's budget).
+        last_steps: Keep rows within this many steps of the last row (after
+            ``max_examples``).
+
+    Returns:
+        ``(examples, losses)``: int and float arrays of equal length.
+
+    Raises:
+        ValueError: ``last_steps`` is not positive, or no displayed loss is left.
+    """
+    rows = [row for row in history if row.get("train_loss") is not None]
+    if max_examples is not None:
+        rows = [row for row in rows if row["examples"] <= max_examples]
+    if last_steps is not None:
+        if last_steps <= 0:
+            raise ValueError(f"last_steps must be positive, got {last_steps!r}")
+        if rows:
+            final = rows[-1]["step"]
+            rows = [row for row in rows if row["step"] > final - last_steps]
+    if not rows:
+        raise ValueError("the history has no displayed loss in the requested range")
+    examples = np.array([row["examples"] for row in rows], dtype=np.int64)
+    losses = np.array([row["train_loss"] for row in rows], dtype=np.float64)
+    return examples, losses
+
+
+def loss_spread(history: list[dict], last_steps: int = 2000,
+                max_examples: int | None = None) -> dict:
+    """How much the displayed minibatch loss varies over the last ``last_steps`` steps.
+
+    The seed's "vary wildly" as numbers: the spread of the values it would have printed.
+
+    Args:
+        history: Rows of a training history.
+        last_steps: Window at the end of the run, in steps (2000 steps = 20 displayed values).
+        max_examples: Cut the history here first (e.g. at the budget).
+
+    Returns:
+        ``{"n", "min", "q25", "median", "q75", "max", "std", "iqr", "range",
+        "max_over_min", "iqr_over_median"}`` in seed units (the ratios are unitless).
+    """
+    _, losses = displayed_losses(history, max_examples=max_examples, last_steps=last_steps)
+    q25, median, q75 = np.percentile(losses, [25, 50, 75])
+    low, high = float(losses.min()), float(losses.max())
+    return {
+        "n": int(losses.size), "min": low, "q25": float(q25), "median": float(median),
+        "q75": float(q75), "max": high, "std": float(losses.std()),
+        "iqr": float(q75 - q25), "range": high - low,
+        "max_over_min": high / low if low > 0 else float("inf"),
+        "iqr_over_median": float((q75 - q25) / median) if median > 0 else float("inf"),
+    }
+
+
+def best_displayed(history: list[dict], max_examples: int | None = None) -> tuple[float, int]:
+    """The lowest displayed minibatch loss and the examples at which it was shown.
+
+    Args:
+        history: Rows of a training history.
+        max_examples: Only look at rows up to this many examples (e.g. the seed's budget).
+
+    Returns:
+        ``(loss, examples)``.
+    """
+    examples, losses = displayed_losses(history, max_examples=max_examples)
+    index = int(np.argmin(losses))
+    return float(losses[index]), int(examples[index])
+
+
+def first_at_or_below(history: list[dict], threshold: float) -> int | None:
+    """Examples at which the displayed loss was first at or below ``threshold`` (or ``None``)."""
+    examples, losses = displayed_losses(history)
+    hits = np.flatnonzero(losses <= threshold)
+    return int(examples[hits[0]]) if hits.size else None
+
+
+def heldout_losses(history: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """``(examples, losses)`` of the rows where the held-out loss was measured."""
+    rows = [row for row in history if row.get("heldout_loss") is not None]
+    return (np.array([row["examples"] for row in rows], dtype=np.int64),
+            np.array([row["heldout_loss"] for row in rows], dtype=np.float64))
+
+
+def learning_rate_changes(history: list[dict]) -> list[tuple[int, float]]:
+    """Where the learning rate changed: ``(examples, new rate)`` for each step of the decay.
+
+    A row's rate is the one its steps were taken with, so a change first shows on the row
+    after the decay; the decay itself happened at the previous row's example count.
+    """
+    changes = []
+    previous = None
+    for before, row in zip([None] + history[:-1], history):
+        rate = row.get("learning_rate")
+        if rate is None:
+            continue
+        if previous is not None and rate != previous:
+            changes.append((before["examples"] if before else row["examples"], rate))
+        previous = rate
+    return changes
+
+
+def stall_ratio(history: list[dict], window_examples: int) -> float:
+    """Median displayed loss over the last window divided by the median over the one before.
+
+    Near 1 means the loss has stopped falling ("convergence effectively stops"); 0.5 means it
+    halved from one window to the next.
+
+    Raises:
+        ValueError: the history is shorter than two windows.
+    """
+    examples, losses = displayed_losses(history)
+    end = int(examples[-1])
+    if end < 2 * window_examples:
+        raise ValueError(
+            f"the history covers {end} examples, fewer than two windows of {window_examples}"
+        )
+    last = losses[examples > end - window_examples]
+    before = losses[(examples > end - 2 * window_examples) & (examples <= end - window_examples)]
+    return float(np.median(last) / np.median(before))

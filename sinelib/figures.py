@@ -1,0 +1,136 @@
+"""Every PNG in ``figures/`` and every generated block of the README, from the shipped files.
+
+``python -m sinelib figures`` (``make figures``) redraws the figures from the shipped weights,
+histories and control runs; ``python -m sinelib readme`` rewrites the README's generated
+blocks (the ledger, the seed's numbers beside ours, the claims), so no measured number is
+ever typed into the README by hand. Both are deterministic: the same shipped files give the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sinelib.experiments import EXPERIMENTS
+
+#: Resolution of every saved figure.
+DPI = 100
+#: Metadata Matplotlib would otherwise stamp into each PNG (its version): left out so the
+#: bytes depend on the drawing only.
+_PNG_METADATA = {"Software": None}
+
+
+def save_figure(figure, path: str | Path, dpi: int = DPI) -> Path:
+    """Save a Figure as a PNG without version metadata; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=dpi, metadata=_PNG_METADATA)
+    return path
+
+
+def figure_set() -> dict:
+    """Every figure of the README, by file name: a dict of name to a function drawing it."""
+    from sinelib import plots
+    from sinelib.evaluation import loss_by_frequency
+    from sinelib.pretrained import load_pretrained
+    from sinelib.records import control_run, shipped_run
+
+    models: dict = {}
+
+    def model(slug):
+        if slug not in models:
+            models[slug] = load_pretrained(slug)
+        return models[slug]
+
+    def label(slug):
+        return f"{EXPERIMENTS[slug].seed_id} ({slug})"
+
+    def curve(slug):
+        run = shipped_run(slug)
+        others = {}
+        if slug == "exp4":
+            others = {"without clipping (control)": control_run("exp4-noclip").history}
+        elif slug in ("exp3-1", "exp5-1"):
+            others = {f"seed {n} (control)": control_run(f"{slug}-seed{n}").history
+                      for n in (1, 2)}
+        if slug in ("exp3-1", "exp5-small"):
+            others["twice the budget (control)"] = control_run(f"{slug}-long").history
+        return plots.plot_training_curve(run.history, slug, others=others)
+
+    def error_vs_frequency():
+        curves = {label(slug) + (" at 1 Hz only" if EXPERIMENTS[slug].frequency else ""):
+                  loss_by_frequency(model(slug), slug) for slug in EXPERIMENTS}
+        return plots.plot_error_vs_frequency(
+            curves, unit="mse", title="Held-out per-point MSE against frequency")
+
+    drawings = {}
+    for slug in EXPERIMENTS:
+        drawings[f"{slug}-predictions.png"] = (
+            lambda slug=slug: plots.plot_predictions(model(slug), slug))
+        drawings[f"{slug}-training.png"] = lambda slug=slug: curve(slug)
+    drawings["predictions-grid.png"] = lambda: plots.plot_prediction_grid(
+        {label(slug): (model(slug), slug) for slug in EXPERIMENTS})
+    drawings["training-grid.png"] = lambda: plots.plot_curve_grid(
+        {label(slug): (shipped_run(slug).history, slug) for slug in EXPERIMENTS})
+    drawings["error-vs-frequency.png"] = error_vs_frequency
+    drawings["exp4-clipping-spread.png"] = lambda: plots.plot_loss_spread(
+        {"with clipping (exp4)": shipped_run("exp4").history,
+         "without clipping (control)": control_run("exp4-noclip").history})
+    return drawings
+
+
+def write_figures(directory: str | Path = "figures", names=None) -> list[Path]:
+    """Draw and save the README's figures.
+
+    Args:
+        directory: Destination folder (created if needed).
+        names: File names to draw (default: all of ``figure_set()``).
+
+    Returns:
+        The paths written.
+    """
+    drawings = figure_set()
+    names = list(drawings) if names is None else list(names)
+    unknown = sorted(set(names) - set(drawings))
+    if unknown:
+        raise ValueError(f"unknown figures {unknown}; known: {', '.join(drawings)}")
+    return [save_figure(drawings[name](), Path(directory) / name) for name in names]
+
+
+# --- README blocks -----------------------------------------------------------------------------
+
+_BLOCK = re.compile(r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!-- /generated -->)",
+                    re.DOTALL)
+
+
+def readme_blocks() -> dict[str, str]:
+    """The README's generated blocks, by name: ``ledger``, ``quotes``, ``claims`` and ``why``."""
+    from sinelib.claims import all_claims
+    from sinelib.explanations import explain
+    from sinelib.pretrained import load_manifest
+    from sinelib.tables import ledger_rows, quote_rows, to_markdown
+
+    manifests = {slug: load_manifest(slug) for slug in EXPERIMENTS}
+    claims = "\n".join(
+        f"- **{claim.experiment}**: {claim.statement}: **{claim.verdict}** ({claim.measured})"
+        for claim in all_claims())
+    why = "\n".join(f"- **{EXPERIMENTS[slug].seed_id} ({slug})**: {explain(slug)}"
+                    for slug in EXPERIMENTS if explain(slug))
+    return {"ledger": to_markdown(ledger_rows(manifests)), "quotes": to_markdown(quote_rows()),
+            "claims": claims, "why": why}
+
+
+def update_readme(text: str, blocks: dict[str, str]) -> str:
+    """``text`` with the body of every ``<!-- generated:NAME -->`` block replaced.
+
+    Raises:
+        ValueError: a block in ``text`` has no generated content, or a generated block is
+            missing from ``text``.
+    """
+    found = {match["name"] for match in _BLOCK.finditer(text)}
+    missing, unknown = set(blocks) - found, found - set(blocks)
+    if missing or unknown:
+        raise ValueError(f"README blocks do not match: missing {sorted(missing)}, unknown "
+                         f"{sorted(unknown)}")
+    return _BLOCK.sub(lambda m: m.group(1) + blocks[m["name"]] + "\n" + m.group(4), text)

@@ -1,0 +1,128 @@
+"""Training with a live loss curve: the notebooks' ``TRAIN = True`` path and their demos.
+
+``LiveLossPlot`` is a ``training.train`` callback: it collects the history rows as they come
+(every 100 steps) and redraws the training curve of ``plots.draw_training_curve`` in one
+notebook output, at most every ``min_interval_s`` seconds. Outside a notebook it only
+collects. ``train_live`` wires it to ``train`` beside train's own progress bar.
+"""
+
+from __future__ import annotations
+
+import time
+
+from sinelib.experiments import Experiment, get_experiment
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and shell.__class__.__name__ != "TerminalInteractiveShell"
+
+
+class LiveLossPlot:
+    """A training callback that keeps a loss curve up to date in a notebook.
+
+    Args:
+        exp: The experiment being trained (for the seed's marks on the curve).
+        min_interval_s: Redraw at most this often; each redraw renders a PNG.
+        display: Show the figure; ``None`` shows it only inside a notebook.
+        marks: Mark the seed's numbers, target, budget and learning-rate steps.
+        total_examples: Where the run is planned to end: the examples axis spans it from the
+            start (a short demo is not squashed against the budget line); ``None`` fits the
+            axis to the data and the marks.
+
+    Attributes:
+        history: The rows received so far.
+        figure: The Matplotlib figure redrawn in place.
+        redraws: How many times the figure was drawn.
+    """
+
+    def __init__(self, exp: Experiment | str, *, min_interval_s: float = 2.0,
+                 display: bool | None = None, marks: bool = True,
+                 total_examples: int | None = None):
+        from matplotlib.figure import Figure
+
+        if not min_interval_s >= 0:
+            raise ValueError(f"min_interval_s must be non-negative, got {min_interval_s!r}")
+        self.exp = get_experiment(exp)
+        self.min_interval_s = float(min_interval_s)
+        self.display = _in_notebook() if display is None else bool(display)
+        self.marks = marks
+        self.total_examples = total_examples
+        self.history: list[dict] = []
+        self.figure = Figure(figsize=(7, 3.2), layout="constrained")
+        self.ax = self.figure.subplots()
+        self.redraws = 0
+        self._handle = None
+        self._last_draw = float("-inf")
+
+    def __call__(self, row: dict) -> None:
+        """Receive one history row; redraw if ``min_interval_s`` has passed."""
+        self.history.append(dict(row))
+        if time.monotonic() - self._last_draw >= self.min_interval_s:
+            self.draw()
+
+    def draw(self) -> None:
+        """Redraw the curve from the rows received so far and update the notebook output."""
+        from sinelib.plots import draw_training_curve
+
+        self.ax.clear()
+        if any(row.get("train_loss") is not None or row.get("heldout_loss") is not None
+               for row in self.history):
+            draw_training_curve(self.ax, self.history, self.exp, marks=self.marks)
+        last = self.history[-1] if self.history else {}
+        if self.total_examples is not None:
+            right = max(self.total_examples, last.get("examples", 0))
+            self.ax.set_xlim(-0.02 * right, 1.02 * right)
+        self.ax.set_title(f"{self.exp.seed_id}: {self.exp.title}, live: step "
+                          f"{last.get('step', 0)}, {last.get('examples', 0)} examples",
+                          fontsize=9)
+        self.redraws += 1
+        self._last_draw = time.monotonic()
+        if self.display:
+            from IPython.display import display
+
+            if self._handle is None:
+                self._handle = display(self.figure, display_id=True)
+            else:
+                self._handle.update(self.figure)
+
+    def close(self) -> None:
+        """Draw the final state (call when training has ended)."""
+        self.draw()
+
+
+def train_live(exp: Experiment | str, *, min_interval_s: float = 2.0, display=None, **kwargs):
+    """``training.train`` with a progress bar and a live loss curve.
+
+    Args:
+        exp: The experiment (or its name).
+        min_interval_s: Redraw the curve at most this often.
+        display: Show the curve (``None``: only inside a notebook).
+        **kwargs: Passed to ``train`` (``seed``, ``steps``, ``eval_every``, ...); a
+            ``callback`` given here is called too.
+
+    Returns:
+        The ``TrainResult``.
+    """
+    from sinelib.training import train
+
+    exp = get_experiment(exp)
+    steps = kwargs.get("steps")
+    total = (steps if steps is not None else exp.budget_steps) * exp.batch_size
+    plot = LiveLossPlot(exp, min_interval_s=min_interval_s, display=display,
+                        total_examples=total)
+    extra = kwargs.pop("callback", None)
+
+    def callback(row):
+        plot(row)
+        if extra is not None:
+            extra(row)
+
+    try:
+        return train(plot.exp, callback=callback, **kwargs)
+    finally:
+        plot.close()

@@ -1,0 +1,100 @@
+"""One record per finished run, whatever its source: shipped weights, a control, a live run.
+
+The notebooks, the claims and the figures all read a ``RunRecord``: the experiment, the run's
+facts (seed, steps, examples, stop reason), its held-out metrics and its training history. A
+reader who trains live (``TRAIN = True``) gets a record of that run instead of the shipped one
+and every later cell works unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sinelib.experiments import Experiment, get_experiment
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A finished training run.
+
+    Attributes:
+        experiment: What was trained (a registered experiment or a control's variant).
+        seed: Seed of the initial weights and minibatches.
+        steps: Adam steps taken.
+        examples: Examples consumed (the seed's "iterations").
+        stop_reason: The rule that ended the run (``"budget"``, ``"target"``, ``"cap"``, ...).
+        metrics: ``evaluate`` output at the end of the run (seed units and per-point MSE).
+        history: Training history rows (``training.HISTORY_COLUMNS``).
+        source: Where the record came from, for captions ("shipped", "control exp4-noclip",
+            "trained live").
+    """
+
+    experiment: Experiment
+    seed: int
+    steps: int
+    examples: int
+    stop_reason: str
+    metrics: dict
+    history: list = field(repr=False)
+    source: str = "shipped"
+
+
+def _from_manifest(exp: Experiment, manifest: dict, history: list, source: str) -> RunRecord:
+    run = manifest.get("run") or {}
+    steps = run.get("steps")
+    if steps is None:
+        steps = history[-1]["step"] if history else 0
+    return RunRecord(
+        experiment=exp, seed=run.get("seed", 0), steps=steps,
+        examples=run.get("examples", steps * exp.batch_size),
+        stop_reason=run.get("stop_reason", "unknown"), metrics=manifest["metrics"],
+        history=history, source=source,
+    )
+
+
+def load_history(name: str | Experiment, directory=None) -> list[dict]:
+    """The training history shipped beside an experiment's weights.
+
+    Raises:
+        FileNotFoundError: no history file for ``name`` in ``directory``.
+    """
+    from pathlib import Path
+
+    from sinelib.pretrained import PRETRAINED_DIR, history_path
+    from sinelib.training import history_from_csv
+
+    exp = get_experiment(name)
+    path = history_path(exp, PRETRAINED_DIR if directory is None else Path(directory))
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no training history for {exp.slug} at {path}; train it with: "
+            f"python -m sinelib reproduce {exp.slug}"
+        )
+    return history_from_csv(path.read_text(encoding="utf-8"))
+
+
+def shipped_run(name: str | Experiment, directory=None) -> RunRecord:
+    """The record of an experiment's shipped run (manifest and history), without weights."""
+    from sinelib.pretrained import load_manifest
+
+    exp = get_experiment(name)
+    return _from_manifest(exp, load_manifest(exp, directory), load_history(exp, directory),
+                          "shipped")
+
+
+def control_run(name: str, directory=None) -> RunRecord:
+    """The record of a control run (``sinelib.controls``)."""
+    from sinelib.controls import get_control, load_control
+
+    control = get_control(name)
+    manifest, history = load_control(control, directory)
+    return _from_manifest(control.experiment(), manifest, history, f"control {control.name}")
+
+
+def result_run(result) -> RunRecord:
+    """The record of a ``TrainResult`` (a run trained in this process)."""
+    return RunRecord(
+        experiment=result.experiment, seed=result.seed, steps=result.steps,
+        examples=result.examples, stop_reason=result.stop_reason, metrics=result.metrics,
+        history=list(result.history), source="trained live",
+    )

@@ -1,0 +1,52 @@
+"""make figures: deterministic PNGs and the README's generated blocks."""
+
+import pytest
+
+from sinelib.cli import main
+from sinelib.figures import save_figure, update_readme, write_figures
+
+
+def test_saved_figures_are_deterministic_and_carry_no_version(tmp_path):
+    from matplotlib.figure import Figure
+
+    def draw():
+        figure = Figure(figsize=(2, 2))
+        figure.subplots().plot([0, 1, 2], [1, 0, 1])
+        return figure
+
+    first = save_figure(draw(), tmp_path / "a.png").read_bytes()
+    second = save_figure(draw(), tmp_path / "b.png").read_bytes()
+    assert first == second and first.startswith(b"\x89PNG")
+    assert b"matplotlib" not in first.lower()
+
+
+def test_write_figures_draws_what_is_asked(tmp_path):
+    paths = write_figures(tmp_path, ["exp5-training.png", "exp4-clipping-spread.png"])
+    assert [p.name for p in paths] == ["exp5-training.png", "exp4-clipping-spread.png"]
+    assert all(p.stat().st_size > 10_000 for p in paths)
+    with pytest.raises(ValueError, match="unknown figures"):
+        write_figures(tmp_path, ["nope.png"])
+
+
+def test_update_readme_replaces_only_generated_blocks():
+    text = ("intro\n<!-- generated:ledger -->\nold\n<!-- /generated -->\nmiddle\n"
+            "<!-- generated:claims -->\n<!-- /generated -->\nend\n")
+    updated = update_readme(text, {"ledger": "| a |", "claims": "- x\n- y"})
+    assert updated == ("intro\n<!-- generated:ledger -->\n| a |\n<!-- /generated -->\nmiddle\n"
+                       "<!-- generated:claims -->\n- x\n- y\n<!-- /generated -->\nend\n")
+    assert update_readme(updated, {"ledger": "| a |", "claims": "- x\n- y"}) == updated
+    with pytest.raises(ValueError, match="missing"):
+        update_readme(text, {"ledger": "", "claims": "", "quotes": ""})
+
+
+def test_readme_command_checks_and_writes(tmp_path, capsys, monkeypatch):
+    import sinelib.figures
+
+    monkeypatch.setattr(sinelib.figures, "readme_blocks", lambda: {"claims": "- new"})
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- generated:claims -->\n- old\n<!-- /generated -->\n")
+    assert main(["readme", str(readme), "--check"]) == 1
+    assert "out of date" in capsys.readouterr().err
+    assert main(["readme", str(readme)]) == 0
+    assert readme.read_text() == "<!-- generated:claims -->\n- new\n<!-- /generated -->\n"
+    assert main(["readme", str(readme), "--check"]) == 0

@@ -1,0 +1,51 @@
+"""The live loss curve: a train() callback, tested headless."""
+
+import numpy as np
+import pytest
+
+from sinelib.live import LiveLossPlot, train_live
+
+
+def test_live_plot_collects_rows_and_redraws_the_curve():
+    plot = LiveLossPlot("exp5-1", min_interval_s=0, display=False)
+    plot({"step": 0, "examples": 0, "learning_rate": 0.005, "train_loss": None,
+          "heldout_loss": 160.0})
+    for step in range(100, 5201, 100):
+        rate = 0.005 if step <= 5000 else 0.0005
+        plot({"step": step, "examples": 50 * step, "learning_rate": rate,
+              "train_loss": 100.0 / step, "heldout_loss": None})
+    assert len(plot.history) == 53 and plot.redraws == 53
+    curve = plot.ax.get_lines()[0]
+    assert curve.get_label() == "displayed minibatch loss"
+    np.testing.assert_allclose(curve.get_ydata(), [100.0 / s for s in range(100, 5201, 100)])
+    labels = [line.get_label() for line in plot.ax.get_lines()]
+    assert "learning-rate step" in labels and "target 0.2" in labels
+    assert "step 5200" in plot.ax.get_title()
+
+
+def test_live_plot_throttles_redraws():
+    plot = LiveLossPlot("exp3", min_interval_s=3600, display=False)
+    for step in range(0, 1001, 100):
+        plot({"step": step, "examples": 50 * step, "learning_rate": 0.0005,
+              "train_loss": 1.0 if step else None, "heldout_loss": None})
+    assert plot.redraws == 1
+    plot.close()
+    assert plot.redraws == 2
+    with pytest.raises(ValueError, match="min_interval_s"):
+        LiveLossPlot("exp3", min_interval_s=-1)
+
+
+def test_train_live_passes_every_row_to_the_curve_and_to_a_callback(tiny):
+    seen = []
+    result = train_live(tiny, steps=200, progress=False, heldout_size=20, eval_every=100,
+                        display=False, callback=seen.append)
+    assert result.steps == 200
+    assert [row["step"] for row in seen] == [0, 100, 200]
+
+
+def test_a_short_run_is_not_squashed_against_the_budget():
+    plot = LiveLossPlot("exp3", min_interval_s=0, display=False, total_examples=15000)
+    for step in (0, 100, 200):
+        plot({"step": step, "examples": 50 * step, "learning_rate": 0.0005,
+              "train_loss": 1.0 if step else None, "heldout_loss": 2.0})
+    assert plot.ax.get_xlim()[1] == pytest.approx(15300)
