@@ -367,6 +367,8 @@ def target_table(report: dict) -> list[list[str]]:
     def cell(run):
         if run is None:
             return "no run"
+        if run.get("target") is None:
+            return f"no seed number ({run['steps']} steps, {run['elapsed_s']:.0f} s)"
         if run["reached"] is None:
             return f"not reached in {run['steps']} steps ({run['elapsed_s']:.0f} s)"
         return f"step {run['reached']['step']}, {run['reached']['elapsed_s']:.0f} s"

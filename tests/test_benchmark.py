@@ -143,9 +143,9 @@ def test_command_line_rejects_unknown_configs_and_tiny_runs(capsys):
 
 
 def test_target_table_says_when_and_whether_the_seed_number_was_reached():
-    reached = {"steps": 7000, "elapsed_s": 80.0,
+    reached = {"steps": 7000, "elapsed_s": 80.0, "target": 0.138701,
                "reached": {"step": 7000, "elapsed_s": 79.6, "heldout_loss": 0.13}}
-    missed = {"steps": 30000, "elapsed_s": 300.0, "reached": None}
+    missed = {"steps": 30000, "elapsed_s": 300.0, "reached": None, "target": 0.138701}
     rows = benchmark.target_table({"configs": {"exp5": {"tf1": missed, "sinelib": reached}}})
     assert rows[1] == ["exp5", "0.138701", "not reached in 30000 steps (300 s)",
                        "step 7000, 80 s"]
