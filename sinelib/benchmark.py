@@ -383,17 +383,26 @@ def target_table(report: dict) -> list[list[str]]:
 
 
 def markdown_report(report: dict, arguments: str = "") -> str:
-    """The tables of one run in Markdown, with the machine, versions and command."""
+    """The tables of a report in Markdown, with the machine, versions and how each was run."""
     from sinelib.tables import to_markdown
 
+    runs = [["config", "run finished", "rounds x steps", "load average at the run's start",
+             "command"]]
+    for slug, result in report["configs"].items():
+        load = result.get("load_average", report.get("load_average", {})).get("start")
+        runs.append([slug, result.get("date", report["date"]),
+                     f"{result.get('rounds', report['rounds'])} x "
+                     f"{result.get('steps', report['steps'])}",
+                     "-" if load is None else ", ".join(f"{value:.2f}" for value in load),
+                     "`python -m sinelib.benchmark "
+                     + result.get("command", arguments).replace("|", "/") + "`"])
     lines = [
-        f"Measured {report['date']} on {report['machine']}.",
+        f"Machine: {report['machine']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()) + ".",
-        f"Load average (1, 5, 15 min) at the start {report.get('load_average', {}).get('start')}"
-        f", at the end {report.get('load_average', {}).get('end')}.",
-        f"Command: `python -m sinelib.benchmark {arguments}`".rstrip() + " (median of "
-        f"{report['rounds']} alternating rounds of {report['steps']} steps, batch 50).",
-        *_remeasured(report),
+        "Each number is the median over alternating rounds; every contender runs in a fresh "
+        "process, batch 50.",
+        "",
+        to_markdown(runs),
         "",
         to_markdown(step_table(report)),
         "",
@@ -401,17 +410,6 @@ def markdown_report(report: dict, arguments: str = "") -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def _remeasured(report: dict) -> list[str]:
-    """A line for each group of configurations measured later than the report (``--merge``)."""
-    groups: dict = {}
-    for slug, result in report["configs"].items():
-        date = result.get("date", report["date"])
-        if date != report["date"]:
-            groups.setdefault((date, str(result.get("load_average", {}).get("start"))), []).append(slug)
-    return [f"Re-measured {date} (load at the start {load}): {', '.join(slugs)}."
-            for (date, load), slugs in groups.items()]
 
 
 def _plan_name(plan: dict) -> str:
@@ -474,6 +472,8 @@ def main(argv=None) -> int:
                            log=lambda line: print(line, file=sys.stderr, flush=True))
     for result in report["configs"].values():
         result["date"], result["load_average"] = report["date"], report["load_average"]
+        result["rounds"], result["steps"] = args.rounds, args.steps
+        result["command"] = " ".join(sys.argv[1:])
     if args.merge:
         if args.json is None or not args.json.exists():
             parser.error("--merge needs --json naming an existing report")

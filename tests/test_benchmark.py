@@ -130,7 +130,7 @@ def test_tables_from_a_report():
     candidates = benchmark.candidate_table(report)
     assert candidates[1][-2] == "unroll"
     text = benchmark.markdown_report(report, "exp3")
-    assert "| exp3 |" in text and "python -m sinelib.benchmark exp3" in text
+    assert "| exp3 |" in text and "`python -m sinelib.benchmark exp3`" in text
 
 
 def test_command_line_rejects_unknown_configs_and_tiny_runs(capsys):
@@ -157,15 +157,17 @@ def test_shipped_history_gives_sinelib_time_to_target():
     assert result["reached"] is None or result["reached"]["heldout_loss"] <= 0.177742
 
 
-def test_markdown_report_names_configurations_measured_later():
+def test_markdown_report_says_how_each_configuration_was_measured():
     run = {"step_ms": 10.0, "startup_s": 1.0, "peak_rss_mb": 700.0, "samples_ms": [10.0]}
     config = {kind: dict(run) for kind in ["tf1", "sinelib", *benchmark.CANDIDATES]}
     config["gemm"] = {"bound_ms": 4.0, "gflop": 1.0, "gflops_per_s": 100.0}
     config["plan"] = training.step_plan(get_experiment("exp1"))
-    later = dict(config, date="later", load_average={"start": [1.0, 1.0, 1.0]})
-    report = {"configs": {"exp1": later, "exp3": dict(config, date="first")}, "steps": 3,
-              "rounds": 1, "machine": "m", "versions": {}, "date": "first",
+    later = dict(config, date="later", load_average={"start": [1.0, 1.5, 2.0]}, rounds=3,
+                 steps=200, command="exp1 --rounds 3")
+    report = {"configs": {"exp1": later, "exp3": dict(config)}, "steps": 100,
+              "rounds": 2, "machine": "m", "versions": {}, "date": "first",
               "load_average": {"start": None, "end": None}}
-    text = benchmark.markdown_report(report)
-    assert "Re-measured later (load at the start [1.0, 1.0, 1.0]): exp1." in text
-    assert "exp3." not in text.split("Re-measured")[1].splitlines()[0]
+    text = benchmark.markdown_report(report, "exp1 exp3")
+    assert "| exp1 | later | 3 x 200 | 1.00, 1.50, 2.00 | `python -m sinelib.benchmark exp1 " \
+        "--rounds 3` |" in text
+    assert "| exp3 | first | 2 x 100 | - | `python -m sinelib.benchmark exp1 exp3` |" in text
