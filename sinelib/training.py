@@ -149,6 +149,8 @@ def _make_optimizer(exp: Experiment, model):
 #: or a display interval of 100 steps per call).
 #: Longest input ``train`` unrolls; longer ones run the symbolic loop (measured, see step_plan).
 UNROLL_MAX_INPUT = 50
+#: Stacked networks up to this many units a layer train fastest with XLA (measured, step_plan).
+XLA_MAX_UNITS = 16
 STEP_VARIANTS = {
     "loop": {"unroll": False, "jit_compile": False, "chunk": False, "threads": None},
     "unroll": {"unroll": True, "jit_compile": False, "chunk": False, "threads": None},
@@ -162,12 +164,15 @@ STEP_VARIANTS = {
 def step_plan(exp: Experiment) -> dict:
     """The step variant ``train`` uses for ``exp``: the fastest one measured by ``make bench``.
 
-    In BENCHMARKS.md the unrolled graph, one step per call, was fastest or within the noise of
-    the fastest for the 25-sample inputs, the stacked ``dynamic_rnn`` networks of experiment 5
-    included (about 1.6x faster than their symbolic loop); for the 100-sample inputs of
-    experiments 1 and 2 the symbolic loop was as fast or faster and starts faster. The
-    unrolled and the looped network compute the same function with the same weights.
+    Measured on a quiet machine (BENCHMARKS.md): for the 25-sample inputs the unrolled graph
+    was fastest or within noise of it, and 1.5x faster than the symbolic loop for the 4 x 32
+    stack of experiment 5; for the 4 x 10 stack XLA on the symbolic loop was fastest (3.9 ms
+    against 5.2 unrolled and 9.1 looped); for the 100-sample inputs of experiments 1 and 2 the
+    loop was as fast as the unrolled graph and starts faster. Every variant computes the same
+    function with the same weights; only the float rounding differs.
     """
+    if exp.n_layers > 1 and exp.n_hidden <= XLA_MAX_UNITS:
+        return dict(STEP_VARIANTS["loop-xla"])
     return dict(STEP_VARIANTS["loop" if exp.n_in > UNROLL_MAX_INPUT else "unroll"])
 
 

@@ -139,3 +139,15 @@ def test_history_csv_round_trip(tiny):
 def test_bad_training_arguments(tiny, kwargs, match):
     with pytest.raises(ValueError, match=match):
         train(tiny, progress=False, **kwargs)
+
+
+def test_the_xla_step_of_the_small_stacks_is_deterministic():
+    from sinelib.training import STEP_VARIANTS, step_plan
+
+    exp = get_experiment("exp5-small")
+    assert step_plan(exp) == STEP_VARIANTS["loop-xla"]
+    first = train(exp, seed=4, steps=200, progress=False)
+    second = train(exp, seed=4, steps=200, progress=False)
+    assert [row["train_loss"] for row in first.history] == \
+        [row["train_loss"] for row in second.history]
+    assert first.history[-1]["train_loss"] < first.history[1]["train_loss"]
