@@ -144,6 +144,13 @@ def _cmd_readme(args) -> int:
     return 0
 
 
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options every command that trains full runs shares."""
+    parser.add_argument("--runs", default="runs", help="folder of checkpoints (resumed when "
+                                                       "present)")
+    parser.add_argument("--no-progress", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m sinelib``."""
     parser = argparse.ArgumentParser(
@@ -189,9 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--seed", type=int, default=0)
     reproduce.add_argument("--dest", help="where weights go (default: the package's shipped "
                                           "weights)")
-    reproduce.add_argument("--runs", default="runs", help="folder of checkpoints (resumed "
-                                                           "when present)")
-    reproduce.add_argument("--no-progress", action="store_true")
+    _add_run_options(reproduce)
     reproduce.set_defaults(run=_cmd_reproduce)
 
     control = commands.add_parser(
@@ -200,9 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     control.add_argument("name", help="control name, e.g. exp4-noclip or exp5-1-seed1")
     control.add_argument("--dest", help="where history and manifest go (default: "
                                         "sinelib/pretrained/controls)")
-    control.add_argument("--runs", default="runs", help="folder of checkpoints (resumed "
-                                                         "when present)")
-    control.add_argument("--no-progress", action="store_true")
+    _add_run_options(control)
     control.set_defaults(run=_cmd_control)
 
     figures = commands.add_parser("figures", help="redraw the README's figures from the "
