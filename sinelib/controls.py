@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sinelib.experiments import Experiment, get_experiment
+from sinelib.experiments import EXPERIMENTS, Experiment, get_experiment
 from sinelib.pretrained import PRETRAINED_DIR, _versions
 from sinelib.storage import atomic_write_json, atomic_write_text
 
@@ -55,6 +55,12 @@ class Control:
         return get_experiment(self.base).replace(slug=self.name, **self.changes)
 
 
+#: Seeds beyond the shipped seed 0 trained for the seed spread of each experiment (the ledger's
+#: mean and standard deviation): five seeds in all, three for the 500-unit experiment 4.
+SPREAD_SEEDS: dict[str, tuple[int, ...]] = {
+    slug: (1, 2) if slug == "exp4" else (1, 2, 3, 4) for slug in EXPERIMENTS
+}
+
 CONTROLS: dict[str, Control] = {
     control.name: control
     for control in (
@@ -70,9 +76,13 @@ CONTROLS: dict[str, Control] = {
                 "Where does the 4 x 10 network at lr 0.001 stall, given twice the seed's "
                 "examples? (Same seed: it repeats the shipped run before going on.)"),
         *(Control(f"{base}-seed{seed}", base, {},
-                  f"Does {base} reach the seed's number with another draw of initial "
-                  f"weights and minibatches (seed {seed})?", seed=seed)
-          for base in ("exp3-1", "exp5-1") for seed in (1, 2)),
+                  f"How much of {base}'s result is the draw of initial weights and "
+                  f"minibatches? (seed {seed} of the spread)", seed=seed)
+          for base, seeds in SPREAD_SEEDS.items() for seed in seeds),
+        *(Control(f"exp4-noclip-seed{seed}", "exp4", {"clip_value": None},
+                  f"How wildly does experiment 4's minibatch loss vary without value clipping, "
+                  f"at seed {seed}?", seed=seed)
+          for seed in SPREAD_SEEDS["exp4"]),
     )
 }
 
