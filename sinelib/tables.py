@@ -25,6 +25,12 @@ def experiment_rows(experiments=None) -> list[list[str]]:
              "budget (examples / steps)", "extra", "target", "seed loss"]]
     for exp in experiments:
         extra = ["static_rnn" if exp.static_rnn else "dynamic_rnn"]
+        if exp.cell == "GRUCell":
+            extra.append("GRU")
+        if exp.batch_size != 50:
+            extra.append(f"batch {exp.batch_size}")
+        if exp.target_loss is not None and exp.cap_examples != exp.budget_examples:
+            extra.append(f"cap {exp.cap_examples} examples")
         if exp.clip_value is not None:
             extra.append(f"clip +-{exp.clip_value:g}")
         rows.append([
@@ -76,12 +82,24 @@ def to_markdown(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def ledger_rows(manifests: dict) -> list[list[str]]:
+def spread_text(spread: dict | None) -> str:
+    """``mean ± std (min-max, n seeds)`` of ``analysis.seed_spread``, or "-"."""
+    if not spread:
+        return "-"
+    if spread["n"] == 1:
+        return f"{spread['mean']:.3f} (1 seed)"
+    return (f"{spread['mean']:.3f} ± {spread['std']:.3f} ({spread['min']:.3f}–"
+            f"{spread['max']:.3f}, {spread['n']} seeds)")
+
+
+def ledger_rows(manifests: dict, spreads: dict | None = None) -> list[list[str]]:
     """The seed's numbers beside ours, from pretrained manifests.
 
     Args:
         manifests: Experiment slug to manifest (``sinelib.load_manifest``); experiments
             without one are left out.
+        spreads: Experiment slug to ``analysis.seed_spread`` of the held-out loss over seeds;
+            adds a column when given.
 
     Returns:
         A header row, then one row per experiment: the seed's quoted (minibatch) loss, our
@@ -93,6 +111,8 @@ def ledger_rows(manifests: dict) -> list[list[str]]:
                          f"{shown(manifests)}")
     rows = [["experiment", "seed's loss", "held-out loss", "per-point MSE", "1 Hz", "2 Hz",
              "3 Hz", "examples / steps", "stopped by", "train time"]]
+    if spreads is not None:
+        rows[0][3:3] = ["held-out over seeds: mean ± std (min–max)"]
     for slug, exp in EXPERIMENTS.items():
         manifest = manifests.get(slug)
         if manifest is None:
@@ -109,6 +129,8 @@ def ledger_rows(manifests: dict) -> list[list[str]]:
             f"{run.get('examples', '-')} / {run.get('steps', '-')}", run.get("stop_reason", "-"),
             "-" if run.get("elapsed_s") is None else f"{run['elapsed_s'] / 60:.1f} min",
         ])
+        if spreads is not None:
+            rows[-1][3:3] = [spread_text(spreads.get(slug))]
     return rows
 
 
@@ -143,7 +165,7 @@ def quote_rows(runs=None) -> list[list[str]]:
         claims = check_claims(run)
         quotes = [("picture: " + exp.seed.claim, None, claims)]
         if exp.seed.loss is not None:
-            what = "loss about" if slug == "exp5-small" else "loss"
+            what = {"exp5-small": "loss about", "exp6": "never below"}.get(slug, "loss")
             quotes = [(f"{what} {exp.seed.loss:g}", exp.seed.loss,
                        [c for c in claims if c.quoted == exp.seed.loss and c.experiment == slug])]
         if exp.seed.best_loss is not None:

@@ -3,14 +3,17 @@ from sinelib.tables import experiment_rows, to_markdown, to_text
 
 def test_registry_table_in_seed_units():
     rows = experiment_rows()
-    assert len(rows) == 1 + 8
+    assert len(rows) == 1 + 9
     header = rows[0]
-    exp51 = dict(zip(header, rows[-1]))
+    exp51 = dict(zip(header, rows[-2]))
     assert exp51["lr"] == "0.005, x0.1 every 250000 examples"
     assert exp51["budget (examples / steps)"] == "300000 / 6000"
     assert exp51["target"] == "<= 0.2"
     exp4 = dict(zip(header, rows[5]))
     assert exp4["extra"] == "static_rnn, clip +-0.5" and exp4["cells"] == "1 x 500"
+    exp6 = dict(zip(header, rows[-1]))
+    assert exp6["extra"] == "dynamic_rnn, GRU, batch 64, cap 1000000 examples"
+    assert exp6["budget (examples / steps)"] == "6400 / 100"
 
 
 def test_markdown_and_text_layouts():
@@ -27,11 +30,12 @@ def test_quote_rows_put_every_seed_number_beside_ours():
     entries = [dict(zip(header, row)) for row in rows[1:]]
     assert [e["experiment"] for e in entries] == [
         "1 (exp1)", "2 (exp2)", "3 (exp3)", "3.1 (exp3-1)", "4 (exp4)", "4 (exp4)", "5 (exp5)",
-        "5 (small) (exp5-small)", "5.1 (exp5-1)"]
+        "5 (small) (exp5-small)", "5.1 (exp5-1)", "6 (exp6)"]
     exp3 = entries[2]
     assert exp3["seed loss"] == "0.177742" and exp3["seed per-point MSE"] == "3.55e-03"
     assert exp3["seed examples / steps"] == "<= 500000 / 10000"
     assert entries[6]["seed examples / steps"] == "375000 / 7500"
     assert entries[5]["the seed quotes"] == "lowest loss 0.069027"
+    assert entries[9]["the seed quotes"] == "never below 0.3"
     assert all(e["verdict"] in ("holds", "holds on the minibatch only", "does not hold")
                for e in entries)
