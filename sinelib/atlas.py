@@ -62,6 +62,38 @@ def measure(predictor, exp, frequencies=ATLAS_FREQUENCIES, size: int = FREQUENCY
     }
 
 
+def build_atlas(predictors: dict, progress: bool = False) -> dict:
+    """Measure named predictors per experiment into the atlas layout (plain JSON data).
+
+    Args:
+        predictors: Experiment slug to a mapping of curve name to a network or baseline,
+            e.g. ``{"exp3": {"network": model, "analytic": sinelib.BASELINES["analytic"]}}``.
+        progress: Print one line per experiment.
+    """
+    from sinelib.evaluation import NOISE_LEVELS
+    from sinelib.experiments import RANDOM_BAND, get_experiment
+
+    atlas = {
+        "format": ATLAS_FORMAT,
+        "command": "python -m sinelib atlas",
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "frequencies": list(ATLAS_FREQUENCIES),
+        "frequency_size": FREQUENCY_SIZE,
+        "sigmas": list(NOISE_LEVELS),
+        "experiments": {},
+    }
+    for slug, named in predictors.items():
+        exp = get_experiment(slug)
+        atlas["experiments"][exp.slug] = {
+            "n_in": exp.n_in, "n_out": exp.n_out,
+            "band": [exp.frequency, exp.frequency] if exp.frequency else list(RANDOM_BAND),
+            "curves": {name: measure(predictor, exp) for name, predictor in named.items()},
+        }
+        if progress:
+            print(f"atlas: {exp.slug} measured", flush=True)
+    return atlas
+
+
 def compute_atlas(experiments=None, progress: bool = True) -> dict:
     """Measure every shipped network and every baseline (see the module docstring).
 
@@ -74,36 +106,18 @@ def compute_atlas(experiments=None, progress: bool = True) -> dict:
     """
     from sinelib.autoregressive import AR_BASE, as_predictor, load_autoregressive
     from sinelib.baselines import BASELINES, baseline_for
-    from sinelib.evaluation import NOISE_LEVELS
-    from sinelib.experiments import EXPERIMENTS, RANDOM_BAND, get_experiment
+    from sinelib.experiments import EXPERIMENTS, get_experiment
     from sinelib.pretrained import load_pretrained
 
     slugs = list(EXPERIMENTS) if experiments is None else \
         [get_experiment(name).slug for name in experiments]
-    atlas = {
-        "format": ATLAS_FORMAT,
-        "command": "python -m sinelib atlas",
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "frequencies": list(ATLAS_FREQUENCIES),
-        "frequency_size": FREQUENCY_SIZE,
-        "sigmas": list(NOISE_LEVELS),
-        "experiments": {},
-    }
+    predictors = {}
     for slug in slugs:
-        exp = get_experiment(slug)
-        curves = {NETWORK: measure(load_pretrained(slug), exp)}
-        for name in BASELINES:
-            curves[name] = measure(baseline_for(name, exp), exp)
+        predictors[slug] = {NETWORK: load_pretrained(slug)}
+        predictors[slug].update({name: baseline_for(name, slug) for name in BASELINES})
         if slug == AR_BASE:
-            curves[AUTOREGRESSIVE] = measure(as_predictor(load_autoregressive()), exp)
-        atlas["experiments"][slug] = {
-            "n_in": exp.n_in, "n_out": exp.n_out,
-            "band": [exp.frequency, exp.frequency] if exp.frequency else list(RANDOM_BAND),
-            "curves": curves,
-        }
-        if progress:
-            print(f"atlas: {slug} measured", flush=True)
-    return atlas
+            predictors[slug][AUTOREGRESSIVE] = as_predictor(load_autoregressive())
+    return build_atlas(predictors, progress)
 
 
 def write_atlas(path: str | Path = ATLAS_PATH, experiments=None, progress: bool = True) -> Path:

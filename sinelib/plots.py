@@ -6,10 +6,9 @@ import numpy as np
 
 from sinelib.data import SAMPLING_RATE, sample_windows
 from sinelib.checks import check_non_negative_int, shown
-from sinelib.evaluation import REPORT_FREQUENCIES, check_frequencies, check_model_fits
+from sinelib.evaluation import REPORT_FREQUENCIES, check_frequencies, predictor
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.losses import seed_loss
-from sinelib.models import predict
 
 
 def plot_predictions(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIES, shift=None,
@@ -20,7 +19,7 @@ def plot_predictions(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIE
     y-axis is fixed to [-1, 1] as in the seed.
 
     Args:
-        model: A model for ``exp``.
+        model: A model for ``exp``, or a baseline ``predict(x, n_out)``.
         exp: The experiment (or its name).
         frequencies: One panel per frequency in Hz (below the 50 Hz Nyquist limit).
         shift: The shift t0 in seconds; ``None`` draws one per panel from ``seed``.
@@ -35,12 +34,12 @@ def plot_predictions(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIE
     exp = get_experiment(exp)
     frequencies = list(check_frequencies(frequencies))
     seed = check_non_negative_int("seed", seed)
-    check_model_fits(model, exp)
+    predict_fn = predictor(model, exp)
     if title is not None and not isinstance(title, str):
         raise ValueError(f"title must be a string or None, got {shown(title)}")
     x, y = sample_windows(len(frequencies), exp.n_in, exp.n_out, frequency=frequencies,
                           shift=shift, rng=seed)
-    y_pred = predict(model, x)
+    y_pred = predict_fn(x)
     figure = Figure(figsize=(7, 2.2 * len(frequencies)), layout="constrained")
     axes = figure.subplots(len(frequencies), 1, sharex=True, squeeze=False)[:, 0]
     for ax, frequency, x_row, y_row, p_row in zip(axes, frequencies, x, y, y_pred):
@@ -329,7 +328,8 @@ def plot_prediction_grid(models, frequencies=REPORT_FREQUENCIES, seed: int = 0,
     """The seed's picture for several models side by side: one column per model.
 
     Args:
-        models: Mapping of label to ``(model, experiment)``.
+        models: Mapping of label to ``(model, experiment)``; a model may be a baseline
+            ``predict(x, n_out)``.
         frequencies: One row per frequency in Hz.
         seed: Seed of the random shifts (the same windows for every model of one input
             length and horizon).
@@ -351,7 +351,7 @@ def plot_prediction_grid(models, frequencies=REPORT_FREQUENCIES, seed: int = 0,
         exp = get_experiment(exp)
         x, y = sample_windows(len(frequencies), exp.n_in, exp.n_out, frequency=frequencies,
                               rng=seed)
-        y_pred = predict(model, x)
+        y_pred = predictor(model, exp)(x)
         for row, frequency in enumerate(frequencies):
             ax = axes[row, column]
             _draw_prediction(ax, frequency, x[row], y[row], y_pred[row])

@@ -87,9 +87,9 @@ def spread_text(spread: dict | None) -> str:
     if not spread:
         return "-"
     if spread["n"] == 1:
-        return f"{spread['mean']:.3f} (1 seed)"
-    return (f"{spread['mean']:.3f} ± {spread['std']:.3f} ({spread['min']:.3f}–"
-            f"{spread['max']:.3f}, {spread['n']} seeds)")
+        return f"{spread['mean']:.3g} (1 seed)"
+    return (f"{spread['mean']:.3g} ± {spread['std']:.2g} ({spread['min']:.3g}–"
+            f"{spread['max']:.3g}, {spread['n']} seeds)")
 
 
 def ledger_rows(manifests: dict, spreads: dict | None = None) -> list[list[str]]:
@@ -186,4 +186,37 @@ def quote_rows(runs=None) -> list[list[str]]:
                 seed_when, f"{heldout:.4f}", f"{heldout / exp.n_out:.2e}", f"{best:.4f}",
                 f"{run.examples} / {run.steps} ({run.stop_reason})", verdict,
             ])
+    return rows
+
+
+def spread_rows(runs_by_experiment: dict) -> list[list[str]]:
+    """Each experiment's held-out loss over seeds, beside the seed's single number.
+
+    Args:
+        runs_by_experiment: Slug to its runs, seed 0 first (``records.seed_runs``).
+
+    Returns:
+        A header row, then one row per experiment: the seed's number, the seeds trained, mean
+        ± sample standard deviation, min–max, every seed's held-out loss, and how many runs
+        stopped by which rule.
+    """
+    from collections import Counter
+
+    from sinelib.analysis import seed_spread
+
+    rows = [["experiment", "seed's loss", "seeds", "held-out mean ± std", "min–max",
+             "per seed (0, 1, ...)", "stopped by"]]
+    for slug, runs in runs_by_experiment.items():
+        exp = get_experiment(slug)
+        losses = [run.metrics["loss"] for run in runs]
+        spread = seed_spread(losses)
+        std = "-" if spread["n"] == 1 else f"{spread['std']:.2g}"
+        reasons = Counter(run.stop_reason for run in runs)
+        rows.append([
+            f"{exp.seed_id} ({slug})", "-" if exp.seed.loss is None else f"{exp.seed.loss:g}",
+            ", ".join(str(run.seed) for run in runs), f"{spread['mean']:.3g} ± {std}",
+            f"{spread['min']:.3g}–{spread['max']:.3g}",
+            ", ".join(f"{loss:.3g}" for loss in losses),
+            ", ".join(f"{reason} x{count}" for reason, count in reasons.items()),
+        ])
     return rows

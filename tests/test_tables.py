@@ -39,3 +39,24 @@ def test_quote_rows_put_every_seed_number_beside_ours():
     assert entries[9]["the seed quotes"] == "never below 0.3"
     assert all(e["verdict"] in ("holds", "holds on the minibatch only", "does not hold")
                for e in entries)
+
+
+def test_spread_rows_and_the_ledger_column():
+    from sinelib.analysis import seed_spread
+    from sinelib.records import RunRecord
+    from sinelib.tables import ledger_rows, spread_rows, spread_text
+    from sinelib import get_experiment, load_manifest
+
+    exp = get_experiment("exp3")
+    runs = [RunRecord(exp, seed, 10, 500, reason, {"loss": loss}, [])
+            for seed, loss, reason in ((0, 0.2, "budget"), (1, 0.1, "budget"), (2, 0.3, "cap"))]
+    rows = spread_rows({"exp3": runs})
+    entry = dict(zip(rows[0], rows[1]))
+    assert entry["seeds"] == "0, 1, 2" and entry["held-out mean ± std"] == "0.2 ± 0.1"
+    assert entry["min–max"] == "0.1–0.3" and entry["per seed (0, 1, ...)"] == "0.2, 0.1, 0.3"
+    assert entry["stopped by"] == "budget x2, cap x1" and entry["seed's loss"] == "0.177742"
+    assert spread_text(seed_spread([0.2, 0.1, 0.3])) == "0.2 ± 0.1 (0.1–0.3, 3 seeds)"
+    assert spread_text(None) == "-"
+    ledger = ledger_rows({"exp3": load_manifest("exp3")}, {"exp3": seed_spread([0.2])})
+    assert ledger[0][3] == "held-out over seeds: mean ± std (min–max)"
+    assert ledger[1][3] == spread_text(seed_spread([0.2]))
