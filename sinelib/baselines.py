@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from sinelib.checks import check_positive_int, shown
+from sinelib.checks import check_positive_int, numeric_windows, shown
 from sinelib.experiments import Experiment, get_experiment
 
 #: Windows ``fit_linear`` fits on by default.
@@ -42,14 +42,7 @@ SEASONAL_TOLERANCE = 0.05
 def _check_windows(x, n_out, minimum: int = 1) -> tuple[np.ndarray, int]:
     """``x`` as float64 ``(batch, n_in)`` and ``n_out`` checked, or a clear ``ValueError``."""
     n_out = check_positive_int("n_out", n_out)
-    try:
-        if np.asarray(x).dtype.kind not in "iuf":
-            raise TypeError  # bools, strings, objects
-        array = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"x must be a numeric array of windows, got {type(x).__name__} {shown(x)}"
-        ) from None
+    array = numeric_windows(x, np.float64)
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
     if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] < minimum:

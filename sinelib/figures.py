@@ -118,12 +118,18 @@ _BLOCK = re.compile(r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!--
 
 
 def readme_blocks() -> dict[str, str]:
-    """The README's generated blocks, by name: ``ledger``, ``quotes``, ``claims`` and ``why``."""
+    """The README's generated blocks, by name: the registry (``experiments``), ``ledger``,
+    ``quotes``, ``claims``, ``why``, the seed ``spread``, ``baselines`` and ``autoregressive``."""
     from sinelib.claims import all_claims
     from sinelib.explanations import explain
     from sinelib.pretrained import load_manifest
-    from sinelib.records import all_seed_spreads
-    from sinelib.tables import ledger_rows, quote_rows, to_markdown
+    from sinelib.atlas import AUTOREGRESSIVE, NETWORK, load_atlas
+    from sinelib.autoregressive import AR_BASE
+    from sinelib.records import all_seed_spreads, seed_runs
+    from sinelib.tables import (
+        baseline_rows, experiment_rows, horizon_rows, ledger_rows, quote_rows, spread_rows,
+        to_markdown,
+    )
 
     manifests = {slug: load_manifest(slug) for slug in EXPERIMENTS}
     claims = "\n".join(
@@ -132,8 +138,14 @@ def readme_blocks() -> dict[str, str]:
     why = "\n".join(f"- **{EXPERIMENTS[slug].seed_id} ({slug})**: {explain(slug)}"
                     for slug in EXPERIMENTS if explain(slug))
     ledger = to_markdown(ledger_rows(manifests, all_seed_spreads()))
+    atlas = load_atlas()
     return {"ledger": ledger, "quotes": to_markdown(quote_rows()),
-            "claims": claims, "why": why}
+            "claims": claims, "why": why,
+            "experiments": to_markdown(experiment_rows()),
+            "spread": to_markdown(spread_rows({slug: seed_runs(slug) for slug in EXPERIMENTS})),
+            "baselines": to_markdown(baseline_rows(atlas)),
+            "autoregressive": to_markdown(horizon_rows(
+                atlas, AR_BASE, [NETWORK, AUTOREGRESSIVE, "linear", "analytic"]))}
 
 
 def update_readme(text: str, blocks: dict[str, str]) -> str:

@@ -24,7 +24,7 @@ import weakref
 import numpy as np
 
 from sinelib.checks import (
-    check_bool, check_model, check_non_negative_int, check_positive_int, shown,
+    check_bool, check_model, check_non_negative_int, check_positive_int, numeric_windows,
 )
 from sinelib.experiments import Experiment, get_experiment
 
@@ -134,14 +134,7 @@ def predict(model, x, batch_size: int = 1000) -> np.ndarray:
     """
     n_in = check_model(model).input_shape[1]
     batch_size = check_positive_int("batch_size", batch_size)
-    try:
-        if np.asarray(x).dtype.kind not in "iuf":
-            raise TypeError  # bools, strings, objects
-        x = np.asarray(x, dtype=np.float32)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"x must be a numeric array of windows, got {type(x).__name__} {shown(x)}"
-        ) from None
+    x = numeric_windows(x)
     given_shape = x.shape
     single = x.ndim == 1
     if single:

@@ -220,3 +220,37 @@ def spread_rows(runs_by_experiment: dict) -> list[list[str]]:
             ", ".join(f"{reason} x{count}" for reason, count in reasons.items()),
         ])
     return rows
+
+
+def baseline_rows(atlas: dict) -> list[list[str]]:
+    """Every network beside the baselines on its own held-out set, from the atlas.
+
+    The held-out seed loss is the sum of the atlas' per-step errors over the horizon (the
+    same 1000 windows as the ledger's).
+
+    Returns:
+        A header row, then one row per experiment: the network, each baseline, and the
+        network's loss over the linear map's.
+    """
+    from sinelib.baselines import BASELINES
+
+    names = ["network", *BASELINES]
+    rows = [["experiment", *names, "network / linear"]]
+    for slug, entry in atlas["experiments"].items():
+        losses = {name: sum(entry["curves"][name]["horizon_mse"]) for name in names}
+        rows.append([f"{get_experiment(slug).seed_id} ({slug})",
+                     *(f"{losses[name]:.3g}" for name in names),
+                     f"{losses['network'] / losses['linear']:.2g}"])
+    return rows
+
+
+def horizon_rows(atlas: dict, slug: str, names, steps=(1, 5, 10, 25, 50)) -> list[list[str]]:
+    """Per-point MSE of named curves at chosen horizon steps, and their sum (the seed loss)."""
+    from sinelib.atlas import curve
+
+    steps = [step for step in steps if step <= atlas["experiments"][slug]["n_out"]]
+    rows = [["predictor", *(f"step {step}" for step in steps), "seed loss (sum)"]]
+    for name in names:
+        _, mse = curve(atlas, slug, name, "horizon")
+        rows.append([name, *(f"{mse[step - 1]:.3g}" for step in steps), f"{mse.sum():.3g}"])
+    return rows

@@ -75,3 +75,18 @@ def test_missing_atlas_names_the_command(tmp_path):
     (tmp_path / "old.json").write_text('{"format": 0}')
     with pytest.raises(ValueError, match="remeasure"):
         load_atlas(tmp_path / "old.json")
+
+
+def test_atlas_command_measures_the_named_experiments(tmp_path, capsys):
+    from sinelib.cli import main
+
+    out = tmp_path / "atlas.json"
+    assert main(["atlas", "exp1", "--out", str(out)]) == 0
+    atlas = load_atlas(out)
+    assert list(atlas["experiments"]) == ["exp1"]
+    assert atlas["experiments"]["exp1"]["band"] == [1.0, 1.0]
+    # Trained at 1 Hz only: far better at 1 Hz than at 3 Hz.
+    f, loss = curve(atlas, "exp1", NETWORK, "frequency")
+    assert loss[list(f).index(1.0)] * 100 < loss[list(f).index(3.0)]
+    assert main(["atlas", "exp9", "--out", str(out)]) == 2
+    assert "unknown experiment 'exp9'" in capsys.readouterr().err
