@@ -492,7 +492,7 @@ _ATLAS_VIEWS = {
                   "Held-out loss against test frequency (training band shaded)"),
     "horizon": ("horizon step", "per-point MSE",
                 "Error at each step of the horizon, on the training distribution"),
-    "noise": ("input noise σ", "held-out loss (seed units)",
+    "noise": ("input noise σ (σ = 0 at the left end)", "held-out loss (seed units)",
               "Held-out loss against Gaussian noise on the input (targets clean)"),
 }
 
