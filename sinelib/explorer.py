@@ -464,7 +464,7 @@ class Explorer:
         if self._baselines and baseline_name not in self._baselines:
             raise ValueError(f"baseline_name must be one of {', '.join(self._baselines)}, got "
                              f"{shown(baseline_name)}")
-        style = {"description_width": "80px"}
+        style = {"description_width": "100px"}
         slider = dict(continuous_update=True, style=style,
                       layout=widgets.Layout(width="360px"))
         self.controls = {
@@ -586,7 +586,7 @@ class Explorer:
         strip.set_xlim(*FREQUENCY_RANGE)
         finite = curve["mse"][np.isfinite(curve["mse"]) & (curve["mse"] > 0)]
         if finite.size:
-            strip.set_ylim(finite.min() / 3, finite.max() * 3)
+            strip.set_ylim(finite.min() / 10, finite.max() * 10)
         strip.set_ylabel("per-point MSE", fontsize=8)
         strip.set_xlabel("frequency [Hz]", fontsize=8, labelpad=1)
         strip.tick_params(labelsize=7)
