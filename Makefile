@@ -65,7 +65,7 @@ notebooks: install
 	  --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=False \
 	  notebooks/*.ipynb
 
-.PHONY: controls figures
+.PHONY: controls seeds autoregressive atlas figures
 
 ## controls: train the control runs (experiment 4 without clipping; 3.1 and 5.1 at seeds 1
 ## and 2; 3.1 and 5 (small) at twice the budget) into sinelib/pretrained/controls: histories and
@@ -75,7 +75,24 @@ CONTROLS := exp4-noclip exp3-1-seed1 exp3-1-seed2 exp5-1-seed1 exp5-1-seed2 exp3
 controls: install
 	for name in $(CONTROLS); do $(BIN)/python -m sinelib control $$name || exit 1; done
 
+## seeds: train every experiment at seeds 1-4 (exp4: 1-2, with and without clipping) at its
+## full budget for the seed spread: histories and manifests into sinelib/pretrained/controls
+## (hours; an interrupted run resumes from its checkpoint in runs/)
+seeds: install
+	for name in $$($(BIN)/python -c 'from sinelib.controls import CONTROLS; print(" ".join(n for n in CONTROLS if "-seed" in n))'); do \
+	  $(BIN)/python -m sinelib control $$name || exit 1; done
+
+## autoregressive: train the one-step network rolled forward against experiment 3 (~2 min)
+autoregressive: install
+	$(BIN)/python -m sinelib autoregressive
+
+## atlas: measure every shipped network and baseline against frequency, horizon step and
+## input noise into sinelib/pretrained/atlas.json (minutes)
+atlas: install
+	$(BIN)/python -m sinelib atlas
+
 ## figures: redraw every PNG in figures/ and the README's generated tables, from shipped files
+## (after make atlas when the weights changed)
 figures: install
 	$(BIN)/python -m sinelib figures --out figures
 	$(BIN)/python -m sinelib readme README.md

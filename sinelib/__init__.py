@@ -5,6 +5,7 @@ the **seed loss**, the squared error summed over the predicted samples and avera
 batch (per-point MSE = seed loss / horizon).
 """
 
+from sinelib.baselines import BASELINES
 from sinelib.data import NYQUIST, SAMPLING_RATE, heldout_windows, sample_windows
 from sinelib.evaluation import evaluate
 from sinelib.experiments import EXPERIMENTS, Experiment, SeedReport, get_experiment
@@ -17,7 +18,7 @@ from sinelib.training import TrainResult, train
 __version__ = "0.1.0"
 
 __all__ = [
-    "EXPERIMENTS", "Experiment", "NYQUIST", "SAMPLING_RATE", "SeedReport", "TrainResult",
+    "BASELINES", "EXPERIMENTS", "Experiment", "NYQUIST", "SAMPLING_RATE", "SeedReport", "TrainResult",
     "build_model", "count_parameters", "evaluate", "get_experiment", "heldout_windows",
     "load_manifest", "load_pretrained", "per_point_mse", "plot_predictions", "plot_windows",
     "predict",

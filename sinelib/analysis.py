@@ -134,3 +134,20 @@ def stall_ratio(history: list[dict], window_examples: int) -> float:
     last = losses[examples > end - window_examples]
     before = losses[(examples > end - 2 * window_examples) & (examples <= end - window_examples)]
     return float(np.median(last) / np.median(before))
+
+
+def seed_spread(losses) -> dict:
+    """Mean, sample standard deviation (n - 1), minimum and maximum of per-seed losses.
+
+    Args:
+        losses: One held-out loss per seed, at least one, all finite.
+
+    Returns:
+        ``{"n", "mean", "std", "min", "max"}``; ``std`` is NaN for a single seed.
+    """
+    values = np.asarray(losses, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError(f"losses must be a non-empty sequence of finite numbers, got {losses!r}")
+    return {"n": int(values.size), "mean": float(values.mean()),
+            "std": float(values.std(ddof=1)) if values.size > 1 else float("nan"),
+            "min": float(values.min()), "max": float(values.max())}

@@ -26,6 +26,19 @@ def _is_integer(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
+def numeric_windows(value, dtype=np.float32) -> np.ndarray:
+    """``value`` as an array of ``dtype``, or ``ValueError`` unless it is numeric (bools,
+    strings and objects are refused even where NumPy would convert them)."""
+    try:
+        if np.asarray(value).dtype.kind not in "iuf":
+            raise TypeError
+        return np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"x must be a numeric array of windows, got {type(value).__name__} {shown(value)}"
+        ) from None
+
+
 def check_positive_int(name: str, value) -> int:
     """Return ``value`` as an int, or raise ``ValueError`` unless it is a positive integer."""
     if not _is_integer(value) or value <= 0:

@@ -285,10 +285,31 @@ def _exp5_1(run: RunRecord) -> list[Claim]:
     ]
 
 
+def _exp6(run: RunRecord) -> list[Claim]:
+    from sinelib.records import seed_runs
+
+    exp = run.experiment
+    floor = exp.seed.loss
+    best, best_examples = best_displayed(run.history)
+    others = [other for other in seed_runs(exp.slug) if other.seed != run.seed]
+    met = [other for other in [run] + others if other.stop_reason == "target"]
+    return [
+        Claim(exp.slug, f"never goes below {floor:g}: no displayed minibatch loss below it",
+              HOLDS if best >= floor else DOES_NOT_HOLD,
+              f"seed {run.seed}: lowest displayed loss {best:.4g} at {best_examples} examples; "
+              f"held-out {run.metrics['loss']:.3g} at the end", floor),
+        Claim(exp.slug, f"never gets below {exp.target_loss:g} at any seed trained: no run "
+                        f"stopped by its target rule before the {exp.cap_examples}-example cap",
+              HOLDS if not met else DOES_NOT_HOLD,
+              "; ".join(f"seed {other.seed}: {_target_facts(other)}"
+                        for other in [run] + others)),
+    ]
+
+
 _CHECKS = {
     "exp1": _exp1, "exp2": _exp2, "exp3": lambda run: [quoted_loss_claim(run)],
     "exp3-1": _exp3_1, "exp4": _exp4, "exp5": _exp5, "exp5-small": _exp5_small,
-    "exp5-1": _exp5_1,
+    "exp5-1": _exp5_1, "exp6": _exp6,
 }
 
 

@@ -118,6 +118,23 @@ def _cmd_control(args) -> int:
     return {"interrupted": 130, "diverged": 1}.get(run["stop_reason"], 0)
 
 
+def _cmd_autoregressive(args) -> int:
+    from sinelib.autoregressive import AR_DIR, ar_experiment
+
+    exp = ar_experiment()
+    result = _train_and_save(exp, args.seed, None, Path(args.runs) / f"{exp.slug}-seed{args.seed}",
+                             True, Path(args.dest) if args.dest else AR_DIR,
+                             progress=not args.no_progress)
+    return {"interrupted": 130, "diverged": 1}.get(result.stop_reason, 0)
+
+
+def _cmd_atlas(args) -> int:
+    from sinelib.atlas import ATLAS_PATH, write_atlas
+
+    print(write_atlas(args.out or ATLAS_PATH, args.names or None))
+    return 0
+
+
 def _cmd_figures(args) -> int:
     from sinelib.figures import write_figures
 
@@ -207,6 +224,22 @@ def build_parser() -> argparse.ArgumentParser:
                                         "sinelib/pretrained/controls)")
     _add_run_options(control)
     control.set_defaults(run=_cmd_control)
+
+    autoregressive = commands.add_parser(
+        "autoregressive", help="train the one-step network that is rolled forward (experiment "
+                               "3's, at its budget) and write its weights")
+    autoregressive.add_argument("--seed", type=int, default=0)
+    autoregressive.add_argument("--dest", help="where weights go (default: "
+                                               "sinelib/pretrained/autoregressive)")
+    _add_run_options(autoregressive)
+    autoregressive.set_defaults(run=_cmd_autoregressive)
+
+    atlas = commands.add_parser("atlas", help="measure every shipped network and baseline "
+                                              "against frequency, horizon step and input noise "
+                                              "(the generalisation atlas; minutes)")
+    atlas.add_argument("names", nargs="*", help="experiments (default: all)")
+    atlas.add_argument("--out", help="JSON file (default: sinelib/pretrained/atlas.json)")
+    atlas.set_defaults(run=_cmd_atlas)
 
     figures = commands.add_parser("figures", help="redraw the README's figures from the "
                                                   "shipped weights, histories and controls")

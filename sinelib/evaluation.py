@@ -44,16 +44,25 @@ def check_model_fits(model, exp: Experiment) -> None:
         )
 
 
-def _measure(model, exp: Experiment, frequency, size: int) -> tuple[float, float]:
+def predictor(model, exp: Experiment):
+    """``x -> y_pred`` for a network built for ``exp`` or a baseline ``predict(x, n_out)``
+    (``sinelib.BASELINES``), so that both are measured by the same code."""
+    if callable(model) and not hasattr(model, "input_shape"):
+        return lambda x: model(x, exp.n_out)
+    check_model_fits(model, exp)
+    return lambda x: predict(model, x)
+
+
+def _measure(predict_fn, exp: Experiment, frequency, size: int) -> tuple[float, float]:
     x, y = heldout_windows(exp.n_in, exp.n_out, frequency, size)
-    y_pred = predict(model, x)
+    y_pred = predict_fn(x)
     return seed_loss(y, y_pred), per_point_mse(y, y_pred)
 
 
 def heldout_loss(model, exp: Experiment, size: int = HELDOUT_SIZE) -> float:
     """Seed-unit loss on the experiment's own held-out set (its training distribution)."""
     exp = get_experiment(exp)
-    return _measure(model, exp, exp.frequency, size)[0]
+    return _measure(predictor(model, exp), exp, exp.frequency, size)[0]
 
 
 def evaluate(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIES,
@@ -61,7 +70,7 @@ def evaluate(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIES,
     """Measure a model on fixed, seeded held-out sets.
 
     Args:
-        model: A model built for ``exp``.
+        model: A model built for ``exp``, or a baseline (``sinelib.BASELINES``).
         exp: The experiment (or its name); fixes input length, horizon and training band.
         frequencies: Fixed test frequencies in Hz (a number or a sequence), each below the
             50 Hz Nyquist limit.
@@ -78,12 +87,12 @@ def evaluate(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIES,
     exp = get_experiment(exp)
     size = check_positive_int("size", size)
     checked = check_frequencies(frequencies)
-    check_model_fits(model, exp)
+    predict_fn = predictor(model, exp)
 
-    loss, mse = _measure(model, exp, exp.frequency, size)
+    loss, mse = _measure(predict_fn, exp, exp.frequency, size)
     by_frequency = []
     for frequency in checked:
-        f_loss, f_mse = _measure(model, exp, frequency, size)
+        f_loss, f_mse = _measure(predict_fn, exp, frequency, size)
         by_frequency.append({"frequency": frequency, "loss": f_loss, "mse": f_mse})
     return {"loss": loss, "mse": mse, "size": size, "by_frequency": by_frequency}
 
@@ -97,7 +106,7 @@ def loss_by_frequency(model, exp: Experiment | str, frequencies=CURVE_FREQUENCIE
     """Held-out error at each of many fixed frequencies, for error-against-frequency plots.
 
     Args:
-        model: A model built for ``exp``.
+        model: A model built for ``exp``, or a baseline.
         exp: The experiment (or its name).
         frequencies: Test frequencies in Hz, each below the 50 Hz Nyquist limit.
         size: Windows per frequency (fixed, seeded shifts).
@@ -138,5 +147,71 @@ def minibatch_losses(model, exp: Experiment | str, size: int = 5000,
     if size % batch_size:
         raise ValueError(f"size ({size}) must be a multiple of batch_size ({batch_size})")
     x, y = heldout_windows(exp.n_in, exp.n_out, exp.frequency, size)
-    squared = (predict(model, x).astype(np.float64) - y) ** 2
+    squared = (predictor(model, exp)(x).astype(np.float64) - y) ** 2
     return squared.sum(axis=1).reshape(-1, batch_size).mean(axis=1)
+
+
+def loss_by_horizon(model, exp: Experiment | str, frequency=None,
+                    size: int = HELDOUT_SIZE) -> np.ndarray:
+    """Mean squared error at each step of the horizon, on a held-out set.
+
+    The seed loss is the sum of these ``n_out`` numbers; the curve says where along the
+    horizon the error builds up.
+
+    Args:
+        model: A model built for ``exp``, or a baseline.
+        exp: The experiment (or its name).
+        frequency: ``None`` for the experiment's training distribution, or a fixed frequency.
+        size: Held-out windows.
+
+    Returns:
+        float array of shape ``(n_out,)``.
+    """
+    import numpy as np
+
+    exp = get_experiment(exp)
+    size = check_positive_int("size", size)
+    if frequency is not None:
+        frequency = check_frequencies(frequency)[0]
+    x, y = heldout_windows(exp.n_in, exp.n_out,
+                           exp.frequency if frequency is None else frequency, size)
+    return ((predictor(model, exp)(x).astype(np.float64) - y) ** 2).mean(axis=0)
+
+
+#: Input noise levels (standard deviation, in units of the unit-amplitude sine) of the
+#: error-against-noise curves.
+NOISE_LEVELS: tuple[float, ...] = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
+#: Entropy of the input noise; fixed so that every model sees the same noisy windows.
+NOISE_KEY = 20_161_003
+
+
+def loss_by_noise(model, exp: Experiment | str, sigmas=NOISE_LEVELS,
+                  size: int = HELDOUT_SIZE) -> dict:
+    """Held-out seed loss when Gaussian noise is added to the input windows (targets clean).
+
+    Args:
+        model: A model built for ``exp``, or a baseline.
+        exp: The experiment (or its name); its training distribution and held-out set.
+        sigmas: Noise standard deviations, each finite and at least 0.
+        size: Held-out windows; every model sees the same noise at each level.
+
+    Returns:
+        ``{"sigma", "loss"}``: float arrays of shape ``(len(sigmas),)``.
+    """
+    import numpy as np
+
+    exp = get_experiment(exp)
+    size = check_positive_int("size", size)
+    if isinstance(sigmas, numbers.Number):
+        sigmas = (sigmas,)
+    if isinstance(sigmas, (str, bytes)) or not hasattr(sigmas, "__iter__"):
+        raise ValueError(f"sigmas must be a number or a sequence of numbers, got {shown(sigmas)}")
+    sigmas = tuple(check_number("noise sigma", sigma, 0.0) for sigma in sigmas)
+    if not sigmas:
+        raise ValueError("sigmas must name at least one noise level, got none")
+    predict_fn = predictor(model, exp)
+    x, y = heldout_windows(exp.n_in, exp.n_out, exp.frequency, size)
+    unit_noise = np.random.default_rng([NOISE_KEY, exp.n_in, 3]).standard_normal(x.shape)
+    losses = [seed_loss(y, predict_fn((x + sigma * unit_noise).astype(np.float32)))
+              for sigma in sigmas]
+    return {"sigma": np.array(sigmas), "loss": np.array(losses)}

@@ -34,7 +34,9 @@ def figure_set() -> dict:
     from sinelib import plots
     from sinelib.evaluation import loss_by_frequency
     from sinelib.pretrained import load_pretrained
-    from sinelib.records import control_run, shipped_run
+    from sinelib.atlas import load_atlas
+    from sinelib.autoregressive import AR_BASE
+    from sinelib.records import clipping_off_runs, control_run, seed_runs, shipped_run
 
     models: dict = {}
 
@@ -74,6 +76,17 @@ def figure_set() -> dict:
     drawings["training-grid.png"] = lambda: plots.plot_curve_grid(
         {label(slug): (shipped_run(slug).history, slug) for slug in EXPERIMENTS})
     drawings["error-vs-frequency.png"] = error_vs_frequency
+    drawings["seed-spread.png"] = lambda: plots.plot_seed_spread(
+        {label(slug): ([run.metrics["loss"] for run in seed_runs(slug)],
+                       EXPERIMENTS[slug].seed.loss) for slug in EXPERIMENTS})
+    drawings["exp4-clipping-seeds.png"] = lambda: plots.plot_loss_spread(
+        {**{f"clipped, seed {run.seed}": run.history for run in seed_runs("exp4")},
+         **{f"unclipped, seed {run.seed}": run.history for run in clipping_off_runs()}},
+        title="Experiment 4's displayed loss at the end, every seed, with and without clipping")
+    for view in ("frequency", "horizon", "noise"):
+        drawings[f"atlas-{view}.png"] = lambda view=view: plots.plot_atlas(load_atlas(), view)
+    drawings["autoregressive-horizon.png"] = lambda: plots.plot_atlas(
+        load_atlas(), "horizon", experiments=[AR_BASE], ncols=1)
     drawings["exp4-clipping-spread.png"] = lambda: plots.plot_loss_spread(
         {"with clipping (exp4)": shipped_run("exp4").history,
          "without clipping (control)": control_run("exp4-noclip").history})
@@ -105,11 +118,18 @@ _BLOCK = re.compile(r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!--
 
 
 def readme_blocks() -> dict[str, str]:
-    """The README's generated blocks, by name: ``ledger``, ``quotes``, ``claims`` and ``why``."""
+    """The README's generated blocks, by name: the registry (``experiments``), ``ledger``,
+    ``quotes``, ``claims``, ``why``, the seed ``spread``, ``baselines`` and ``autoregressive``."""
     from sinelib.claims import all_claims
     from sinelib.explanations import explain
     from sinelib.pretrained import load_manifest
-    from sinelib.tables import ledger_rows, quote_rows, to_markdown
+    from sinelib.atlas import AUTOREGRESSIVE, NETWORK, load_atlas
+    from sinelib.autoregressive import AR_BASE
+    from sinelib.records import all_seed_spreads, seed_runs
+    from sinelib.tables import (
+        baseline_rows, experiment_rows, horizon_rows, ledger_rows, quote_rows, spread_rows,
+        to_markdown,
+    )
 
     manifests = {slug: load_manifest(slug) for slug in EXPERIMENTS}
     claims = "\n".join(
@@ -117,8 +137,15 @@ def readme_blocks() -> dict[str, str]:
         for claim in all_claims())
     why = "\n".join(f"- **{EXPERIMENTS[slug].seed_id} ({slug})**: {explain(slug)}"
                     for slug in EXPERIMENTS if explain(slug))
-    return {"ledger": to_markdown(ledger_rows(manifests)), "quotes": to_markdown(quote_rows()),
-            "claims": claims, "why": why}
+    ledger = to_markdown(ledger_rows(manifests, all_seed_spreads()))
+    atlas = load_atlas()
+    return {"ledger": ledger, "quotes": to_markdown(quote_rows()),
+            "claims": claims, "why": why,
+            "experiments": to_markdown(experiment_rows()),
+            "spread": to_markdown(spread_rows({slug: seed_runs(slug) for slug in EXPERIMENTS})),
+            "baselines": to_markdown(baseline_rows(atlas)),
+            "autoregressive": to_markdown(horizon_rows(
+                atlas, AR_BASE, [NETWORK, AUTOREGRESSIVE, "linear", "analytic"]))}
 
 
 def update_readme(text: str, blocks: dict[str, str]) -> str:

@@ -1,4 +1,4 @@
-"""Model builders: stacked LSTMs with the seed's linear read-out, and a checked predict.
+"""Model builders: stacked LSTMs (or GRUs) with the seed's linear read-out, and a checked predict.
 
 TF1 to Keras 3, and where they differ (the README's "Faithfulness" section has the detail):
 
@@ -8,6 +8,9 @@ TF1 to Keras 3, and where they differ (the README's "Faithfulness" section has t
   identical at initialisation.
 * TF1 drew one Glorot-uniform matrix for input and recurrent weights together; Keras draws the
   input kernel Glorot-uniform and the recurrent kernel orthogonal.
+* ``GRUCell(n)`` (the original project's last experiment) becomes
+  ``keras.layers.GRU(n, reset_after=False)``: TF1 applies the reset gate before the recurrent
+  product, and starts the gate biases at 1 and the candidate's at 0, as here.
 * ``static_rnn`` (the unrolled graph) becomes ``unroll=True``; ``dynamic_rnn`` the default
   symbolic loop.
 * The read-out ``pred = h_last @ W + b`` keeps the seed's ``N(0, 1)`` initialisation of both
@@ -21,7 +24,7 @@ import weakref
 import numpy as np
 
 from sinelib.checks import (
-    check_bool, check_model, check_non_negative_int, check_positive_int, shown,
+    check_bool, check_model, check_non_negative_int, check_positive_int, numeric_windows,
 )
 from sinelib.experiments import Experiment, get_experiment
 
@@ -53,24 +56,39 @@ def build_model(exp: Experiment | str, seed: int = 0, unroll: bool | None = None
         raise ValueError(f"seed must be at most {MAX_SEED}, got {seed}")
     unroll = exp.static_rnn if unroll is None else check_bool("unroll", unroll)
     layers = [keras.Input(shape=(exp.n_in, 1), name="window")]
+    gru = exp.cell == "GRUCell"
     for index in range(exp.n_layers):
-        layers.append(
-            keras.layers.LSTM(
-                exp.n_hidden,
-                unit_forget_bias=True,
-                kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 10 * index),
-                recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 10 * index + 1),
-                return_sequences=index < exp.n_layers - 1,
-                unroll=unroll,
-                name=f"lstm_{index}",
-            )
+        common = dict(
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 10 * index),
+            recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 10 * index + 1),
+            return_sequences=index < exp.n_layers - 1,
+            unroll=unroll,
         )
+        if gru:
+            layers.append(keras.layers.GRU(exp.n_hidden, reset_after=False,
+                                           bias_initializer=_GRU_BIAS, name=f"gru_{index}",
+                                           **common))
+        else:
+            layers.append(keras.layers.LSTM(exp.n_hidden, unit_forget_bias=True,
+                                            name=f"lstm_{index}", **common))
     readout_init = dict(
         kernel_initializer=keras.initializers.RandomNormal(0.0, 1.0, seed=seed + 1000),
         bias_initializer=keras.initializers.RandomNormal(0.0, 1.0, seed=seed + 1001),
     )
     layers.append(keras.layers.Dense(exp.n_out, name="readout", **readout_init))
     return keras.Sequential(layers, name=exp.slug.replace("-", "_"))
+
+
+def _GRU_BIAS(shape, dtype=None):
+    """TF1 ``GRUCell``'s bias start: 1 for the update and reset gates, 0 for the candidate.
+
+    Keras lays a ``reset_after=False`` GRU bias out as ``[update | reset | candidate]``.
+    """
+    import keras
+
+    units = shape[0] // 3
+    return keras.ops.concatenate([keras.ops.ones((2 * units,), dtype),
+                                  keras.ops.zeros((units,), dtype)])
 
 
 def weights_finite(model) -> bool:
@@ -116,14 +134,7 @@ def predict(model, x, batch_size: int = 1000) -> np.ndarray:
     """
     n_in = check_model(model).input_shape[1]
     batch_size = check_positive_int("batch_size", batch_size)
-    try:
-        if np.asarray(x).dtype.kind not in "iuf":
-            raise TypeError  # bools, strings, objects
-        x = np.asarray(x, dtype=np.float32)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"x must be a numeric array of windows, got {type(x).__name__} {shown(x)}"
-        ) from None
+    x = numeric_windows(x)
     given_shape = x.shape
     single = x.ndim == 1
     if single:

@@ -6,10 +6,9 @@ import numpy as np
 
 from sinelib.data import SAMPLING_RATE, sample_windows
 from sinelib.checks import check_non_negative_int, shown
-from sinelib.evaluation import REPORT_FREQUENCIES, check_frequencies, check_model_fits
+from sinelib.evaluation import REPORT_FREQUENCIES, check_frequencies, predictor
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.losses import seed_loss
-from sinelib.models import predict
 
 
 def plot_predictions(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIES, shift=None,
@@ -20,7 +19,7 @@ def plot_predictions(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIE
     y-axis is fixed to [-1, 1] as in the seed.
 
     Args:
-        model: A model for ``exp``.
+        model: A model for ``exp``, or a baseline ``predict(x, n_out)``.
         exp: The experiment (or its name).
         frequencies: One panel per frequency in Hz (below the 50 Hz Nyquist limit).
         shift: The shift t0 in seconds; ``None`` draws one per panel from ``seed``.
@@ -35,12 +34,12 @@ def plot_predictions(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIE
     exp = get_experiment(exp)
     frequencies = list(check_frequencies(frequencies))
     seed = check_non_negative_int("seed", seed)
-    check_model_fits(model, exp)
+    predict_fn = predictor(model, exp)
     if title is not None and not isinstance(title, str):
         raise ValueError(f"title must be a string or None, got {shown(title)}")
     x, y = sample_windows(len(frequencies), exp.n_in, exp.n_out, frequency=frequencies,
                           shift=shift, rng=seed)
-    y_pred = predict(model, x)
+    y_pred = predict_fn(x)
     figure = Figure(figsize=(7, 2.2 * len(frequencies)), layout="constrained")
     axes = figure.subplots(len(frequencies), 1, sharex=True, squeeze=False)[:, 0]
     for ax, frequency, x_row, y_row, p_row in zip(axes, frequencies, x, y, y_pred):
@@ -329,7 +328,8 @@ def plot_prediction_grid(models, frequencies=REPORT_FREQUENCIES, seed: int = 0,
     """The seed's picture for several models side by side: one column per model.
 
     Args:
-        models: Mapping of label to ``(model, experiment)``.
+        models: Mapping of label to ``(model, experiment)``; a model may be a baseline
+            ``predict(x, n_out)``.
         frequencies: One row per frequency in Hz.
         seed: Seed of the random shifts (the same windows for every model of one input
             length and horizon).
@@ -351,7 +351,7 @@ def plot_prediction_grid(models, frequencies=REPORT_FREQUENCIES, seed: int = 0,
         exp = get_experiment(exp)
         x, y = sample_windows(len(frequencies), exp.n_in, exp.n_out, frequency=frequencies,
                               rng=seed)
-        y_pred = predict(model, x)
+        y_pred = predictor(model, exp)(x)
         for row, frequency in enumerate(frequencies):
             ax = axes[row, column]
             _draw_prediction(ax, frequency, x[row], y[row], y_pred[row])
@@ -474,3 +474,134 @@ def plot_experiment_windows(exp: Experiment | str, count: int = 4, seed: int = 0
     return plot_windows(x, y, frequencies, title=f"{count} windows of experiment "
                                                  f"{exp.seed_id}: {exp.n_in} samples in, "
                                                  f"{exp.n_out} to predict")
+
+
+# --- Beyond the seed: the atlas, seed spread, autoregression -----------------------------------
+
+#: Line style of each curve of the atlas, so a name looks the same in every panel.
+_ATLAS_STYLE = {
+    "network": dict(color="C0", linewidth=1.8),
+    "autoregressive": dict(color="C5", linewidth=1.5),
+    "persistence": dict(color="C1", linewidth=1.0, linestyle="--"),
+    "seasonal-naive": dict(color="C2", linewidth=1.0, linestyle="-."),
+    "linear": dict(color="C3", linewidth=1.0, linestyle=":"),
+    "analytic": dict(color="C4", linewidth=1.0),
+}
+_ATLAS_VIEWS = {
+    "frequency": ("test frequency [Hz]", "held-out loss (seed units)",
+                  "Held-out loss against test frequency (training band shaded)"),
+    "horizon": ("horizon step", "per-point MSE",
+                "Error at each step of the horizon, on the training distribution"),
+    "noise": ("input noise σ", "held-out loss (seed units)",
+              "Held-out loss against Gaussian noise on the input (targets clean)"),
+}
+
+
+def plot_atlas(atlas: dict, view: str, experiments=None, ncols: int = 3):
+    """One view of the generalisation atlas: a panel per experiment, a line per predictor.
+
+    Args:
+        atlas: ``atlas.load_atlas()`` (or ``compute_atlas``) output.
+        view: ``"frequency"``, ``"horizon"`` or ``"noise"``.
+        experiments: Slugs to draw (default: every experiment in the atlas).
+        ncols: Panels per row.
+
+    Returns:
+        A ``matplotlib.figure.Figure``, every panel on a log axis; zero errors (the analytic
+        baseline on clean data can reach 0 exactly) are drawn at the axis floor.
+    """
+    from matplotlib.figure import Figure
+
+    from sinelib.atlas import curve
+    from sinelib.experiments import get_experiment
+
+    if view not in _ATLAS_VIEWS:
+        raise ValueError(f"view must be one of {', '.join(_ATLAS_VIEWS)}, got {shown(view)}")
+    slugs = list(atlas["experiments"]) if experiments is None else list(experiments)
+    if not slugs:
+        raise ValueError("experiments is empty: nothing to plot")
+    nrows = -(-len(slugs) // ncols)
+    figure = Figure(figsize=(3.6 * ncols, 2.6 * nrows + 0.9), layout="constrained")
+    axes = figure.subplots(nrows, ncols, squeeze=False)
+    xlabel, ylabel, title = _ATLAS_VIEWS[view]
+    for ax, slug in zip(axes.flat, slugs):
+        entry = atlas["experiments"][slug]
+        if view == "frequency":
+            low, high = entry["band"]
+            if low == high:
+                ax.axvline(low, color="0.6", linewidth=4, alpha=0.5, zorder=0)
+            else:
+                ax.axvspan(low, high, color="0.92", zorder=0)
+        for name in entry["curves"]:
+            x, y = curve(atlas, slug, name, view)
+            if view == "noise":
+                x = np.where(x > 0, x, atlas["sigmas"][1] / 3)  # σ = 0 at the log axis' left
+            ax.plot(x, np.maximum(y, 1e-12), label=name, **_ATLAS_STYLE.get(name, {}))
+        ax.set_yscale("log")
+        if view == "noise":
+            ax.set_xscale("log")
+        exp = get_experiment(slug)
+        ax.set_title(f"{exp.seed_id} ({slug}): {entry['n_in']} → {entry['n_out']}", fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.grid(True, which="major", alpha=0.3)
+    for ax in axes.flat[len(slugs):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel(xlabel, fontsize=8)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel, fontsize=8)
+    handles = {}
+    for ax in axes.flat[:len(slugs)]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    figure.legend(handles.values(), handles.keys(), loc="outside lower center",
+                  ncols=len(handles), fontsize=8, frameon=False)
+    figure.suptitle(title)
+    return figure
+
+
+def plot_seed_spread(per_seed, title: str = "Held-out loss of every seed"):
+    """The held-out loss of each seed of each experiment, with the seed's quoted number.
+
+    Args:
+        per_seed: Mapping of label to ``(losses, quoted)``: the per-seed held-out losses
+            (seed 0 first) and the seed's number (``None`` where it quotes none).
+        title: Figure title.
+
+    Returns:
+        A ``matplotlib.figure.Figure``: a dot per seed (seed 0, the shipped run, ringed), the
+        mean with ± one standard deviation, and the seed's number as a red bar.
+    """
+    from matplotlib.figure import Figure
+
+    per_seed = dict(per_seed)
+    if not per_seed:
+        raise ValueError("per_seed is empty: nothing to plot")
+    figure = Figure(figsize=(1.0 * len(per_seed) + 2.5, 3.6), layout="constrained")
+    ax = figure.subplots()
+    for index, (label, (losses, quoted)) in enumerate(per_seed.items()):
+        losses = np.asarray(losses, dtype=np.float64)
+        offsets = np.linspace(-0.15, 0.15, len(losses)) if len(losses) > 1 else np.zeros(1)
+        ax.scatter(index + offsets, losses, s=16, color="C0", zorder=3,
+                   label="one seed" if index == 0 else None)
+        ax.scatter([index + offsets[0]], losses[:1], s=60, facecolors="none", edgecolors="k",
+                   zorder=4, label="seed 0 (shipped)" if index == 0 else None)
+        if len(losses) > 1:
+            ax.errorbar(index + 0.3, losses.mean(), yerr=losses.std(ddof=1), fmt="s",
+                        color="C1", markersize=4, capsize=3,
+                        label="mean ± std" if index == 0 else None)
+        if quoted is not None:
+            ax.hlines(quoted, index - 0.35, index + 0.35, color="C3", linewidth=2,
+                      label="the seed's number" if index == 0 else None)
+    ax.set_xticks(range(len(per_seed)), list(per_seed), rotation=30, ha="right", fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel("held-out loss (seed units)")
+    ax.grid(True, which="major", alpha=0.3)
+    handles, labels = [], []
+    for handle, label in zip(*ax.get_legend_handles_labels()):
+        if label not in labels:
+            handles.append(handle)
+            labels.append(label)
+    ax.legend(handles, labels, fontsize=7, loc="upper left")
+    figure.suptitle(title)
+    return figure

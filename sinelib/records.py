@@ -98,3 +98,39 @@ def result_run(result) -> RunRecord:
         examples=result.examples, stop_reason=result.stop_reason, metrics=result.metrics,
         history=list(result.history), source="trained live",
     )
+
+
+def seed_runs(name: str | Experiment, directory=None, controls_directory=None) -> list[RunRecord]:
+    """The shipped run (seed 0) and every seed-spread control run of an experiment found.
+
+    Seeds whose control has not been trained yet (``make seeds``) are left out; the caller
+    sees how many seeds there are from the list's length.
+    """
+    from sinelib.controls import SPREAD_SEEDS, control_manifest_path
+
+    exp = get_experiment(name)
+    runs = [shipped_run(exp, directory)]
+    for seed in SPREAD_SEEDS.get(exp.slug, ()):
+        control = f"{exp.slug}-seed{seed}"
+        if control_manifest_path(control, controls_directory).is_file():
+            runs.append(control_run(control, controls_directory))
+    return runs
+
+
+def all_seed_spreads(directory=None, controls_directory=None) -> dict:
+    """``analysis.seed_spread`` of the held-out loss over seeds, for every experiment."""
+    from sinelib.analysis import seed_spread
+    from sinelib.experiments import EXPERIMENTS
+
+    return {slug: seed_spread([run.metrics["loss"]
+                               for run in seed_runs(slug, directory, controls_directory)])
+            for slug in EXPERIMENTS}
+
+
+def clipping_off_runs(controls_directory=None) -> list[RunRecord]:
+    """Experiment 4 without clipping at every seed trained: seed 0, then the spread's seeds."""
+    from sinelib.controls import SPREAD_SEEDS, control_manifest_path
+
+    names = ["exp4-noclip"] + [f"exp4-noclip-seed{seed}" for seed in SPREAD_SEEDS["exp4"]]
+    return [control_run(name, controls_directory) for name in names
+            if control_manifest_path(name, controls_directory).is_file()]

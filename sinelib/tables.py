@@ -25,6 +25,12 @@ def experiment_rows(experiments=None) -> list[list[str]]:
              "budget (examples / steps)", "extra", "target", "seed loss"]]
     for exp in experiments:
         extra = ["static_rnn" if exp.static_rnn else "dynamic_rnn"]
+        if exp.cell == "GRUCell":
+            extra.append("GRU")
+        if exp.batch_size != 50:
+            extra.append(f"batch {exp.batch_size}")
+        if exp.target_loss is not None and exp.cap_examples != exp.budget_examples:
+            extra.append(f"cap {exp.cap_examples} examples")
         if exp.clip_value is not None:
             extra.append(f"clip +-{exp.clip_value:g}")
         rows.append([
@@ -76,12 +82,24 @@ def to_markdown(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def ledger_rows(manifests: dict) -> list[list[str]]:
+def spread_text(spread: dict | None) -> str:
+    """``mean ± std (min-max, n seeds)`` of ``analysis.seed_spread``, or "-"."""
+    if not spread:
+        return "-"
+    if spread["n"] == 1:
+        return f"{spread['mean']:.3g} (1 seed)"
+    return (f"{spread['mean']:.3g} ± {spread['std']:.2g} ({spread['min']:.3g}–"
+            f"{spread['max']:.3g}, {spread['n']} seeds)")
+
+
+def ledger_rows(manifests: dict, spreads: dict | None = None) -> list[list[str]]:
     """The seed's numbers beside ours, from pretrained manifests.
 
     Args:
         manifests: Experiment slug to manifest (``sinelib.load_manifest``); experiments
             without one are left out.
+        spreads: Experiment slug to ``analysis.seed_spread`` of the held-out loss over seeds;
+            adds a column when given.
 
     Returns:
         A header row, then one row per experiment: the seed's quoted (minibatch) loss, our
@@ -93,6 +111,8 @@ def ledger_rows(manifests: dict) -> list[list[str]]:
                          f"{shown(manifests)}")
     rows = [["experiment", "seed's loss", "held-out loss", "per-point MSE", "1 Hz", "2 Hz",
              "3 Hz", "examples / steps", "stopped by", "train time"]]
+    if spreads is not None:
+        rows[0][3:3] = ["held-out over seeds: mean ± std (min–max)"]
     for slug, exp in EXPERIMENTS.items():
         manifest = manifests.get(slug)
         if manifest is None:
@@ -109,6 +129,8 @@ def ledger_rows(manifests: dict) -> list[list[str]]:
             f"{run.get('examples', '-')} / {run.get('steps', '-')}", run.get("stop_reason", "-"),
             "-" if run.get("elapsed_s") is None else f"{run['elapsed_s'] / 60:.1f} min",
         ])
+        if spreads is not None:
+            rows[-1][3:3] = [spread_text(spreads.get(slug))]
     return rows
 
 
@@ -143,7 +165,7 @@ def quote_rows(runs=None) -> list[list[str]]:
         claims = check_claims(run)
         quotes = [("picture: " + exp.seed.claim, None, claims)]
         if exp.seed.loss is not None:
-            what = "loss about" if slug == "exp5-small" else "loss"
+            what = {"exp5-small": "loss about", "exp6": "never below"}.get(slug, "loss")
             quotes = [(f"{what} {exp.seed.loss:g}", exp.seed.loss,
                        [c for c in claims if c.quoted == exp.seed.loss and c.experiment == slug])]
         if exp.seed.best_loss is not None:
@@ -164,4 +186,71 @@ def quote_rows(runs=None) -> list[list[str]]:
                 seed_when, f"{heldout:.4f}", f"{heldout / exp.n_out:.2e}", f"{best:.4f}",
                 f"{run.examples} / {run.steps} ({run.stop_reason})", verdict,
             ])
+    return rows
+
+
+def spread_rows(runs_by_experiment: dict) -> list[list[str]]:
+    """Each experiment's held-out loss over seeds, beside the seed's single number.
+
+    Args:
+        runs_by_experiment: Slug to its runs, seed 0 first (``records.seed_runs``).
+
+    Returns:
+        A header row, then one row per experiment: the seed's number, the seeds trained, mean
+        ± sample standard deviation, min–max, every seed's held-out loss, and how many runs
+        stopped by which rule.
+    """
+    from collections import Counter
+
+    from sinelib.analysis import seed_spread
+
+    rows = [["experiment", "seed's loss", "seeds", "held-out mean ± std", "min–max",
+             "per seed (0, 1, ...)", "stopped by"]]
+    for slug, runs in runs_by_experiment.items():
+        exp = get_experiment(slug)
+        losses = [run.metrics["loss"] for run in runs]
+        spread = seed_spread(losses)
+        std = "-" if spread["n"] == 1 else f"{spread['std']:.2g}"
+        reasons = Counter(run.stop_reason for run in runs)
+        rows.append([
+            f"{exp.seed_id} ({slug})", "-" if exp.seed.loss is None else f"{exp.seed.loss:g}",
+            ", ".join(str(run.seed) for run in runs), f"{spread['mean']:.3g} ± {std}",
+            f"{spread['min']:.3g}–{spread['max']:.3g}",
+            ", ".join(f"{loss:.3g}" for loss in losses),
+            ", ".join(f"{reason} x{count}" for reason, count in reasons.items()),
+        ])
+    return rows
+
+
+def baseline_rows(atlas: dict) -> list[list[str]]:
+    """Every network beside the baselines on its own held-out set, from the atlas.
+
+    The held-out seed loss is the sum of the atlas' per-step errors over the horizon (the
+    same 1000 windows as the ledger's).
+
+    Returns:
+        A header row, then one row per experiment: the network, each baseline, and the
+        network's loss over the linear map's.
+    """
+    from sinelib.baselines import BASELINES
+
+    names = ["network", *BASELINES]
+    rows = [["experiment", *names, "network / linear"]]
+    for slug, entry in atlas["experiments"].items():
+        losses = {name: sum(entry["curves"][name]["horizon_mse"]) for name in names}
+        rows.append([f"{get_experiment(slug).seed_id} ({slug})",
+                     *(f"{losses[name]:.3g}" for name in names),
+                     f"{losses['network'] / losses['linear']:.2g}"])
+    return rows
+
+
+def horizon_rows(atlas: dict, slug: str, names, steps=(1, 5, 10, 25, 50)) -> list[list[str]]:
+    """Per-point MSE of named curves at chosen horizon steps, and their sum (the seed loss)."""
+    from sinelib.atlas import curve
+
+    steps = [step for step in steps if step <= atlas["experiments"][slug]["n_out"]]
+    rows = [["predictor", *(f"step {step}" for step in steps), "seed loss (sum)"]]
+    for name in names:
+        _, mse = curve(atlas, slug, name, "horizon")
+        rows.append([name, *(f"{mse[step - 1]:.3g}" for step in steps), f"{mse.sum():.3g}"])
     return rows

@@ -18,10 +18,22 @@ SPEC_STEPS = {"1": 4000, "2": 6000, "3": 10000, "3.1": 10000, "4": 10000, "5": 6
               "5 (small)": 24000, "5.1": 6000}
 
 
-def test_registry_has_one_row_per_spec_row_in_order():
-    assert [exp.seed_id for exp in EXPERIMENTS.values()] == list(SPEC_TABLE)
+def test_registry_has_one_row_per_spec_row_in_order_then_the_gru_stack():
+    assert [exp.seed_id for exp in EXPERIMENTS.values()] == list(SPEC_TABLE) + ["6"]
     assert list(EXPERIMENTS) == ["exp1", "exp2", "exp3", "exp3-1", "exp4", "exp5",
-                                 "exp5-small", "exp5-1"]
+                                 "exp5-small", "exp5-1", "exp6"]
+
+
+def test_gru_row_matches_the_original_projects_last_experiment():
+    exp = get_experiment("6")
+    assert (exp.cell, exp.n_layers, exp.n_hidden, exp.n_in, exp.n_out) == \
+        ("GRUCell", 4, 10, 25, 100)
+    assert (exp.batch_size, exp.learning_rate) == (64, 0.005)
+    assert (exp.decay_every_examples, exp.decay_factor) == (250_000, 0.1)
+    # The target is checked from the first display (100 steps of 64) up to 10^6 examples.
+    assert (exp.target_loss, exp.budget_examples, exp.cap_examples) == (0.2, 6_400, 1_000_000)
+    assert (exp.budget_steps, exp.cap_steps) == (100, 15_625)
+    assert exp.static_rnn is False
 
 
 @pytest.mark.parametrize("seed_id", list(SPEC_TABLE))
@@ -47,7 +59,7 @@ def test_registry_row_matches_spec(seed_id):
 
 def test_step_decay_only_on_5_1():
     decayed = [exp.slug for exp in EXPERIMENTS.values() if exp.decay_every_examples]
-    assert decayed == ["exp5-1"]
+    assert decayed == ["exp5-1", "exp6"]
     exp = get_experiment("5.1")
     assert (exp.decay_every_examples, exp.decay_factor) == (250_000, 0.1)
 
@@ -74,7 +86,7 @@ def test_non_string_name_is_refused(name):
 @pytest.mark.parametrize("field,value", [
     ("n_hidden", 0), ("n_in", -5), ("n_out", 2.5), ("batch_size", True),
     ("slug", "Bad Slug"), ("learning_rate", 0.0), ("frequency", 50.0), ("clip_value", -1.0),
-    ("cap_examples", 10), ("cell", "GRUCell"),
+    ("cap_examples", 10), ("cell", "RNNCell"),
 ])
 def test_invalid_records_are_refused(field, value):
     with pytest.raises(ValueError, match=field):

@@ -4,14 +4,15 @@ import pytest
 from sinelib import EXPERIMENTS, build_model, count_parameters, get_experiment, predict
 
 
-def lstm_parameters(n_input, n_hidden):
-    return 4 * (n_hidden * (n_input + n_hidden) + n_hidden)
+def cell_parameters(cell, n_input, n_hidden):
+    gates = 3 if cell == "GRUCell" else 4  # a GRU with one bias per gate (reset before)
+    return gates * (n_hidden * (n_input + n_hidden) + n_hidden)
 
 
-# Hand-computed: LSTM layers plus the linear read-out (n_hidden * n_out + n_out).
+# Hand-computed: recurrent layers plus the linear read-out (n_hidden * n_out + n_out).
 PINNED = {
     "exp1": 45_850, "exp2": 98_750, "exp3": 98_750, "exp3-1": 106_300, "exp4": 1_054_100,
-    "exp5": 32_612, "exp5-small": 4_100, "exp5-1": 4_100,
+    "exp5": 32_612, "exp5-small": 4_100, "exp5-1": 4_100, "exp6": 3_350,
 }
 
 
@@ -19,8 +20,9 @@ PINNED = {
 def test_parameter_counts_are_pinned(name):
     exp = get_experiment(name)
     model = build_model(exp)
-    expected = lstm_parameters(1, exp.n_hidden) + (exp.n_layers - 1) * lstm_parameters(
-        exp.n_hidden, exp.n_hidden) + exp.n_hidden * exp.n_out + exp.n_out
+    expected = cell_parameters(exp.cell, 1, exp.n_hidden) + (exp.n_layers - 1) * \
+        cell_parameters(exp.cell, exp.n_hidden, exp.n_hidden) + exp.n_hidden * exp.n_out + \
+        exp.n_out
     assert count_parameters(model) == expected == PINNED[name]
     assert model.input_shape == (None, exp.n_in, 1)
     assert model.output_shape == (None, exp.n_out)
@@ -36,6 +38,15 @@ def test_readout_is_standard_normal_and_forget_bias_one():
     n = 500
     np.testing.assert_array_equal(lstm_bias[n:2 * n], 1.0)   # Keras gate order i, f, c, o
     np.testing.assert_array_equal(lstm_bias[:n], 0.0)
+
+
+def test_gru_gates_start_like_tf1_grucell():
+    model = build_model("exp6", seed=2)
+    layer = model.get_layer("gru_0")
+    assert layer.cell.reset_after is False  # TF1 resets before the recurrent product
+    bias = np.asarray(layer.cell.bias.numpy())
+    np.testing.assert_array_equal(bias[:20], 1.0)   # update and reset gates
+    np.testing.assert_array_equal(bias[20:], 0.0)   # candidate
 
 
 def test_same_seed_same_weights():

@@ -1,9 +1,10 @@
 """Run records from shipped files, controls and live runs; control runs end to end."""
 
+import numpy as np
 import pytest
 
 from sinelib.controls import CONTROLS, Control, get_control, load_control, run_control
-from sinelib.experiments import EXPERIMENTS, get_experiment
+from sinelib.experiments import DISPLAY_EVERY_STEPS, EXPERIMENTS, get_experiment
 from sinelib.pretrained import load_manifest
 from sinelib.records import load_history, result_run, shipped_run
 from sinelib.training import HISTORY_COLUMNS, train
@@ -14,7 +15,11 @@ def test_shipped_run_matches_its_manifest(slug):
     run = shipped_run(slug)
     manifest = load_manifest(slug)
     assert run.metrics == manifest["metrics"]
-    assert run.examples == manifest["run"]["examples"] == run.history[-1]["examples"]
+    assert run.examples == manifest["run"]["examples"]
+    # The history has a row every 100 steps; a run can stop between two (exp6's cap of 10^6
+    # examples is step 15625 at batch 64).
+    last = run.history[-1]["examples"]
+    assert last <= run.examples < last + DISPLAY_EVERY_STEPS * run.experiment.batch_size
     assert run.stop_reason == manifest["run"]["stop_reason"]
     assert set(run.history[0]) == set(HISTORY_COLUMNS)
 
@@ -58,3 +63,37 @@ def test_result_run_of_a_live_run(tiny):
     run = result_run(result)
     assert run.source == "trained live" and run.steps == 100 and run.examples == 5000
     assert run.history == result.history and run.metrics == result.metrics
+
+
+def test_spread_seeds_cover_every_experiment():
+    from sinelib.controls import SPREAD_SEEDS
+
+    assert list(SPREAD_SEEDS) == list(EXPERIMENTS)
+    for slug, seeds in SPREAD_SEEDS.items():
+        assert seeds == ((1, 2) if slug == "exp4" else (1, 2, 3, 4))
+        for seed in seeds:
+            control = CONTROLS[f"{slug}-seed{seed}"]
+            assert (control.base, control.seed, control.changes) == (slug, seed, {})
+    for seed in SPREAD_SEEDS["exp4"]:
+        control = CONTROLS[f"exp4-noclip-seed{seed}"]
+        assert control.seed == seed and control.changes == {"clip_value": None}
+
+
+@pytest.mark.parametrize("slug", list(EXPERIMENTS))
+def test_every_experiment_ships_its_seed_spread(slug):
+    from sinelib.records import seed_runs
+
+    runs = seed_runs(slug)
+    assert [run.seed for run in runs] == list(range(3 if slug == "exp4" else 5))
+    assert all(run.experiment.config() | {"slug": slug} == get_experiment(slug).config()
+               for run in runs)
+
+
+def test_seed_spread_statistics():
+    from sinelib.analysis import seed_spread
+
+    spread = seed_spread([1.0, 2.0, 3.0])
+    assert spread == {"n": 3, "mean": 2.0, "std": 1.0, "min": 1.0, "max": 3.0}
+    assert np.isnan(seed_spread([0.5])["std"])
+    with pytest.raises(ValueError, match="finite"):
+        seed_spread([1.0, float("nan")])
