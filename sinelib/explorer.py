@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sinelib.baselines import BASELINES, baseline_for
 from sinelib.checks import check_bool, check_non_negative_int, check_number, shown
 from sinelib.data import MAX_SHIFT, NYQUIST, SAMPLING_RATE, SHIFT_RANGE, sample_windows
 from sinelib.evaluation import check_model_fits, loss_by_frequency
@@ -412,8 +413,8 @@ class Explorer:
 
     Controls (``controls[name]``, ipywidgets): ``experiment`` (every registered experiment;
     input length and horizon follow it), ``frequency`` (log scale, 0.1 to 60 Hz), ``shift``,
-    ``amplitude``, ``offset``, ``noise``, and, where ``sinelib.baselines`` is installed,
-    ``baseline`` (a toggle) and ``baseline_name``. Setting a control's ``value`` runs the update
+    ``amplitude``, ``offset``, ``noise``, ``baseline`` (a toggle) and ``baseline_name`` (one of
+    ``sinelib.BASELINES``, as ``baselines.baseline_for`` fits it to the experiment). Setting a control's ``value`` runs the update
     at once, in the browser or in a test.
 
     Args:
@@ -441,9 +442,9 @@ class Explorer:
         import ipywidgets as widgets
 
         exp = get_experiment(experiment)
-        if exp.slug not in EXPERIMENTS:
-            raise ValueError(f"experiment must be a registered experiment with shipped weights "
-                             f"or given in models, got {shown(exp.slug)}")
+        if EXPERIMENTS.get(exp.slug) != exp:
+            raise ValueError(f"experiment must be a registered experiment (the menu offers "
+                             f"those), got {shown(exp.slug)}, which is not the registry's")
         if models is not None and not hasattr(models, "items"):
             raise ValueError(f"models must map experiments to models, got {shown(models)}")
         self._models = {}
@@ -460,9 +461,8 @@ class Explorer:
             "noise": _check_in("noise", noise, NOISE_RANGE),
         }
         baseline = check_bool("baseline", baseline)
-        self._baselines = _baselines()
-        if self._baselines and baseline_name not in self._baselines:
-            raise ValueError(f"baseline_name must be one of {', '.join(self._baselines)}, got "
+        if baseline_name not in BASELINES:
+            raise ValueError(f"baseline_name must be one of {', '.join(BASELINES)}, got "
                              f"{shown(baseline_name)}")
         style = {"description_width": "100px"}
         slider = dict(continuous_update=True, style=style,
@@ -489,13 +489,11 @@ class Explorer:
                                          max=NOISE_RANGE[1], step=0.01,
                                          description="noise σ", **slider),
         }
-        if self._baselines:
-            self.controls["baseline"] = widgets.Checkbox(
-                value=baseline, description="baseline", indent=False,
-                layout=widgets.Layout(width="90px"))
-            self.controls["baseline_name"] = widgets.Dropdown(
-                options=list(self._baselines), value=baseline_name,
-                layout=widgets.Layout(width="150px"))
+        self.controls["baseline"] = widgets.Checkbox(
+            value=baseline, description="baseline", indent=False,
+            layout=widgets.Layout(width="90px"))
+        self.controls["baseline_name"] = widgets.Dropdown(
+            options=list(BASELINES), value=baseline_name, layout=widgets.Layout(width="150px"))
         for name, control in self.controls.items():
             control.add_class(f"sinelib-{name.replace('_', '-')}")
         self.readout = widgets.HTML(layout=widgets.Layout(width="720px", min_height="90px"))
@@ -508,9 +506,7 @@ class Explorer:
         for name, control in self.controls.items():
             control.observe(self._on_experiment if name == "experiment" else self._on_change,
                             names="value")
-        top = [self.controls["experiment"]]
-        if self._baselines:
-            top += [self.controls["baseline"], self.controls["baseline_name"]]
+        top = [self.controls[name] for name in ("experiment", "baseline", "baseline_name")]
         sliders = [self.controls[name] for name in ("frequency", "shift", "amplitude", "offset",
                                                     "noise")]
         self.widget = widgets.VBox([
@@ -639,10 +635,10 @@ class Explorer:
     @property
     def baseline(self):
         """``(name, predict)`` of the baseline shown, or ``(None, None)``."""
-        if not self._baselines or not self.controls["baseline"].value:
+        if not self.controls["baseline"].value:
             return None, None
         name = self.controls["baseline_name"].value
-        return name, self._baselines[name](self.experiment)
+        return name, baseline_for(name, self.experiment)
 
     def update(self) -> None:
         """Recompute the window, the prediction and the readout, and redraw."""
@@ -715,15 +711,6 @@ class Explorer:
         return (f"Explorer({self.experiment.slug!r}, frequency={probe.frequency:.3g}, "
                 f"shift={probe.shift:g}, amplitude={probe.amplitude:g}, "
                 f"offset={probe.offset:g}, noise={probe.noise:g})")
-
-
-def _baselines() -> dict:
-    """Baseline factories by name, ``factory(exp) -> predict``, where the package has them."""
-    try:
-        from sinelib.baselines import BASELINES, baseline_for
-    except ImportError:
-        return {}
-    return {name: functools.partial(baseline_for, name) for name in BASELINES}
 
 
 def explore(experiment: Experiment | str = "exp2", model=None, **settings) -> Explorer:

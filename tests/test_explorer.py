@@ -230,6 +230,35 @@ def test_frequency_moves_blit_and_setting_changes_redraw_in_full(fresh):
     assert np.any((pixels[..., 0] == 255) & (pixels[..., 1] == 0) & (pixels[..., 2] == 0))
 
 
+def test_the_baseline_toggle_overlays_a_sinelib_baseline(fresh):
+    from sinelib.baselines import BASELINES, baseline_for
+
+    assert fresh.controls["baseline_name"].options == tuple(BASELINES)
+    assert fresh.controls["baseline_name"].value == "analytic"
+    assert len(fresh.lines["baseline"].get_xdata()) == 0  # off at first
+    fresh.controls["frequency"].value = 6.0
+    fresh.controls["baseline"].value = True
+    x, y = probe_window(EXP, Probe(frequency=6.0))
+    expected = baseline_for("analytic", EXP)(x[None, :, None], 50)[0]
+    np.testing.assert_allclose(fresh.lines["baseline"].get_ydata(), expected)
+    assert fresh.result.baseline_loss == pytest.approx(seed_loss(y[None], expected[None]))
+    assert f"baseline analytic: seed loss {fresh.result.baseline_loss:.4g}" in \
+        _text(fresh.readout.value)
+    fresh.controls["baseline_name"].value = "linear"  # fitted on the experiment's own band
+    np.testing.assert_allclose(fresh.lines["baseline"].get_ydata(),
+                               baseline_for("linear", EXP)(x[None, :, None], 50)[0])
+    fresh.controls["baseline"].value = False
+    assert len(fresh.lines["baseline"].get_xdata()) == 0
+    assert "baseline" not in _text(fresh.readout.value)
+    fresh.controls["baseline_name"].value = "analytic"
+
+
+def test_every_registered_network_can_be_explored(fresh):
+    from sinelib import EXPERIMENTS
+
+    assert [value for _, value in fresh.controls["experiment"].options] == list(EXPERIMENTS)
+
+
 def test_a_given_model_is_explored_instead_of_the_shipped_one():
     model = build_model(EXP, seed=5)  # untrained
     explorer = explore(EXP, model=model, frequency=2.0)
