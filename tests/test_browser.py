@@ -169,6 +169,21 @@ def _top_panel(png: bytes) -> np.ndarray:
     return pixels[: 2 * pixels.shape[0] // 3]
 
 
+def _settled_picture(figure) -> np.ndarray:
+    """The figure's window panel once the first frame has arrived and stopped changing."""
+    deadline, previous = time.monotonic() + EXPLORER_TIMEOUT, None
+    while True:
+        picture = _top_panel(figure.screenshot())
+        drawn = np.mean(np.any(picture < 200, axis=-1)) > 0.01  # lines and text, not blank
+        if drawn and previous is not None and np.array_equal(picture, previous):
+            return picture
+        if time.monotonic() > deadline:
+            pytest.fail(f"the explorer's figure was not drawn within {EXPLORER_TIMEOUT} s",
+                        pytrace=False)
+        previous = picture
+        time.sleep(0.5)
+
+
 def _check_slider_move(page, errors) -> bytes:
     """Move the frequency slider three steps right; the readout and the drawn prediction must
     change. Returns a screenshot of the explorer afterwards."""
@@ -178,8 +193,8 @@ def _check_slider_move(page, errors) -> bytes:
                 " return r && r.innerText.includes('seed loss'); }",
           "the explorer's readout did not show a seed loss", EXPLORER_TIMEOUT)
     figure.wait_for(state="visible", timeout=EXPLORER_TIMEOUT * 1000)
-    page.wait_for_timeout(1500)  # the first full frame of the figure
-    text_before, picture_before = readout.inner_text(), _top_panel(figure.screenshot())
+    picture_before = _settled_picture(figure)
+    text_before = readout.inner_text()
     handle = page.locator(".sinelib-frequency .noUi-handle").first
     handle.focus()
     for _ in range(3):
