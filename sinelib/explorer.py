@@ -471,7 +471,7 @@ class Explorer:
             "experiment": widgets.Dropdown(
                 options=[(_experiment_label(e), e.slug) for e in EXPERIMENTS.values()],
                 value=exp.slug, description="network", style=style,
-                layout=widgets.Layout(width="360px")),
+                layout=widgets.Layout(width="460px")),
             "frequency": widgets.FloatLogSlider(
                 value=values["frequency"], base=10, min=np.log10(FREQUENCY_RANGE[0]),
                 max=np.log10(FREQUENCY_RANGE[1]), step=FREQUENCY_STEP, readout_format=".3g",
@@ -491,7 +491,7 @@ class Explorer:
         }
         self.controls["baseline"] = widgets.Checkbox(
             value=baseline, description="baseline", indent=False,
-            layout=widgets.Layout(width="90px"))
+            layout=widgets.Layout(width="90px", margin="0 0 0 20px"))
         self.controls["baseline_name"] = widgets.Dropdown(
             options=list(BASELINES), value=baseline_name, layout=widgets.Layout(width="150px"))
         for name, control in self.controls.items():
