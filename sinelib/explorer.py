@@ -10,8 +10,8 @@ Two layers:
   use the package's own windows, losses and compiled ``predict``, and are tested against
   direct calls of them.
 * **``Explorer``** puts ipywidgets sliders and an ipympl figure on top of them: a slider move
-  runs ``run_probe`` once, moves the lines with ``set_data`` and asks the front end for a
-  redraw. The figure is the seed's picture (``plots._draw_prediction``) above a strip of the
+  runs ``run_probe`` once, moves the lines with ``set_data`` and draws only them onto the kept
+  background (blitting); a change of axes asks the front end for a full redraw. The figure is the seed's picture (``plots._draw_prediction``) above a strip of the
   held-out error against frequency, with a marker where the current frequency sits.
 
 ``explore("exp2")`` builds one; ``python -m sinelib.explorer bench`` measures how long a slider
@@ -36,7 +36,7 @@ import numpy as np
 from sinelib.baselines import BASELINES, baseline_for
 from sinelib.checks import check_bool, check_non_negative_int, check_number, shown
 from sinelib.data import MAX_SHIFT, NYQUIST, SAMPLING_RATE, SHIFT_RANGE, sample_windows
-from sinelib.evaluation import check_model_fits, loss_by_frequency
+from sinelib.evaluation import NOISE_KEY, check_model_fits, loss_by_frequency
 from sinelib.experiments import EXPERIMENTS, RANDOM_BAND, Experiment, get_experiment
 from sinelib.losses import per_point_mse, seed_loss
 from sinelib.models import predict
@@ -59,9 +59,6 @@ MAX_LEVEL = 1000.0
 #: Below this many samples per period a window no longer looks like a sine when its samples
 #: are joined by lines.
 FEW_SAMPLES_PER_PERIOD = 8
-#: Entropy of the input-noise pattern; a 2-element key that never meets a run's or a held-out
-#: set's.
-NOISE_KEY = 20_161_003
 #: Test frequencies of the error strip: log-spaced over the slider's range below Nyquist.
 STRIP_FREQUENCIES: tuple[float, ...] = tuple(float(f) for f in np.geomspace(0.1, 48.0, 28)
                                              .round(4))
@@ -121,9 +118,13 @@ class Probe:
 
 
 def noise_pattern(n_in: int, noise_seed: int = 0) -> np.ndarray:
-    """The fixed standard-normal pattern that ``noise`` scales, shape ``(n_in,)`` (float64)."""
-    return np.random.default_rng([NOISE_KEY, check_non_negative_int("noise_seed", noise_seed)]
-                                 ).standard_normal(n_in)
+    """The fixed standard-normal pattern that ``noise`` scales, shape ``(n_in,)`` (float64).
+
+    Drawn from the input-noise entropy of ``evaluation.loss_by_noise`` with a key of another
+    length, so it never repeats that function's noise.
+    """
+    noise_seed = check_non_negative_int("noise_seed", noise_seed)
+    return np.random.default_rng([NOISE_KEY, n_in, 4, noise_seed]).standard_normal(n_in)
 
 
 def _check_probe(probe) -> Probe:
