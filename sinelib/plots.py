@@ -492,7 +492,7 @@ _ATLAS_VIEWS = {
                   "Held-out loss against test frequency (training band shaded)"),
     "horizon": ("horizon step", "per-point MSE",
                 "Error at each step of the horizon, on the training distribution"),
-    "noise": ("input noise σ", "held-out loss (seed units)",
+    "noise": ("input noise σ (σ = 0 at the left end)", "held-out loss (seed units)",
               "Held-out loss against Gaussian noise on the input (targets clean)"),
 }
 
@@ -521,7 +521,9 @@ def plot_atlas(atlas: dict, view: str, experiments=None, ncols: int = 3):
     if not slugs:
         raise ValueError("experiments is empty: nothing to plot")
     nrows = -(-len(slugs) // ncols)
-    figure = Figure(figsize=(3.6 * ncols, 2.6 * nrows + 0.9), layout="constrained")
+    ncols = min(ncols, len(slugs))
+    figure = Figure(figsize=(max(3.6 * ncols, 7.5), (2.6 if ncols > 1 else 3.6) * nrows + 0.9),
+                    layout="constrained")
     axes = figure.subplots(nrows, ncols, squeeze=False)
     xlabel, ylabel, title = _ATLAS_VIEWS[view]
     for ax, slug in zip(axes.flat, slugs):
@@ -556,7 +558,7 @@ def plot_atlas(atlas: dict, view: str, experiments=None, ncols: int = 3):
             handles.setdefault(label, handle)
     figure.legend(handles.values(), handles.keys(), loc="outside lower center",
                   ncols=len(handles), fontsize=8, frameon=False)
-    figure.suptitle(title)
+    figure.suptitle(title, fontsize=12 if ncols > 1 else 10)
     return figure
 
 

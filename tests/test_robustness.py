@@ -197,8 +197,8 @@ BAD_INPUTS = [
      ValueError, ["target_loss", "-1.0"]),
     ("static_rnn string", lambda c: get_experiment("exp3").replace(static_rnn="no"),
      ValueError, ["static_rnn must be True or False", "'no'"]),
-    ("cell unknown", lambda c: get_experiment("exp3").replace(cell="GRUCell"), ValueError,
-     ["'GRUCell'"]),
+    ("cell unknown", lambda c: get_experiment("exp3").replace(cell="RNNCell"), ValueError,
+     ["'RNNCell'", "'GRUCell'"]),
     # Sine windows
     ("batch zero", lambda c: sample_windows(0, 5, 2), ValueError, ["batch", "got 0"]),
     ("batch bool", lambda c: sample_windows(True, 5, 2), ValueError, ["batch", "got True"]),
