@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # Jupyter refuses to run as root without being told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install test lab reproduce notebooks bench bench-target clean
+.PHONY: install test lab app screenshot reproduce notebooks bench bench-target bench-explorer clean
 
 install: $(STAMP)
 
@@ -30,6 +30,18 @@ LAB_IP ?= 127.0.0.1
 lab: install
 	$(BIN)/jupyter lab --ip $(LAB_IP) --no-browser --notebook-dir notebooks $(ROOT_FLAG)
 
+## app: the generalisation explorer as a standalone page (Voila on notebooks/10_explorer.ipynb,
+## shipped weights only), on 127.0.0.1 behind a random token (the URL with it is printed
+## below). make app APP_IP=0.0.0.0 listens on every interface, as for make lab. Voila does not
+## refuse to run as root, so it takes no ROOT_FLAG.
+APP_IP ?= 127.0.0.1
+app: install
+	$(BIN)/voila notebooks/10_explorer.ipynb --no-browser --Voila.ip=$(APP_IP) --token
+
+## screenshot: retake figures/explorer.png (the README's) with the browser test of JupyterLab
+screenshot: install
+	SINELIB_SCREENSHOT=figures/explorer.png $(BIN)/python -m pytest tests/test_browser.py -k lab
+
 ## reproduce: train every experiment at its full seed budget into the shipped weights
 reproduce: install
 	$(BIN)/python -m sinelib reproduce --all
@@ -41,6 +53,11 @@ bench: install
 ## bench-target: train the TF1-style reference until it reaches each seed number (long)
 bench-target: install
 	$(BIN)/python -m sinelib.benchmark --to-target --json benchmarks/to_target.json --markdown benchmarks/to_target.md
+
+## bench-explorer: median time of an explorer slider move for every shipped network (~2 min)
+bench-explorer: install
+	$(BIN)/python -m sinelib.explorer bench --json benchmarks/explorer.json \
+	  --markdown benchmarks/explorer.md
 
 ## notebooks: execute every notebook in place (stored outputs, no widget state), for committing
 notebooks: install

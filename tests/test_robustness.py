@@ -24,6 +24,7 @@ from sinelib import (
 )
 from sinelib.cli import main
 from sinelib.data import training_batch
+from sinelib.explorer import Explorer, Probe, error_strip, explore, probe_window, run_probe
 from sinelib.schedules import learning_rate, stop_reason
 from sinelib.pretrained import weights_path
 from sinelib.storage import load_arrays, save_arrays, sha256_file
@@ -408,6 +409,51 @@ BAD_INPUTS = [
     ("save metrics not JSON",
      lambda c: save_pretrained(c.model, EXP, c.tmp, metrics={"loss": np.float32(1)}, run={}),
      ValueError, ["metrics", "float32"]),
+    # The explorer
+    ("explore unknown experiment", lambda c: explore("exp42"), ValueError,
+     ["'exp42'", "known experiments"]),
+    ("explore frequency beyond the slider", lambda c: explore("exp3", frequency=80.0),
+     ValueError, ["frequency must be in [0.1, 60] Hz", "slider range", "got 80.0"]),
+    ("explore negative noise", lambda c: explore("exp3", noise=-0.1), ValueError,
+     ["noise must be in [0, 1]", "got -0.1"]),
+    ("explore NaN amplitude", lambda c: explore("exp3", amplitude=NAN), ValueError,
+     ["amplitude must be a finite number, got nan"]),
+    ("explore offset text", lambda c: explore("exp3", offset="1"), ValueError,
+     ["offset", "'1'"]),
+    ("explore baseline string", lambda c: explore("exp3", baseline="yes"), ValueError,
+     ["baseline must be True or False", "'yes'"]),
+    ("explore a model of another experiment", lambda c: explore("exp3", model=c.model),
+     ValueError, ["model maps 25 -> 100", "exp3 is 25 -> 50"]),
+    ("explore models not a mapping", lambda c: Explorer("exp3", models=[c.model]), ValueError,
+     ["models must map experiments to models"]),
+    ("explore a tiny unregistered experiment",
+     lambda c: Explorer(get_experiment("exp3").replace(slug="tiny")), ValueError,
+     ["registered experiment", "'tiny'"]),
+    ("explore an edited registered experiment",
+     lambda c: Explorer(get_experiment("exp3").replace(n_hidden=8)), ValueError,
+     ["registered experiment", "'exp3'", "not the registry's"]),
+    ("explore unknown baseline", lambda c: explore("exp3", baseline_name="oracle"),
+     ValueError, ["baseline_name must be one of persistence", "'oracle'"]),
+    ("probe frequency zero", lambda c: Probe(frequency=0.0), ValueError,
+     ["frequency must be in (0, 1000] Hz, got 0.0"]),
+    ("probe frequency huge", lambda c: Probe(frequency=1e6), ValueError,
+     ["frequency must be in (0, 1000] Hz", "1000000.0"]),
+    ("probe negative noise", lambda c: Probe(noise=-1.0), ValueError,
+     ["noise must be in [0, 1000], got -1.0"]),
+    ("probe negative amplitude", lambda c: Probe(amplitude=-0.5), ValueError,
+     ["amplitude", "got -0.5"]),
+    ("probe shift inf", lambda c: Probe(shift=INF), ValueError,
+     ["shift must be a finite number, got inf"]),
+    ("probe noise seed float", lambda c: Probe(noise_seed=1.5), ValueError,
+     ["noise_seed", "got 1.5"]),
+    ("probe window at Nyquist", lambda c: probe_window("exp3", Probe(frequency=50.0)),
+     ValueError, ["(0, 50) Hz", "Nyquist", "got 50.0"]),
+    ("probe of a dict", lambda c: run_probe(c.model, EXP, {"frequency": 1.0}), ValueError,
+     ["Probe", "dict"]),
+    ("probe baseline not callable", lambda c: run_probe(c.model, EXP, Probe(), baseline=3),
+     ValueError, ["baseline must be a function", "got 3"]),
+    ("error strip of another experiment", lambda c: error_strip(c.model, "exp1"), ValueError,
+     ["exp1 is 100 -> 50"]),
     ("save run not a dict",
      lambda c: save_pretrained(c.model, EXP, c.tmp, metrics={}, run="seed 0"), ValueError,
      ["run must be a dict", "'seed 0'"]),
@@ -494,15 +540,15 @@ def test_public_names_are_covered():
             assert f"{name}(" in source, name
 
 
-# Servers: make lab listens on 127.0.0.1 with Jupyter's random login token unless told
-# otherwise (make app, the Voila app, comes with its own issue and must do the same).
-def _make_dry_run(*arguments):
+# Servers: make lab and make app listen on 127.0.0.1 with a random login token unless told
+# otherwise.
+def _make_dry_run(*arguments, server="jupyter lab"):
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run(["make", "-n", "-C", str(root), *arguments], capture_output=True,
                           text=True, check=True)
-    return [line for line in done.stdout.splitlines() if "jupyter lab" in line]
+    return [line for line in done.stdout.splitlines() if server in line]
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
@@ -514,6 +560,20 @@ def test_make_lab_binds_localhost_with_a_token():
         assert disabling not in command
     (opened,) = _make_dry_run("lab", "LAB_IP=0.0.0.0")
     assert "--ip 0.0.0.0" in opened
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_app_binds_localhost_with_a_token():
+    """Voila serves without a token unless told: make app must ask for one (--token, which
+    makes Voila generate a random one)."""
+    (command,) = _make_dry_run("app", server="bin/voila")
+    assert "--Voila.ip=127.0.0.1" in command and "notebooks/10_explorer.ipynb" in command
+    assert command.split()[-1] == "--token" or " --token " in command
+    for disabling in ("--token=", "--Voila.token=", "--IdentityProvider.token", "password",
+                      "disable_check_xsrf", "auto_token=False"):
+        assert disabling not in command
+    (opened,) = _make_dry_run("app", "APP_IP=0.0.0.0", server="bin/voila")
+    assert "--Voila.ip=0.0.0.0" in opened
 
 
 def test_no_project_jupyter_config_switches_the_token_off():
