@@ -401,12 +401,16 @@ def plot_loss_spread(histories, last_steps: int = 2000,
         data.append(losses)
     right.boxplot(data, tick_labels=list(histories), whis=(0, 100))
     right.tick_params(axis="x", labelsize=8)
+    if len(histories) > 3:  # many boxes: slanted labels that do not run into each other
+        right.tick_params(axis="x", labelrotation=35)
+        for label in right.get_xticklabels():
+            label.set_horizontalalignment("right")
     left.set_yscale("log")
     left.set_xlabel("examples")
     left.set_ylabel("displayed minibatch loss (seed units)")
     left.set_title(f"last {last_steps} steps", fontsize=9)
     right.set_title("min, quartiles, max", fontsize=9)
-    left.legend(fontsize=8)
+    left.legend(fontsize=7 if len(histories) > 3 else 8, ncols=2 if len(histories) > 3 else 1)
     for ax in (left, right):
         ax.grid(True, which="major", alpha=0.3)
     figure.suptitle(title)
