@@ -12,7 +12,7 @@ from sinelib.analysis import (
     best_displayed, displayed_losses, first_at_or_below, heldout_losses, learning_rate_changes,
     loss_spread, stall_ratio,
 )
-from sinelib.claims import SPREAD_STEPS, heldout_at
+from sinelib.claims import SPREAD_STEPS, spread_controls, heldout_at
 from sinelib.records import RunRecord, control_run, shipped_run
 
 
@@ -29,13 +29,15 @@ def _exp3_1(run: RunRecord) -> str:
     exp = run.experiment
     quoted, budget = exp.seed.loss, exp.budget_examples
     heldout, _ = heldout_at(run, budget)
-    seeds = [control_run(f"exp3-1-seed{n}") for n in (1, 2)]
+    seeds = [control_run(name) for name in spread_controls("exp3-1")]
     seed_losses = [heldout_at(other, budget)[0] for other in seeds]
+    at_seeds = (", ".join(str(other.seed) for other in seeds[:-1]) + f" and {seeds[-1].seed}")
+    losses = (", ".join(f"{loss:.3g}" for loss in seed_losses[:-1])
+              + f" and {seed_losses[-1]:.3g}")
     longer = control_run("exp3-1-long")
     first = first_at_or_below(longer.history, quoted)
     text = (f"At seed 0 the held-out loss at the end of the budget is {heldout:.3g}, above the "
-            f"seed's {quoted:g}; at seeds 1 and 2 it is {seed_losses[0]:.3g} and "
-            f"{seed_losses[1]:.3g}. With twice the budget the same run{_same_start(run, longer)} "
+            f"seed's {quoted:g}; at seeds {at_seeds} it is {losses}. With twice the budget the same run{_same_start(run, longer)} "
             f"ends at {longer.metrics['loss']:.3g}")
     text += (f", and its displayed loss first reaches {quoted:g} at {first} examples."
              if first is not None else f" and its displayed loss never reaches {quoted:g}.")
@@ -110,7 +112,7 @@ def _exp5_1(run: RunRecord) -> str:
     exp = run.experiment
     steps = learning_rate_changes(run.history)
     parts, met = [], []
-    for other in [run] + [control_run(f"exp5-1-seed{n}") for n in (1, 2)]:
+    for other in [run] + [control_run(name) for name in spread_controls("exp5-1")]:
         met.append(other.stop_reason == "target")
         reached = first_at_or_below(other.history, exp.target_loss)
         at_decay = {examples: heldout_at(other, examples)[0] for examples, _ in steps[:2]
