@@ -155,3 +155,50 @@ def curve(atlas: dict, slug: str, name: str, view: str) -> tuple[np.ndarray, np.
     if view == "noise":
         return np.array(atlas["sigmas"]), np.array(entry["curves"][name]["noise_loss"])
     raise ValueError(f"view must be 'frequency', 'horizon' or 'noise', got {view!r}")
+
+
+def heldout(atlas: dict, slug: str, name: str) -> float:
+    """The held-out seed loss of one predictor on its experiment's own held-out set: the sum
+    of its per-step errors over the horizon."""
+    return float(sum(atlas["experiments"][slug]["curves"][name]["horizon_mse"]))
+
+
+def generalisation_band(atlas: dict, slug: str, name: str = NETWORK,
+                        factor: float = 10.0) -> dict:
+    """How far beyond its training band a predictor's error stays near its in-band level.
+
+    Returns:
+        ``{"median", "low", "high"}``: the median loss over the training band (experiment 1:
+        at its training frequency), and the ends of the contiguous run of test frequencies
+        around the band where the loss is within ``factor`` times that median.
+    """
+    frequencies, loss = curve(atlas, slug, name, "frequency")
+    low, high = atlas["experiments"][slug]["band"]
+    inside = np.isclose(frequencies, low) if low == high else \
+        (frequencies >= low) & (frequencies <= high)
+    median = float(np.median(loss[inside]))
+    good = loss <= factor * median
+    first = last = int(np.flatnonzero(inside)[0])
+    while first > 0 and good[first - 1]:
+        first -= 1
+    while last < len(frequencies) - 1 and good[last + 1]:
+        last += 1
+    return {"median": median, "low": float(frequencies[first]),
+            "high": float(frequencies[last])}
+
+
+def noise_crossing(atlas: dict, slug: str, name: str = NETWORK,
+                   against: str = "analytic") -> tuple[float | None, bool]:
+    """The smallest input noise σ at which ``name`` beats ``against``.
+
+    Returns:
+        ``(sigma, throughout)``: ``sigma`` is ``None`` when it never does; ``throughout``
+        says whether it also does at every larger σ measured.
+    """
+    sigmas, mine = curve(atlas, slug, name, "noise")
+    _, theirs = curve(atlas, slug, against, "noise")
+    better = mine < theirs
+    if not better.any():
+        return None, False
+    first = int(np.argmax(better))
+    return float(sigmas[first]), bool(better[first:].all())

@@ -14,24 +14,28 @@ from sinelib.models import predict
 REPORT_FREQUENCIES: tuple[float, ...] = (1.0, 2.0, 3.0)
 
 
+def _numbers(name: str, values, check, what: str, unit: str = "") -> tuple[float, ...]:
+    """One number or a non-empty sequence of numbers, each passed through ``check``."""
+    if isinstance(values, numbers.Number):
+        values = (values,)
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{name} must be a number or a sequence of numbers{unit}, got "
+                         f"{shown(values)}")
+    checked = tuple(check(value) for value in values)
+    if not checked:
+        raise ValueError(f"{name} must name at least one {what}, got none")
+    return checked
+
+
 def check_frequencies(frequencies) -> tuple[float, ...]:
     """Test frequencies as a tuple of floats: one number, or a non-empty sequence of numbers,
     each finite and in (0, 50) Hz; otherwise ``ValueError`` naming the value."""
-    if isinstance(frequencies, numbers.Number):
-        frequencies = (frequencies,)
-    if isinstance(frequencies, (str, bytes)) or not hasattr(frequencies, "__iter__"):
-        raise ValueError(
-            f"frequencies must be a number or a sequence of numbers in Hz, got "
-            f"{shown(frequencies)}"
-        )
-    checked = tuple(
-        check_number("test frequency", frequency, 0.0, NYQUIST, low_open=True, high_open=True,
-                     unit=" Hz (the Nyquist limit)")
-        for frequency in frequencies
-    )
-    if not checked:
-        raise ValueError("frequencies must name at least one frequency, got none")
-    return checked
+    return _numbers(
+        "frequencies", frequencies,
+        lambda frequency: check_number("test frequency", frequency, 0.0, NYQUIST,
+                                       low_open=True, high_open=True,
+                                       unit=" Hz (the Nyquist limit)"),
+        "frequency", " in Hz")
 
 
 def check_model_fits(model, exp: Experiment) -> None:
@@ -202,13 +206,8 @@ def loss_by_noise(model, exp: Experiment | str, sigmas=NOISE_LEVELS,
 
     exp = get_experiment(exp)
     size = check_positive_int("size", size)
-    if isinstance(sigmas, numbers.Number):
-        sigmas = (sigmas,)
-    if isinstance(sigmas, (str, bytes)) or not hasattr(sigmas, "__iter__"):
-        raise ValueError(f"sigmas must be a number or a sequence of numbers, got {shown(sigmas)}")
-    sigmas = tuple(check_number("noise sigma", sigma, 0.0) for sigma in sigmas)
-    if not sigmas:
-        raise ValueError("sigmas must name at least one noise level, got none")
+    sigmas = _numbers("sigmas", sigmas, lambda sigma: check_number("noise sigma", sigma, 0.0),
+                      "noise level")
     predict_fn = predictor(model, exp)
     x, y = heldout_windows(exp.n_in, exp.n_out, exp.frequency, size)
     unit_noise = np.random.default_rng([NOISE_KEY, exp.n_in, 3]).standard_normal(x.shape)

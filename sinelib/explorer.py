@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import functools
 import html
-import json
 import statistics
 import sys
 import time
@@ -40,6 +39,7 @@ from sinelib.evaluation import NOISE_KEY, check_model_fits, loss_by_frequency
 from sinelib.experiments import EXPERIMENTS, RANDOM_BAND, Experiment, get_experiment
 from sinelib.losses import per_point_mse, seed_loss
 from sinelib.models import predict
+from sinelib.storage import atomic_write_json, atomic_write_text
 
 #: The frequency slider's range in Hz, on a log scale (fine steps at low frequencies, where
 #: the training band is); it reaches past the 50 Hz Nyquist limit on purpose.
@@ -765,9 +765,8 @@ def benchmark_latency(slugs=None, moves: int = 40, warmup: int = 5) -> dict:
         canvas = explorer.canvas
         canvas.syncing_data_url = False  # ipympl stops it when a front end connects
         canvas.draw()
-        slider, move_times, full_before = explorer.controls["frequency"], [], None
+        slider, move_times = explorer.controls["frequency"], []
         for index, frequency in enumerate(sweep):
-            full_before = explorer.full_redraws
             start = time.perf_counter()
             slider.value = float(frequency)
             if explorer._background is None:
@@ -791,7 +790,7 @@ def benchmark_latency(slugs=None, moves: int = 40, warmup: int = 5) -> dict:
             "move_p90_ms": 1000 * move_times[int(0.9 * (len(move_times) - 1))],
             "predict_ms": 1000 * statistics.median(predict_times),
             "full_redraw_ms": 1000 * statistics.median(redraw_times),
-            "full_redraws": full_redraws if full_before is not None else 0,
+            "full_redraws": full_redraws,
             "moves": len(move_times),
         }
     try:
@@ -841,10 +840,10 @@ def main(argv=None) -> int:
     table = latency_markdown(report)
     print(table, end="")
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        atomic_write_json(args.json, report)
     if args.markdown:
-        args.markdown.write_text("# Explorer latency\n\n`make bench-explorer` (`python -m "
-                                 "sinelib.explorer bench`): " + table)
+        atomic_write_text(args.markdown, "# Explorer latency\n\n`make bench-explorer` "
+                                         "(`python -m sinelib.explorer bench`): " + table)
     return 0
 
 

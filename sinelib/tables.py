@@ -232,12 +232,13 @@ def baseline_rows(atlas: dict) -> list[list[str]]:
         A header row, then one row per experiment: the network, each baseline, and the
         network's loss over the linear map's.
     """
+    from sinelib.atlas import heldout
     from sinelib.baselines import BASELINES
 
     names = ["network", *BASELINES]
     rows = [["experiment", *names, "network / linear"]]
-    for slug, entry in atlas["experiments"].items():
-        losses = {name: sum(entry["curves"][name]["horizon_mse"]) for name in names}
+    for slug in atlas["experiments"]:
+        losses = {name: heldout(atlas, slug, name) for name in names}
         rows.append([f"{get_experiment(slug).seed_id} ({slug})",
                      *(f"{losses[name]:.3g}" for name in names),
                      f"{losses['network'] / losses['linear']:.2g}"])
@@ -253,4 +254,26 @@ def horizon_rows(atlas: dict, slug: str, names, steps=(1, 5, 10, 25, 50)) -> lis
     for name in names:
         _, mse = curve(atlas, slug, name, "horizon")
         rows.append([name, *(f"{mse[step - 1]:.3g}" for step in steps), f"{mse.sum():.3g}"])
+    return rows
+
+
+def generalisation_rows(atlas: dict) -> list[list[str]]:
+    """Each network's reach beyond its training band, and where it beats the analytic rule
+    under input noise (``atlas.generalisation_band``, ``atlas.noise_crossing``)."""
+    from sinelib.atlas import NETWORK, curve, generalisation_band, noise_crossing
+
+    rows = [["experiment", "band [Hz]", "median in band", "within 10x of it [Hz]",
+             "at 0.1 Hz", "at 8 Hz", "beats the analytic rule from noise σ"]]
+    for slug, entry in atlas["experiments"].items():
+        low, high = entry["band"]
+        reach = generalisation_band(atlas, slug)
+        _, loss = curve(atlas, slug, NETWORK, "frequency")
+        sigma, throughout = noise_crossing(atlas, slug)
+        rows.append([
+            f"{get_experiment(slug).seed_id} ({slug})",
+            f"{low:g}" if low == high else f"{low:g}-{high:g}", f"{reach['median']:.3g}",
+            f"{reach['low']:.1f}-{reach['high']:.1f}", f"{loss[0]:.3g}", f"{loss[-1]:.3g}",
+            "never" if sigma is None else
+            f"{sigma:g}" + ("" if throughout else " (not at every level above)"),
+        ])
     return rows

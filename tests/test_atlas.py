@@ -90,3 +90,39 @@ def test_atlas_command_measures_the_named_experiments(tmp_path, capsys):
     assert loss[list(f).index(1.0)] * 100 < loss[list(f).index(3.0)]
     assert main(["atlas", "exp9", "--out", str(out)]) == 2
     assert "unknown experiment 'exp9'" in capsys.readouterr().err
+
+
+def _toy_atlas():
+    """One experiment, frequencies 0.1-8 Hz, a network good on [0.5, 4] and just beyond."""
+    frequencies = list(ATLAS_FREQUENCIES)
+    network = [0.1 if 0.4 <= f <= 4.2 else 50.0 for f in frequencies]
+    return {"frequencies": frequencies, "sigmas": [0.0, 0.01, 0.1, 0.3],
+            "experiments": {"exp3": {"n_in": 25, "n_out": 2, "band": [0.5, 4.0], "curves": {
+                NETWORK: {"frequency_loss": network, "horizon_mse": [0.25, 0.5],
+                          "noise_loss": [0.1, 0.2, 5.0, 9.0]},
+                "analytic": {"frequency_loss": [1e-12] * len(frequencies),
+                             "horizon_mse": [0.0, 1e-12], "noise_loss": [0.0, 1.0, 4.0, 10.0]},
+            }}}}
+
+
+def test_atlas_summaries():
+    from sinelib.atlas import generalisation_band, heldout, noise_crossing
+
+    atlas = _toy_atlas()
+    assert heldout(atlas, "exp3", NETWORK) == 0.75
+    assert generalisation_band(atlas, "exp3") == {"median": 0.1, "low": 0.4, "high": 4.2}
+    # Beats the analytic rule at σ = 0.01, not at 0.1, again at 0.3.
+    assert noise_crossing(atlas, "exp3") == (0.01, False)
+    assert noise_crossing(atlas, "exp3", "analytic", NETWORK) == (0.0, False)
+    atlas["experiments"]["exp3"]["curves"][NETWORK]["noise_loss"] = [1.0, 2.0, 5.0, 11.0]
+    assert noise_crossing(atlas, "exp3") == (None, False)
+
+
+def test_generalisation_rows_from_the_atlas():
+    from sinelib.tables import generalisation_rows
+
+    rows = generalisation_rows(_toy_atlas())
+    entry = dict(zip(rows[0], rows[1]))
+    assert entry["band [Hz]"] == "0.5-4" and entry["within 10x of it [Hz]"] == "0.4-4.2"
+    assert entry["beats the analytic rule from noise σ"] == "0.01 (not at every level above)"
+    assert entry["at 0.1 Hz"] == "50" and entry["median in band"] == "0.1"
