@@ -48,15 +48,15 @@ reproduce: install
 
 ## bench: training step of sinelib against the TF1-style reference, every configuration (~25 min)
 bench: install
-	$(BIN)/python -m sinelib.benchmark --json benchmarks/results.json --markdown benchmarks/results.md
+	$(BIN)/python -m sinelib.tools.benchmark --json benchmarks/results.json --markdown benchmarks/results.md
 
 ## bench-target: train the TF1-style reference until it reaches each seed number (long)
 bench-target: install
-	$(BIN)/python -m sinelib.benchmark --to-target --json benchmarks/to_target.json --markdown benchmarks/to_target.md
+	$(BIN)/python -m sinelib.tools.benchmark --to-target --json benchmarks/to_target.json --markdown benchmarks/to_target.md
 
 ## bench-explorer: median time of an explorer slider move for every shipped network (~2 min)
 bench-explorer: install
-	$(BIN)/python -m sinelib.explorer bench --json benchmarks/explorer.json \
+	$(BIN)/python -m sinelib.tools.explorer bench --json benchmarks/explorer.json \
 	  --markdown benchmarks/explorer.md
 
 ## notebooks: execute every notebook in place (stored outputs, no widget state), for committing
@@ -79,7 +79,7 @@ controls: install
 ## full budget for the seed spread: histories and manifests into sinelib/pretrained/controls
 ## (hours; an interrupted run resumes from its checkpoint in runs/)
 seeds: install
-	for name in $$($(BIN)/python -c 'from sinelib.controls import CONTROLS; print(" ".join(n for n in CONTROLS if "-seed" in n))'); do \
+	for name in $$($(BIN)/python -c 'from sinelib.study.controls import CONTROLS; print(" ".join(n for n in CONTROLS if "-seed" in n))'); do \
 	  $(BIN)/python -m sinelib control $$name || exit 1; done
 
 ## autoregressive: train the one-step network rolled forward against experiment 3 (~2 min)

@@ -1,7 +1,7 @@
-"""``python -m sinelib``: see ``sinelib.cli``."""
+"""``python -m sinelib``: see ``sinelib.tools.cli``."""
 
 import sys
 
-from sinelib.cli import main
+from sinelib.tools.cli import main
 
 sys.exit(main())

@@ -34,15 +34,31 @@ MANIFEST_FIELDS = ("format", "experiment", "config", "weights_file", "weights_sh
 _NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
-def _versions() -> dict:
-    versions = {"python": platform.python_version(), "platform": platform.platform(),
-                "cpu_count": os.cpu_count()}
-    for package in ("sinelib", "tensorflow", "keras", "numpy"):
+def processor() -> str:
+    """The processor's model name (from ``/proc/cpuinfo`` where there is one)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment() -> dict:
+    """Where a number was measured: Python, platform, processor, cores and package versions.
+
+    Manifests, control runs and benchmark reports all record this one dict; a package that is
+    not installed has the version ``None``.
+    """
+    found = {"python": platform.python_version(), "platform": platform.platform(),
+             "processor": processor(), "cpu_count": os.cpu_count()}
+    for package in ("sinelib", "tensorflow", "keras", "tf-keras", "numpy"):
         try:
-            versions[package] = metadata.version(package)
+            found[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
-            versions[package] = None
-    return versions
+            found[package] = None
+    return found
 
 
 def _directory(directory, default: Path = PRETRAINED_DIR) -> Path:
@@ -128,7 +144,7 @@ def save_pretrained(model, exp: Experiment | str, directory: str | Path = PRETRA
         "config": exp.config(),
         "run": run,
         "metrics": metrics,
-        "versions": _versions(),
+        "versions": environment(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "weights_file": weights.name,
         "weights_sha256": sha256_file(weights),

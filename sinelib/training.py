@@ -17,8 +17,6 @@ protocol (``../shared/SPEC.md``):
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
@@ -34,14 +32,13 @@ from sinelib.checks import check_bool, check_positive_int, shown
 from sinelib.data import HELDOUT_SIZE, training_batch
 from sinelib.evaluation import evaluate, heldout_loss
 from sinelib.experiments import DISPLAY_EVERY_STEPS, Experiment, get_experiment
+from sinelib.history import history_to_csv
 from sinelib.losses import seed_loss, seed_loss_tensor
 from sinelib.models import build_model, predict, weights_finite
 from sinelib.storage import (
     assign_arrays, atomic_write_text, load_arrays, save_arrays, variables_to_arrays,
 )
 
-#: Columns of a training history.
-HISTORY_COLUMNS = ("step", "examples", "learning_rate", "train_loss", "heldout_loss", "elapsed_s")
 CHECKPOINT_FILE = "checkpoint.npz"
 HISTORY_FILE = "history.csv"
 #: TF1's AdamOptimizer default; Keras defaults to 1e-7.
@@ -96,39 +93,6 @@ def _last(history: list[dict], column: str):
         if row.get(column) is not None:
             return row[column]
     return None
-
-
-def history_to_csv(history: list[dict]) -> str:
-    """Render a history as CSV text (empty cells where a value was not measured)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=HISTORY_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in history:
-        writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in HISTORY_COLUMNS})
-    return buffer.getvalue()
-
-
-def history_from_csv(text: str) -> list[dict]:
-    """Parse ``history_to_csv`` output back into rows of numbers and ``None``."""
-    if not isinstance(text, str):
-        raise ValueError(f"history must be CSV text, got {shown(text)}")
-    rows = []
-    for line, raw in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-        row = {}
-        for key in HISTORY_COLUMNS:
-            value = raw.get(key, "")
-            try:
-                if value in ("", None):
-                    row[key] = None
-                elif key in ("step", "examples"):
-                    row[key] = int(value)
-                else:
-                    row[key] = float(value)
-            except ValueError:
-                raise ValueError(f"history line {line}: {key} must be a number, got "
-                                 f"{shown(value)}") from None
-        rows.append(row)
-    return rows
 
 
 def _make_optimizer(exp: Experiment, model):

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from sinelib.analysis import (
-    best_displayed, displayed_losses, first_at_or_below, heldout_losses, learning_rate_changes,
+from sinelib.history import learning_rate_changes
+from sinelib.study.analysis import (
+    best_displayed, displayed_losses, first_at_or_below, heldout_losses,
     loss_spread, stall_ratio,
 )
 from sinelib.experiments import get_experiment

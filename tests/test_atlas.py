@@ -2,14 +2,14 @@ import numpy as np
 import pytest
 
 from sinelib import BASELINES, build_model, load_pretrained
-from sinelib.atlas import (
+from sinelib.study.atlas import (
     ATLAS_FREQUENCIES, AUTOREGRESSIVE, NETWORK, build_atlas, curve, load_atlas, measure,
 )
-from sinelib.autoregressive import AR_BASE, as_predictor, load_autoregressive
+from sinelib.study.autoregressive import AR_BASE, as_predictor, load_autoregressive
 from sinelib.baselines import baseline_for
 from sinelib.evaluation import NOISE_LEVELS, loss_by_horizon
 from sinelib.experiments import EXPERIMENTS
-from sinelib.plots import plot_atlas
+from sinelib.study.plots import plot_atlas
 
 
 def test_shipped_atlas_covers_every_network_and_baseline():
@@ -78,7 +78,7 @@ def test_missing_atlas_names_the_command(tmp_path):
 
 
 def test_atlas_command_measures_the_named_experiments(tmp_path, capsys):
-    from sinelib.cli import main
+    from sinelib.tools.cli import main
 
     out = tmp_path / "atlas.json"
     assert main(["atlas", "exp1", "--out", str(out)]) == 0
@@ -106,7 +106,7 @@ def _toy_atlas():
 
 
 def test_atlas_summaries():
-    from sinelib.atlas import generalisation_band, heldout, noise_crossing
+    from sinelib.study.atlas import generalisation_band, heldout, noise_crossing
 
     atlas = _toy_atlas()
     assert heldout(atlas, "exp3", NETWORK) == 0.75
@@ -119,7 +119,7 @@ def test_atlas_summaries():
 
 
 def test_generalisation_rows_from_the_atlas():
-    from sinelib.tables import generalisation_rows
+    from sinelib.study.tables import generalisation_rows
 
     rows = generalisation_rows(_toy_atlas())
     entry = dict(zip(rows[0], rows[1]))

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from sinelib import build_model, get_experiment, heldout_windows, predict
-from sinelib.autoregressive import AR_DIR, ar_experiment, as_predictor, load_autoregressive, rollout
+from sinelib.study.autoregressive import AR_DIR, ar_experiment, as_predictor, load_autoregressive, rollout
 
 
 def test_ar_experiment_is_experiment_3_with_a_one_sample_horizon():

@@ -13,7 +13,8 @@ import sys
 import numpy as np
 import pytest
 
-from sinelib import benchmark, training
+from sinelib import training
+from sinelib.tools import benchmark
 from sinelib.experiments import get_experiment
 
 HAS_TF_KERAS = importlib.util.find_spec("tf_keras") is not None
@@ -21,9 +22,9 @@ HAS_TF_KERAS = importlib.util.find_spec("tf_keras") is not None
 
 def test_reference_module_refuses_without_legacy_keras(monkeypatch):
     monkeypatch.delenv("TF_USE_LEGACY_KERAS", raising=False)
-    sys.modules.pop("sinelib.reference_tf1", None)
+    sys.modules.pop("sinelib.tools.reference_tf1", None)
     with pytest.raises(ImportError, match="TF_USE_LEGACY_KERAS=1"):
-        importlib.import_module("sinelib.reference_tf1")
+        importlib.import_module("sinelib.tools.reference_tf1")
 
 
 def test_gemm_shapes_count_the_flops_of_one_step():
@@ -75,7 +76,7 @@ def _worker(kind, slug, steps=3):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     if kind == "tf1":
         env["TF_USE_LEGACY_KERAS"] = "1"
-    done = subprocess.run([sys.executable, "-m", "sinelib.benchmark", "--worker", kind, slug,
+    done = subprocess.run([sys.executable, "-m", "sinelib.tools.benchmark", "--worker", kind, slug,
                            "--steps", str(steps)], env=env, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -97,7 +98,7 @@ def test_reference_worker_runs_the_tf1_graph():
 def test_reference_graph_learns_with_the_seed_loss():
     code = (
         "import numpy as np\n"
-        "from sinelib.reference_tf1 import ReferenceGraph\n"
+        "from sinelib.tools.reference_tf1 import ReferenceGraph\n"
         "from sinelib.experiments import get_experiment\n"
         "from sinelib.losses import seed_loss\n"
         "exp = get_experiment('exp3').replace(n_hidden=16, clip_value=0.5)\n"
@@ -130,7 +131,7 @@ def test_tables_from_a_report():
     candidates = benchmark.candidate_table(report)
     assert candidates[1][-2] == "unroll"
     text = benchmark.markdown_report(report, "exp3")
-    assert "| exp3 |" in text and "`python -m sinelib.benchmark exp3`" in text
+    assert "| exp3 |" in text and "`python -m sinelib.tools.benchmark exp3`" in text
 
 
 def test_command_line_rejects_unknown_configs_and_tiny_runs(capsys):
@@ -168,6 +169,6 @@ def test_markdown_report_says_how_each_configuration_was_measured():
               "rounds": 2, "machine": "m", "versions": {}, "date": "first",
               "load_average": {"start": None, "end": None}}
     text = benchmark.markdown_report(report, "exp1 exp3")
-    assert "| exp1 | later | 3 x 200 | 1.00, 1.50, 2.00 | `python -m sinelib.benchmark exp1 " \
+    assert "| exp1 | later | 3 x 200 | 1.00, 1.50, 2.00 | `python -m sinelib.tools.benchmark exp1 " \
         "--rounds 3` |" in text
-    assert "| exp3 | first | 2 x 100 | - | `python -m sinelib.benchmark exp1 exp3` |" in text
+    assert "| exp3 | first | 2 x 100 | - | `python -m sinelib.tools.benchmark exp1 exp3` |" in text

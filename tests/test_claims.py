@@ -2,12 +2,12 @@
 
 import pytest
 
-from sinelib.claims import (
+from sinelib.study.claims import (
     DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, Claim, check_claims, claim_rows, heldout_at,
     quoted_loss_claim, quoted_loss_verdict, startup_claims,
 )
 from sinelib.experiments import EXPERIMENTS, get_experiment
-from sinelib.records import RunRecord
+from sinelib.study.records import RunRecord
 
 
 def _run(slug, displayed, heldout_rows, final_loss, stop_reason="budget"):

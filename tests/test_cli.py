@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from sinelib.cli import main
+from sinelib.tools.cli import main
 
 
 def test_list_shows_every_experiment_with_budgets(capsys):

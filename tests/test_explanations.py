@@ -2,8 +2,8 @@
 
 import pytest
 
-from sinelib.explanations import explain
-from sinelib.records import control_run, shipped_run
+from sinelib.study.explanations import explain
+from sinelib.study.records import control_run, shipped_run
 
 
 @pytest.mark.parametrize("slug", ["exp1", "exp2", "exp3"])

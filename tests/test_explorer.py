@@ -10,7 +10,7 @@ import pytest
 from sinelib import build_model, get_experiment, per_point_mse, predict, sample_windows, seed_loss
 from sinelib.data import NYQUIST
 from sinelib.evaluation import loss_by_frequency
-from sinelib.explorer import (
+from sinelib.tools.explorer import (
     FREQUENCY_RANGE, STRIP_FREQUENCIES, STRIP_SIZE, Explorer, Probe, alias_frequency,
     benchmark_latency, error_strip, explore, latency_markdown, main, noise_pattern,
     panel_limits, probe_notes, probe_window, readout_html, run_probe, shipped_model,

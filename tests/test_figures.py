@@ -2,8 +2,8 @@
 
 import pytest
 
-from sinelib.cli import main
-from sinelib.figures import save_figure, update_readme, write_figures
+from sinelib.tools.cli import main
+from sinelib.study.figures import save_figure, update_readme, write_figures
 
 
 def test_saved_figures_are_deterministic_and_carry_no_version(tmp_path):
@@ -40,9 +40,9 @@ def test_update_readme_replaces_only_generated_blocks():
 
 
 def test_readme_command_checks_and_writes(tmp_path, capsys, monkeypatch):
-    import sinelib.figures
+    import sinelib.study.figures
 
-    monkeypatch.setattr(sinelib.figures, "readme_blocks", lambda: {"claims": "- new"})
+    monkeypatch.setattr(sinelib.study.figures, "readme_blocks", lambda: {"claims": "- new"})
     readme = tmp_path / "README.md"
     readme.write_text("<!-- generated:claims -->\n- old\n<!-- /generated -->\n")
     assert main(["readme", str(readme), "--check"]) == 1

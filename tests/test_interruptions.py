@@ -162,7 +162,7 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tiny, tmp_path
 
 def test_divergence_before_any_checkpoint_is_reported_and_not_saved(tiny, tmp_path, capsys):
     """No good weights exist yet: the run says so, and the command line saves nothing."""
-    from sinelib.cli import _train_and_save
+    from sinelib.tools.cli import _train_and_save
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

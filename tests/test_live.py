@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sinelib.live import LiveLossPlot, train_live
+from sinelib.tools.live import LiveLossPlot, train_live
 
 
 def test_live_plot_collects_rows_and_redraws_the_curve():

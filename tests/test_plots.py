@@ -66,7 +66,8 @@ def test_training_curve_marks_the_seed_numbers_and_the_decay():
 
 def test_error_vs_frequency_and_grids():
     from sinelib.evaluation import loss_by_frequency
-    from sinelib.plots import plot_curve_grid, plot_error_vs_frequency, plot_prediction_grid
+    from sinelib.plots import plot_error_vs_frequency
+    from sinelib.study.plots import plot_curve_grid, plot_prediction_grid
 
     model = build_model("exp5-small", seed=2)
     curve = loss_by_frequency(model, "exp5-small", frequencies=(0.5, 1.0, 2.0), size=20)
@@ -89,7 +90,7 @@ def test_error_vs_frequency_and_grids():
 
 
 def test_spread_and_timing_figures():
-    from sinelib.plots import plot_loss_spread, plot_timings
+    from sinelib.study.plots import plot_loss_spread, plot_timings
 
     figure = plot_loss_spread({"a": _history(), "b": _history()}, last_steps=1000)
     left = figure.axes[0]

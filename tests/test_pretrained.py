@@ -35,7 +35,7 @@ def test_round_trip_gives_identical_predictions(saved):
 
 
 def test_cli_reads_a_manifest_without_run_facts(saved, capsys):
-    from sinelib.cli import main
+    from sinelib.tools.cli import main
 
     _, folder = saved
     _rewrite_manifest(folder, "exp5-small", run={})
@@ -122,7 +122,7 @@ def test_weights_with_pickled_objects_are_never_loaded(saved):
 
 def test_shipped_manifests_load():
     """Every shipped manifest matches the registry and its weights' hash."""
-    from sinelib.atlas import ATLAS_PATH
+    from sinelib.study.atlas import ATLAS_PATH
 
     shipped = sorted(path for path in PRETRAINED_DIR.glob("*.json") if path != ATLAS_PATH)
     assert len(shipped) == len(EXPERIMENTS)

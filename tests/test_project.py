@@ -33,7 +33,7 @@ def test_readme_gives_the_quick_start_and_the_units():
 
 
 def test_readme_registry_table_is_the_registry():
-    from sinelib.tables import experiment_rows, to_markdown
+    from sinelib.study.tables import experiment_rows, to_markdown
 
     assert to_markdown(experiment_rows()) in (ROOT / "README.md").read_text()
 
@@ -44,7 +44,7 @@ def test_ci_runs_make_test():
 
 def test_readme_generated_blocks_are_current():
     """The README's tables and claims are generated (python -m sinelib readme), never typed."""
-    from sinelib.figures import readme_blocks, update_readme
+    from sinelib.study.figures import readme_blocks, update_readme
 
     text = (ROOT / "README.md").read_text()
     assert update_readme(text, readme_blocks()) == text, \
@@ -67,7 +67,7 @@ SCREENSHOTS = {"explorer.png"}
 
 
 def test_every_figure_of_make_figures_is_committed():
-    from sinelib.figures import figure_set
+    from sinelib.study.figures import figure_set
 
     committed = {p.name for p in (ROOT / "figures").glob("*.png")}
     assert sorted(figure_set()) == sorted(committed - SCREENSHOTS)

@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
-from sinelib.controls import CONTROLS, Control, get_control, load_control, run_control
+from sinelib.study.controls import CONTROLS, Control, get_control, load_control, run_control
 from sinelib.experiments import DISPLAY_EVERY_STEPS, EXPERIMENTS, get_experiment
 from sinelib.pretrained import load_manifest
-from sinelib.records import load_history, result_run, shipped_run
-from sinelib.training import HISTORY_COLUMNS, train
+from sinelib.study.records import load_history, result_run, shipped_run
+from sinelib.history import HISTORY_COLUMNS
+from sinelib.training import train
 
 
 @pytest.mark.parametrize("slug", list(EXPERIMENTS))
@@ -66,7 +67,7 @@ def test_result_run_of_a_live_run(tiny):
 
 
 def test_spread_seeds_cover_every_experiment():
-    from sinelib.controls import SPREAD_SEEDS
+    from sinelib.study.controls import SPREAD_SEEDS
 
     assert list(SPREAD_SEEDS) == list(EXPERIMENTS)
     for slug, seeds in SPREAD_SEEDS.items():
@@ -81,7 +82,7 @@ def test_spread_seeds_cover_every_experiment():
 
 @pytest.mark.parametrize("slug", list(EXPERIMENTS))
 def test_every_experiment_ships_its_seed_spread(slug):
-    from sinelib.records import seed_runs
+    from sinelib.study.records import seed_runs
 
     runs = seed_runs(slug)
     assert [run.seed for run in runs] == list(range(3 if slug == "exp4" else 5))
@@ -90,7 +91,7 @@ def test_every_experiment_ships_its_seed_spread(slug):
 
 
 def test_seed_spread_statistics():
-    from sinelib.analysis import seed_spread
+    from sinelib.study.analysis import seed_spread
 
     spread = seed_spread([1.0, 2.0, 3.0])
     assert spread == {"n": 3, "mean": 2.0, "std": 1.0, "min": 1.0, "max": 3.0}

@@ -22,14 +22,14 @@ from sinelib import (
     load_pretrained, per_point_mse, plot_predictions, plot_windows, predict, sample_windows,
     save_pretrained, seed_loss, train,
 )
-from sinelib.cli import main
+from sinelib.tools.cli import main
 from sinelib.data import training_batch
-from sinelib.explorer import Explorer, Probe, error_strip, explore, probe_window, run_probe
+from sinelib.tools.explorer import Explorer, Probe, error_strip, explore, probe_window, run_probe
 from sinelib.schedules import learning_rate, stop_reason
 from sinelib.pretrained import weights_path
 from sinelib.storage import load_arrays, save_arrays, sha256_file
-from sinelib.tables import experiment_rows, ledger_rows, metrics_rows, to_markdown, to_text
-from sinelib.training import history_from_csv
+from sinelib.study.tables import experiment_rows, ledger_rows, metrics_rows, to_markdown, to_text
+from sinelib.history import history_from_csv
 
 EXP = "exp5-small"  # the cheapest registered network: 4 x 10 cells, 25 -> 100
 NAN, INF = float("nan"), float("inf")

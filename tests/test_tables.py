@@ -1,4 +1,4 @@
-from sinelib.tables import experiment_rows, to_markdown, to_text
+from sinelib.study.tables import experiment_rows, to_markdown, to_text
 
 
 def test_registry_table_in_seed_units():
@@ -23,7 +23,7 @@ def test_markdown_and_text_layouts():
 
 
 def test_quote_rows_put_every_seed_number_beside_ours():
-    from sinelib.tables import quote_rows
+    from sinelib.study.tables import quote_rows
 
     rows = quote_rows()
     header = rows[0]
@@ -42,9 +42,9 @@ def test_quote_rows_put_every_seed_number_beside_ours():
 
 
 def test_spread_rows_and_the_ledger_column():
-    from sinelib.analysis import seed_spread
-    from sinelib.records import RunRecord
-    from sinelib.tables import ledger_rows, spread_rows, spread_text
+    from sinelib.study.analysis import seed_spread
+    from sinelib.study.records import RunRecord
+    from sinelib.study.tables import ledger_rows, spread_rows, spread_text
     from sinelib import get_experiment, load_manifest
 
     exp = get_experiment("exp3")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sinelib.timing import compare_unroll, time_training_step, timing_rows
+from sinelib.tools.timing import compare_unroll, time_training_step, timing_rows
 
 
 def test_time_training_step_measures_both_networks(tiny):

@@ -3,7 +3,8 @@ import pytest
 
 from sinelib import get_experiment, train
 from sinelib.models import build_model
-from sinelib.training import _make_optimizer, history_from_csv, history_to_csv
+from sinelib.history import history_from_csv, history_to_csv
+from sinelib.training import _make_optimizer
 
 
 def _lstm_bias(model):

@@ -8,12 +8,13 @@ checked claims.
 
 from __future__ import annotations
 
-from sinelib.analysis import (
-    best_displayed, displayed_losses, first_at_or_below, heldout_losses, learning_rate_changes,
-    loss_spread, stall_ratio,
+from sinelib.study.analysis import (
+    best_displayed, displayed_losses, first_at_or_below, heldout_losses, loss_spread,
+    stall_ratio,
 )
-from sinelib.claims import SPREAD_STEPS, spread_controls, heldout_at
-from sinelib.records import RunRecord, control_run, shipped_run
+from sinelib.history import learning_rate_changes
+from sinelib.study.claims import SPREAD_STEPS, spread_controls, heldout_at
+from sinelib.study.records import RunRecord, control_run, shipped_run
 
 
 def _same_start(run: RunRecord, longer: RunRecord) -> str:

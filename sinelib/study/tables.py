@@ -149,9 +149,9 @@ def quote_rows(runs=None) -> list[list[str]]:
         A header row, then one row per quoted number (experiment 1 quotes none: its row
         carries the verdict of its picture's claims).
     """
-    from sinelib.analysis import best_displayed
-    from sinelib.claims import DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, check_claims, heldout_at
-    from sinelib.records import shipped_run
+    from sinelib.study.analysis import best_displayed
+    from sinelib.study.claims import DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, check_claims, heldout_at
+    from sinelib.study.records import shipped_run
 
     runs = dict(runs) if runs is not None else {slug: shipped_run(slug) for slug in EXPERIMENTS}
     rows = [["experiment", "the seed quotes", "seed loss", "seed per-point MSE",
@@ -202,7 +202,7 @@ def spread_rows(runs_by_experiment: dict) -> list[list[str]]:
     """
     from collections import Counter
 
-    from sinelib.analysis import seed_spread
+    from sinelib.study.analysis import seed_spread
 
     rows = [["experiment", "seed's loss", "seeds", "held-out mean ± std", "min–max",
              "per seed (0, 1, ...)", "stopped by"]]
@@ -232,7 +232,7 @@ def baseline_rows(atlas: dict) -> list[list[str]]:
         A header row, then one row per experiment: the network, each baseline, and the
         network's loss over the linear map's.
     """
-    from sinelib.atlas import heldout
+    from sinelib.study.atlas import heldout
     from sinelib.baselines import BASELINES
 
     names = ["network", *BASELINES]
@@ -247,7 +247,7 @@ def baseline_rows(atlas: dict) -> list[list[str]]:
 
 def horizon_rows(atlas: dict, slug: str, names, steps=(1, 5, 10, 25, 50)) -> list[list[str]]:
     """Per-point MSE of named curves at chosen horizon steps, and their sum (the seed loss)."""
-    from sinelib.atlas import curve
+    from sinelib.study.atlas import curve
 
     steps = [step for step in steps if step <= atlas["experiments"][slug]["n_out"]]
     rows = [["predictor", *(f"step {step}" for step in steps), "seed loss (sum)"]]
@@ -260,7 +260,7 @@ def horizon_rows(atlas: dict, slug: str, names, steps=(1, 5, 10, 25, 50)) -> lis
 def generalisation_rows(atlas: dict) -> list[list[str]]:
     """Each network's reach beyond its training band, and where it beats the analytic rule
     under input noise (``atlas.generalisation_band``, ``atlas.noise_crossing``)."""
-    from sinelib.atlas import NETWORK, curve, generalisation_band, noise_crossing
+    from sinelib.study.atlas import NETWORK, curve, generalisation_band, noise_crossing
 
     rows = [["experiment", "band [Hz]", "median in band", "within 10x of it [Hz]",
              "at 0.1 Hz", "at 8 Hz", "beats the analytic rule from noise σ"]]

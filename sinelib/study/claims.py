@@ -19,10 +19,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sinelib.analysis import (
+from sinelib.study.analysis import (
     best_displayed, first_at_or_below, heldout_losses, loss_spread, stall_ratio,
 )
-from sinelib.records import RunRecord, control_run, shipped_run
+from sinelib.study.records import RunRecord, control_run, shipped_run
 
 HOLDS = "holds"
 MINIBATCH_ONLY = "holds on the minibatch only"
@@ -168,7 +168,7 @@ def _exp2(run: RunRecord) -> list[Claim]:
 
 def spread_controls(slug: str) -> tuple[str, ...]:
     """The seed-spread control runs of an experiment (seeds 1-4)."""
-    from sinelib.controls import SPREAD_SEEDS
+    from sinelib.study.controls import SPREAD_SEEDS
 
     return tuple(f"{slug}-seed{seed}" for seed in SPREAD_SEEDS[slug])
 
@@ -294,7 +294,7 @@ def _exp5_1(run: RunRecord) -> list[Claim]:
 
 
 def _exp6(run: RunRecord) -> list[Claim]:
-    from sinelib.records import seed_runs
+    from sinelib.study.records import seed_runs
 
     exp = run.experiment
     floor = exp.seed.loss

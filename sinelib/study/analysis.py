@@ -98,24 +98,6 @@ def heldout_losses(history: list[dict]) -> tuple[np.ndarray, np.ndarray]:
             np.array([row["heldout_loss"] for row in rows], dtype=np.float64))
 
 
-def learning_rate_changes(history: list[dict]) -> list[tuple[int, float]]:
-    """Where the learning rate changed: ``(examples, new rate)`` for each step of the decay.
-
-    A row's rate is the one its steps were taken with, so a change first shows on the row
-    after the decay; the decay itself happened at the previous row's example count.
-    """
-    changes = []
-    previous = None
-    for before, row in zip([None] + history[:-1], history):
-        rate = row.get("learning_rate")
-        if rate is None:
-            continue
-        if previous is not None and rate != previous:
-            changes.append((before["examples"] if before else row["examples"], rate))
-        previous = rate
-    return changes
-
-
 def stall_ratio(history: list[dict], window_examples: int) -> float:
     """Median displayed loss over the last window divided by the median over the one before.
 

@@ -61,7 +61,7 @@ def load_history(name: str | Experiment, directory=None) -> list[dict]:
     from pathlib import Path
 
     from sinelib.pretrained import PRETRAINED_DIR, history_path
-    from sinelib.training import history_from_csv
+    from sinelib.history import history_from_csv
 
     exp = get_experiment(name)
     path = history_path(exp, PRETRAINED_DIR if directory is None else Path(directory))
@@ -83,8 +83,8 @@ def shipped_run(name: str | Experiment, directory=None) -> RunRecord:
 
 
 def control_run(name: str, directory=None) -> RunRecord:
-    """The record of a control run (``sinelib.controls``)."""
-    from sinelib.controls import get_control, load_control
+    """The record of a control run (``sinelib.study.controls``)."""
+    from sinelib.study.controls import get_control, load_control
 
     control = get_control(name)
     manifest, history = load_control(control, directory)
@@ -106,7 +106,7 @@ def seed_runs(name: str | Experiment, directory=None, controls_directory=None) -
     Seeds whose control has not been trained yet (``make seeds``) are left out; the caller
     sees how many seeds there are from the list's length.
     """
-    from sinelib.controls import SPREAD_SEEDS, control_manifest_path
+    from sinelib.study.controls import SPREAD_SEEDS, control_manifest_path
 
     exp = get_experiment(name)
     runs = [shipped_run(exp, directory)]
@@ -119,7 +119,7 @@ def seed_runs(name: str | Experiment, directory=None, controls_directory=None) -
 
 def all_seed_spreads(directory=None, controls_directory=None) -> dict:
     """``analysis.seed_spread`` of the held-out loss over seeds, for every experiment."""
-    from sinelib.analysis import seed_spread
+    from sinelib.study.analysis import seed_spread
     from sinelib.experiments import EXPERIMENTS
 
     return {slug: seed_spread([run.metrics["loss"]
@@ -129,7 +129,7 @@ def all_seed_spreads(directory=None, controls_directory=None) -> dict:
 
 def clipping_off_runs(controls_directory=None) -> list[RunRecord]:
     """Experiment 4 without clipping at every seed trained: seed 0, then the spread's seeds."""
-    from sinelib.controls import SPREAD_SEEDS, control_manifest_path
+    from sinelib.study.controls import SPREAD_SEEDS, control_manifest_path
 
     names = ["exp4-noclip"] + [f"exp4-noclip-seed{seed}" for seed in SPREAD_SEEDS["exp4"]]
     return [control_run(name, controls_directory) for name in names

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from sinelib.experiments import EXPERIMENTS, get_experiment
-from sinelib.tables import experiment_rows, ledger_rows, metrics_rows, to_markdown, to_text
+from sinelib.study.tables import experiment_rows, ledger_rows, metrics_rows, to_markdown, to_text
 
 
 def metrics_table(metrics: dict, n_out: int) -> str:
@@ -20,7 +20,8 @@ def _train_and_save(exp, seed, steps, run_dir, resume, destination, progress=Tru
                     checkpoint_every=1000):
     from sinelib.models import weights_finite
     from sinelib.pretrained import save_pretrained
-    from sinelib.training import history_to_csv, train
+    from sinelib.history import history_to_csv
+    from sinelib.training import train
 
     result = train(exp, seed=seed, steps=steps, out_dir=run_dir, resume=resume,
                    progress=progress, checkpoint_every=checkpoint_every)
@@ -107,7 +108,7 @@ def _cmd_reproduce(args) -> int:
 
 
 def _cmd_control(args) -> int:
-    from sinelib.controls import CONTROLS_DIR, run_control
+    from sinelib.study.controls import CONTROLS_DIR, run_control
 
     manifest = run_control(args.name, runs=args.runs,
                            directory=args.dest or CONTROLS_DIR, progress=not args.no_progress)
@@ -119,7 +120,7 @@ def _cmd_control(args) -> int:
 
 
 def _cmd_autoregressive(args) -> int:
-    from sinelib.autoregressive import AR_DIR, ar_experiment
+    from sinelib.study.autoregressive import AR_DIR, ar_experiment
 
     exp = ar_experiment()
     result = _train_and_save(exp, args.seed, None, Path(args.runs) / f"{exp.slug}-seed{args.seed}",
@@ -129,14 +130,14 @@ def _cmd_autoregressive(args) -> int:
 
 
 def _cmd_atlas(args) -> int:
-    from sinelib.atlas import ATLAS_PATH, write_atlas
+    from sinelib.study.atlas import ATLAS_PATH, write_atlas
 
     print(write_atlas(args.out or ATLAS_PATH, args.names or None))
     return 0
 
 
 def _cmd_figures(args) -> int:
-    from sinelib.figures import write_figures
+    from sinelib.study.figures import write_figures
 
     for path in write_figures(args.out, args.names or None):
         print(path)
@@ -144,7 +145,7 @@ def _cmd_figures(args) -> int:
 
 
 def _cmd_readme(args) -> int:
-    from sinelib.figures import readme_blocks, update_readme
+    from sinelib.study.figures import readme_blocks, update_readme
 
     path = Path(args.path)
     text = path.read_text(encoding="utf-8")

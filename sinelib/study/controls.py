@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sinelib.experiments import EXPERIMENTS, Experiment, get_experiment
-from sinelib.pretrained import PRETRAINED_DIR, _versions
+from sinelib.pretrained import PRETRAINED_DIR, environment
 from sinelib.storage import atomic_write_json, atomic_write_text
 
 #: Where the shipped control histories and manifests live.
@@ -128,7 +128,8 @@ def run_control(name: str | Control, *, runs: str | Path = "runs",
     Returns:
         The manifest written.
     """
-    from sinelib.training import history_to_csv, train
+    from sinelib.history import history_to_csv
+    from sinelib.training import train
 
     control = get_control(name)
     exp = control.experiment()
@@ -146,7 +147,7 @@ def run_control(name: str | Control, *, runs: str | Path = "runs",
         "config": exp.config(),
         "run": result.summary(),
         "metrics": result.metrics,
-        "versions": _versions(),
+        "versions": environment(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "history_file": control_history_path(control.name, directory).name,
         "weights": "not shipped (the notebooks use the history only)",
@@ -169,7 +170,7 @@ def load_control(name: str | Control, directory: str | Path | None = None) -> tu
     """
     import json
 
-    from sinelib.training import history_from_csv
+    from sinelib.history import history_from_csv
 
     control = get_control(name)
     manifest_file = control_manifest_path(control.name, directory)

@@ -32,11 +32,12 @@ def save_figure(figure, path: str | Path, dpi: int = DPI) -> Path:
 def figure_set() -> dict:
     """Every figure of the README, by file name: a dict of name to a function drawing it."""
     from sinelib import plots
+    from sinelib.study import plots as study_plots
     from sinelib.evaluation import loss_by_frequency
     from sinelib.pretrained import load_pretrained
-    from sinelib.atlas import load_atlas
-    from sinelib.autoregressive import AR_BASE
-    from sinelib.records import clipping_off_runs, control_run, seed_runs, shipped_run
+    from sinelib.study.atlas import load_atlas
+    from sinelib.study.autoregressive import AR_BASE
+    from sinelib.study.records import clipping_off_runs, control_run, seed_runs, shipped_run
 
     models: dict = {}
 
@@ -71,23 +72,23 @@ def figure_set() -> dict:
         drawings[f"{slug}-predictions.png"] = (
             lambda slug=slug: plots.plot_predictions(model(slug), slug))
         drawings[f"{slug}-training.png"] = lambda slug=slug: curve(slug)
-    drawings["predictions-grid.png"] = lambda: plots.plot_prediction_grid(
+    drawings["predictions-grid.png"] = lambda: study_plots.plot_prediction_grid(
         {label(slug): (model(slug), slug) for slug in EXPERIMENTS})
-    drawings["training-grid.png"] = lambda: plots.plot_curve_grid(
+    drawings["training-grid.png"] = lambda: study_plots.plot_curve_grid(
         {label(slug): (shipped_run(slug).history, slug) for slug in EXPERIMENTS})
     drawings["error-vs-frequency.png"] = error_vs_frequency
-    drawings["seed-spread.png"] = lambda: plots.plot_seed_spread(
+    drawings["seed-spread.png"] = lambda: study_plots.plot_seed_spread(
         {label(slug): ([run.metrics["loss"] for run in seed_runs(slug)],
                        EXPERIMENTS[slug].seed.loss) for slug in EXPERIMENTS})
-    drawings["exp4-clipping-seeds.png"] = lambda: plots.plot_loss_spread(
+    drawings["exp4-clipping-seeds.png"] = lambda: study_plots.plot_loss_spread(
         {**{f"clipped, seed {run.seed}": run.history for run in seed_runs("exp4")},
          **{f"unclipped, seed {run.seed}": run.history for run in clipping_off_runs()}},
         title="Experiment 4's displayed loss at the end, every seed, with and without clipping")
     for view in ("frequency", "horizon", "noise"):
-        drawings[f"atlas-{view}.png"] = lambda view=view: plots.plot_atlas(load_atlas(), view)
-    drawings["autoregressive-horizon.png"] = lambda: plots.plot_atlas(
+        drawings[f"atlas-{view}.png"] = lambda view=view: study_plots.plot_atlas(load_atlas(), view)
+    drawings["autoregressive-horizon.png"] = lambda: study_plots.plot_atlas(
         load_atlas(), "horizon", experiments=[AR_BASE], ncols=1)
-    drawings["exp4-clipping-spread.png"] = lambda: plots.plot_loss_spread(
+    drawings["exp4-clipping-spread.png"] = lambda: study_plots.plot_loss_spread(
         {"with clipping (exp4)": shipped_run("exp4").history,
          "without clipping (control)": control_run("exp4-noclip").history})
     return drawings
@@ -120,13 +121,13 @@ _BLOCK = re.compile(r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!--
 def readme_blocks() -> dict[str, str]:
     """The README's generated blocks, by name: the registry (``experiments``), ``ledger``,
     ``quotes``, ``claims``, ``why``, the seed ``spread``, ``baselines`` and ``autoregressive``."""
-    from sinelib.claims import all_claims
-    from sinelib.explanations import explain
+    from sinelib.study.claims import all_claims
+    from sinelib.study.explanations import explain
     from sinelib.pretrained import load_manifest
-    from sinelib.atlas import AUTOREGRESSIVE, NETWORK, load_atlas
-    from sinelib.autoregressive import AR_BASE
-    from sinelib.records import all_seed_spreads, seed_runs
-    from sinelib.tables import (
+    from sinelib.study.atlas import AUTOREGRESSIVE, NETWORK, load_atlas
+    from sinelib.study.autoregressive import AR_BASE
+    from sinelib.study.records import all_seed_spreads, seed_runs
+    from sinelib.study.tables import (
         baseline_rows, experiment_rows, horizon_rows, ledger_rows, quote_rows, spread_rows,
         to_markdown,
     )

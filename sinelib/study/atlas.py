@@ -9,7 +9,7 @@ For each experiment it measures, on fixed seeded held-out sets:
 
 The networks and the four baselines (``sinelib.BASELINES``; the linear one fitted on the
 experiment's own training distribution) go through the same evaluation functions. Beside
-experiment 3 the autoregressive network (``sinelib.autoregressive``) is measured too.
+experiment 3 the autoregressive network (``sinelib.study.autoregressive``) is measured too.
 
 Measuring everything takes minutes, so ``python -m sinelib atlas`` (part of ``make figures``)
 writes the numbers to ``sinelib/pretrained/atlas.json``; the figures and the atlas notebook
@@ -104,7 +104,7 @@ def compute_atlas(experiments=None, progress: bool = True) -> dict:
     Returns:
         The atlas as plain JSON data.
     """
-    from sinelib.autoregressive import AR_BASE, as_predictor, load_autoregressive
+    from sinelib.study.autoregressive import AR_BASE, as_predictor, load_autoregressive
     from sinelib.baselines import BASELINES, baseline_for
     from sinelib.experiments import EXPERIMENTS, get_experiment
     from sinelib.pretrained import load_pretrained

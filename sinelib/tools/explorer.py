@@ -11,10 +11,10 @@ Two layers:
   direct calls of them.
 * **``Explorer``** puts ipywidgets sliders and an ipympl figure on top of them: a slider move
   runs ``run_probe`` once, moves the lines with ``set_data`` and draws only them onto the kept
-  background (blitting); a change of axes asks the front end for a full redraw. The figure is the seed's picture (``plots._draw_prediction``) above a strip of the
+  background (blitting); a change of axes asks the front end for a full redraw. The figure is the seed's picture (``plots.draw_prediction``) above a strip of the
   held-out error against frequency, with a marker where the current frequency sits.
 
-``explore("exp2")`` builds one; ``python -m sinelib.explorer bench`` measures how long a slider
+``explore("exp2")`` builds one; ``python -m sinelib.tools.explorer bench`` measures how long a slider
 move takes for every shipped model (``make bench-explorer``).
 """
 
@@ -39,6 +39,7 @@ from sinelib.evaluation import NOISE_KEY, check_model_fits, loss_by_frequency
 from sinelib.experiments import EXPERIMENTS, RANDOM_BAND, Experiment, get_experiment
 from sinelib.losses import per_point_mse, seed_loss
 from sinelib.models import predict
+from sinelib.plots import draw_prediction, mark_training_band
 from sinelib.storage import atomic_write_json, atomic_write_text
 
 #: The frequency slider's range in Hz, on a log scale (fine steps at low frequencies, where
@@ -129,7 +130,7 @@ def noise_pattern(n_in: int, noise_seed: int = 0) -> np.ndarray:
 
 def _check_probe(probe) -> Probe:
     if not isinstance(probe, Probe):
-        raise ValueError(f"probe must be a sinelib.explorer.Probe, got {type(probe).__name__} "
+        raise ValueError(f"probe must be a sinelib.tools.explorer.Probe, got {type(probe).__name__} "
                          f"{shown(probe)}")
     return probe
 
@@ -547,15 +548,12 @@ class Explorer:
 
     def _layout_for(self, exp: Experiment) -> None:
         """Lines and strip for ``exp``'s input length, horizon and training band."""
-        from sinelib.plots import _draw_prediction
-
         self.ax.clear()
         # The seed's picture, drawn by the plots module, on placeholder data; updates then
         # move its lines with set_data.
-        _draw_prediction(self.ax, 1.0, np.zeros(exp.n_in), np.zeros(exp.n_out),
-                         np.zeros(exp.n_out))
+        drawn = draw_prediction(self.ax, 1.0, np.zeros(exp.n_in), np.zeros(exp.n_out),
+                                np.zeros(exp.n_out))
         self.ax.set_title("", loc="left")
-        line_input, line_truth, line_prediction = self.ax.get_lines()[:3]
         (line_baseline,) = self.ax.plot([], [], color=BASELINE_COLOR, linestyle="--",
                                         linewidth=1.2, label="baseline")
         self.ax.set_xlim(0, (exp.n_in + exp.n_out - 1) / SAMPLING_RATE)
@@ -569,11 +567,7 @@ class Explorer:
 
         strip, curve = self.strip, error_strip(self.model, exp)
         strip.clear()
-        if exp.frequency is None:
-            strip.axvspan(*RANDOM_BAND, color="0.9", zorder=0, label="training band")
-        else:
-            strip.axvline(exp.frequency, color="0.6", linewidth=4, alpha=0.5, zorder=0,
-                          label=f"training frequency {exp.frequency:g} Hz")
+        mark_training_band(strip, exp.frequency, color="0.9")
         strip.axvspan(NYQUIST, FREQUENCY_RANGE[1], color="0.6", hatch="///", fill=False,
                       linewidth=0, zorder=0, label="above Nyquist")
         strip.plot(curve["frequency"], curve["mse"], color=CURVE_COLOR, linewidth=1.2,
@@ -593,8 +587,7 @@ class Explorer:
                                      label="this window")
         strip.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=7, ncols=4,
                      frameon=False, borderaxespad=0.2)
-        self.lines = {"input": line_input, "truth": line_truth, "prediction": line_prediction,
-                      "baseline": line_baseline, "marker": marker,
+        self.lines = {**drawn, "baseline": line_baseline, "marker": marker,
                       "marker_point": marker_point, "title": title, "message": message}
         self._animated = list(self.lines.values())
         for artist in self._animated:
@@ -753,11 +746,12 @@ def benchmark_latency(slugs=None, moves: int = 40, warmup: int = 5) -> dict:
         "full_redraw_ms", "full_redraws", "moves"}}}``: medians in milliseconds.
     """
     import os
-    import platform
+
+    from sinelib.pretrained import environment
 
     slugs = list(EXPERIMENTS) if slugs is None else [get_experiment(s).slug for s in slugs]
-    report = {"machine": {"processor": platform.processor() or platform.machine(),
-                          "cpu_count": os.cpu_count(), "python": platform.python_version()},
+    found = environment()
+    report = {"machine": {name: found[name] for name in ("processor", "cpu_count", "python")},
               "moves": moves, "models": {}}
     sweep = np.geomspace(0.5, 3.9, moves + warmup)
     for slug in slugs:
@@ -802,7 +796,7 @@ def benchmark_latency(slugs=None, moves: int = 40, warmup: int = 5) -> dict:
 
 def latency_markdown(report: dict) -> str:
     """``benchmark_latency`` output as a Markdown table."""
-    from sinelib.tables import to_markdown
+    from sinelib.study.tables import to_markdown
 
     rows = [["network", "slider move, median [ms]", "90th percentile [ms]",
              "prediction alone [ms]", "full redraw [ms]", "moves needing a full redraw"]]
@@ -821,7 +815,7 @@ def latency_markdown(report: dict) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sinelib.explorer",
+    parser = argparse.ArgumentParser(prog="python -m sinelib.tools.explorer",
                                      description="The generalisation explorer's latency.")
     commands = parser.add_subparsers(dest="command", required=True)
     bench = commands.add_parser("bench", help="time slider moves for every shipped network")
@@ -843,7 +837,7 @@ def main(argv=None) -> int:
         atomic_write_json(args.json, report)
     if args.markdown:
         atomic_write_text(args.markdown, "# Explorer latency\n\n`make bench-explorer` "
-                                         "(`python -m sinelib.explorer bench`): " + table)
+                                         "(`python -m sinelib.tools.explorer bench`): " + table)
     return 0
 
 

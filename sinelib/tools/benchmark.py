@@ -1,10 +1,10 @@
 """Training-speed benchmark: ``sinelib``'s training step against the seed's TF1-style graph.
 
-``python -m sinelib.benchmark`` (``make bench``) measures, for every network configuration of
+``python -m sinelib.tools.benchmark`` (``make bench``) measures, for every network configuration of
 the registry, in one run and alternating the contenders:
 
 * the median milliseconds per training step (batch 50) of the TF1-style reference
-  (``sinelib.reference_tf1``, in a process of its own) and of the step ``sinelib.train`` uses,
+  (``sinelib.tools.reference_tf1``, in a process of its own) and of the step ``sinelib.train`` uses,
   and their ratio;
 * each one's start-up time (graph build plus first step) and peak memory (the process's
   maximum resident set, TensorFlow included);
@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -37,6 +36,7 @@ import time
 from pathlib import Path
 
 from sinelib.experiments import DISPLAY_EVERY_STEPS, EXPERIMENTS, Experiment, get_experiment
+from sinelib.pretrained import environment
 
 #: One experiment per distinct network and step (exp5-1 trains exp5-small's network).
 CONFIGS = ("exp1", "exp2", "exp3", "exp3-1", "exp4", "exp5", "exp5-small")
@@ -75,7 +75,7 @@ def _time_calls(call, batches) -> list[float]:
 
 def measure_reference(exp: Experiment, steps: int) -> dict:
     """Start-up and per-step time of the TF1-style graph (needs ``TF_USE_LEGACY_KERAS=1``)."""
-    from sinelib.reference_tf1 import ReferenceGraph
+    from sinelib.tools.reference_tf1 import ReferenceGraph
 
     batches = _batches(exp, steps + 1)
     start = time.perf_counter()
@@ -192,7 +192,7 @@ def train_reference_to_target(exp: Experiment, seed: int = 0, eval_every: int = 
     """Train the reference with the seed's rule until the held-out loss reaches the quote."""
     from sinelib import schedules
     from sinelib.data import heldout_windows
-    from sinelib.reference_tf1 import ReferenceGraph
+    from sinelib.tools.reference_tf1 import ReferenceGraph
 
     target = exp.seed.loss
     x_held, y_held = heldout_windows(exp.n_in, exp.n_out, exp.frequency)
@@ -218,7 +218,7 @@ def train_reference_to_target(exp: Experiment, seed: int = 0, eval_every: int = 
 def sinelib_time_to_target(exp: Experiment) -> dict | None:
     """When ``sinelib``'s shipped full-budget run first met the seed's number held-out."""
     from sinelib.pretrained import history_path, PRETRAINED_DIR
-    from sinelib.training import history_from_csv
+    from sinelib.history import history_from_csv
 
     path = history_path(exp, PRETRAINED_DIR)
     target = exp.seed.loss
@@ -243,7 +243,7 @@ def _run_worker(kind: str, slug: str, steps: int, timeout: float = 1800) -> dict
         env["TF_USE_LEGACY_KERAS"] = "1"
     else:
         env.pop("TF_USE_LEGACY_KERAS", None)
-    command = [sys.executable, "-m", "sinelib.benchmark", "--worker", kind, slug,
+    command = [sys.executable, "-m", "sinelib.tools.benchmark", "--worker", kind, slug,
                "--steps", str(steps)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
@@ -269,28 +269,17 @@ def _worker(kind: str, slug: str, steps: int) -> dict:
     return result
 
 
-def versions() -> dict:
-    import importlib.metadata as metadata
-
-    found = {"python": platform.python_version()}
-    for package in ("tensorflow", "keras", "tf-keras", "numpy"):
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            found[package] = "not installed"
-    return found
-
-
 def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}"
+    """The machine in one line, for a report: processor, cores and operating system."""
+    found = environment()
+    return f"{found['processor']}, {found['cpu_count']} logical CPUs, {found['platform']}"
+
+
+def versions() -> dict:
+    """The package versions a report records (``pretrained.environment``'s)."""
+    found = environment()
+    return {name: found[name] or "not installed"
+            for name in ("python", "tensorflow", "keras", "tf-keras", "numpy")}
 
 
 def run_benchmark(configs=CONFIGS, steps: int = 200, rounds: int = 2,
@@ -384,7 +373,7 @@ def target_table(report: dict) -> list[list[str]]:
 
 def markdown_report(report: dict, arguments: str = "") -> str:
     """The tables of a report in Markdown, with the machine, versions and how each was run."""
-    from sinelib.tables import to_markdown
+    from sinelib.study.tables import to_markdown
 
     runs = [["config", "run finished", "rounds x steps", "load average at the run's start",
              "command"]]
@@ -394,7 +383,7 @@ def markdown_report(report: dict, arguments: str = "") -> str:
                      f"{result.get('rounds', report['rounds'])} x "
                      f"{result.get('steps', report['steps'])}",
                      "-" if load is None else ", ".join(f"{value:.2f}" for value in load),
-                     "`python -m sinelib.benchmark "
+                     "`python -m sinelib.tools.benchmark "
                      + result.get("command", arguments).replace("|", "/") + "`"])
     lines = [
         f"Machine: {report['machine']}.",
@@ -419,10 +408,10 @@ def _plan_name(plan: dict) -> str:
 
 
 def main(argv=None) -> int:
-    from sinelib.tables import to_text
+    from sinelib.study.tables import to_text
 
     parser = argparse.ArgumentParser(
-        prog="python -m sinelib.benchmark",
+        prog="python -m sinelib.tools.benchmark",
         description="Training step of sinelib against the seed's TF1-style graph.")
     parser.add_argument("configs", nargs="*", default=list(CONFIGS),
                         help="experiments to measure (default: one per network)")
@@ -464,7 +453,7 @@ def main(argv=None) -> int:
         if args.json:
             args.json.write_text(json.dumps(report, indent=1) + "\n")
         if args.markdown:
-            from sinelib.tables import to_markdown
+            from sinelib.study.tables import to_markdown
 
             args.markdown.write_text(to_markdown(target_table(report)) + "\n")
         return 0

@@ -1,0 +1,68 @@
+"""A training history: one row per displayed step, as ``training.train`` records it.
+
+Rows hold the columns ``HISTORY_COLUMNS``: the step, the examples seen, the learning rate the
+steps were taken with, the displayed minibatch loss (``train_loss``), the held-out loss (on
+the rows where it was measured, else ``None``) and the wall time. Runs ship their history as
+CSV beside their weights; these are the functions that write, read and query it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sinelib.checks import shown
+
+#: Columns of a training history.
+HISTORY_COLUMNS = ("step", "examples", "learning_rate", "train_loss", "heldout_loss", "elapsed_s")
+
+
+def history_to_csv(history: list[dict]) -> str:
+    """Render a history as CSV text (empty cells where a value was not measured)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=HISTORY_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in history:
+        writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in HISTORY_COLUMNS})
+    return buffer.getvalue()
+
+
+def history_from_csv(text: str) -> list[dict]:
+    """Parse ``history_to_csv`` output back into rows of numbers and ``None``."""
+    if not isinstance(text, str):
+        raise ValueError(f"history must be CSV text, got {shown(text)}")
+    rows = []
+    for line, raw in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        row = {}
+        for key in HISTORY_COLUMNS:
+            value = raw.get(key, "")
+            try:
+                if value in ("", None):
+                    row[key] = None
+                elif key in ("step", "examples"):
+                    row[key] = int(value)
+                else:
+                    row[key] = float(value)
+            except ValueError:
+                raise ValueError(f"history line {line}: {key} must be a number, got "
+                                 f"{shown(value)}") from None
+        rows.append(row)
+    return rows
+
+
+def learning_rate_changes(history: list[dict]) -> list[tuple[int, float]]:
+    """Where the learning rate changed: ``(examples, new rate)`` for each step of the decay.
+
+    A row's rate is the one its steps were taken with, so a change first shows on the row
+    after the decay; the decay itself happened at the previous row's example count.
+    """
+    changes = []
+    previous = None
+    for before, row in zip([None] + history[:-1], history):
+        rate = row.get("learning_rate")
+        if rate is None:
+            continue
+        if previous is not None and rate != previous:
+            changes.append((before["examples"] if before else row["examples"], rate))
+        previous = rate
+    return changes

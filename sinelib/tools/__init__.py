@@ -1,0 +1,1 @@
+"""The tools: the command line, live training, the explorer and the benchmarks."""
