@@ -8,8 +8,8 @@ batch (per-point MSE = seed loss / horizon).
 from sinelib.baselines import BASELINES
 from sinelib.data import NYQUIST, SAMPLING_RATE, heldout_windows, sample_windows
 from sinelib.evaluation import evaluate
-from sinelib.experiments import EXPERIMENTS, Experiment, SeedReport, get_experiment
-from sinelib.losses import per_point_mse, seed_loss
+from sinelib.experiments import EXPERIMENTS, Experiment, OriginalReport, get_experiment
+from sinelib.losses import per_point_mse, summed_loss
 from sinelib.models import build_model, count_parameters, predict
 from sinelib.plots import plot_predictions, plot_windows
 from sinelib.pretrained import load_manifest, load_pretrained, save_pretrained
@@ -18,9 +18,9 @@ from sinelib.training import TrainResult, train
 __version__ = "0.1.0"
 
 __all__ = [
-    "BASELINES", "EXPERIMENTS", "Experiment", "NYQUIST", "SAMPLING_RATE", "SeedReport", "TrainResult",
+    "BASELINES", "EXPERIMENTS", "Experiment", "NYQUIST", "SAMPLING_RATE", "OriginalReport", "TrainResult",
     "build_model", "count_parameters", "evaluate", "get_experiment", "heldout_windows",
     "load_manifest", "load_pretrained", "per_point_mse", "plot_predictions", "plot_windows",
     "predict",
-    "sample_windows", "save_pretrained", "seed_loss", "train",
+    "sample_windows", "save_pretrained", "summed_loss", "train",
 ]

@@ -7,7 +7,7 @@ import numbers
 from sinelib.checks import check_model, check_number, check_positive_int, shown
 from sinelib.data import HELDOUT_SIZE, NYQUIST, heldout_windows
 from sinelib.experiments import Experiment, get_experiment
-from sinelib.losses import per_point_mse, seed_loss
+from sinelib.losses import per_point_mse, summed_loss
 from sinelib.models import predict
 
 #: Fixed test frequencies of every report (the seed's pictures use 1, 2 and 3 Hz).
@@ -60,7 +60,7 @@ def predictor(model, exp: Experiment):
 def _measure(predict_fn, exp: Experiment, frequency, size: int) -> tuple[float, float]:
     x, y = heldout_windows(exp.n_in, exp.n_out, frequency, size)
     y_pred = predict_fn(x)
-    return seed_loss(y, y_pred), per_point_mse(y, y_pred)
+    return summed_loss(y, y_pred), per_point_mse(y, y_pred)
 
 
 def heldout_loss(model, exp: Experiment, size: int = HELDOUT_SIZE) -> float:
@@ -211,6 +211,6 @@ def loss_by_noise(model, exp: Experiment | str, sigmas=NOISE_LEVELS,
     predict_fn = predictor(model, exp)
     x, y = heldout_windows(exp.n_in, exp.n_out, exp.frequency, size)
     unit_noise = np.random.default_rng([NOISE_KEY, exp.n_in, 3]).standard_normal(x.shape)
-    losses = [seed_loss(y, predict_fn((x + sigma * unit_noise).astype(np.float32)))
+    losses = [summed_loss(y, predict_fn((x + sigma * unit_noise).astype(np.float32)))
               for sigma in sigmas]
     return {"sigma": np.array(sigmas), "loss": np.array(losses)}

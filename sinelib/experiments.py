@@ -29,7 +29,7 @@ _SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 @dataclass(frozen=True)
-class SeedReport:
+class OriginalReport:
     """What the seed text quotes for one experiment (minibatch values, seed units).
 
     Attributes:
@@ -51,7 +51,7 @@ class Experiment:
 
     Attributes:
         slug: Stable identifier, used for file names and on the command line.
-        seed_id: The SPEC table's id ("1", "3.1", "5 (small)", ...).
+        original_id: The SPEC table's id ("1", "3.1", "5 (small)", ...).
         title: Short human title.
         cell: The TF1 cell the seed used: "BasicLSTMCell" or "LSTMCell" (both become
             ``keras.layers.LSTM`` here), or "GRUCell" (``keras.layers.GRU``).
@@ -71,11 +71,11 @@ class Experiment:
         cap_examples: Safety cap for the target rule, which could otherwise run forever.
         static_rnn: The seed built a fully unrolled graph (``static_rnn``, experiments 1-4)
             rather than a symbolic loop (``dynamic_rnn``, experiment 5 on).
-        seed: What the seed reported.
+        reported: What the original reported.
     """
 
     slug: str
-    seed_id: str
+    original_id: str
     title: str
     cell: str
     n_layers: int
@@ -92,10 +92,10 @@ class Experiment:
     target_loss: float | None
     cap_examples: int
     static_rnn: bool
-    seed: SeedReport
+    reported: OriginalReport
 
     def __post_init__(self) -> None:
-        for name in ("slug", "seed_id", "title", "cell"):
+        for name in ("slug", "original_id", "title", "cell"):
             if not isinstance(getattr(self, name), str):
                 raise ValueError(f"{name} must be a string, got {shown(getattr(self, name))}")
         if not _SLUG_PATTERN.match(self.slug):
@@ -128,8 +128,8 @@ class Experiment:
         if self.target_loss is not None:
             check_number("target_loss", self.target_loss, 0.0, low_open=True)
         check_bool("static_rnn", self.static_rnn)
-        if not isinstance(self.seed, SeedReport):
-            raise ValueError(f"seed must be a SeedReport, got {shown(self.seed)}")
+        if not isinstance(self.reported, OriginalReport):
+            raise ValueError(f"reported must be an OriginalReport, got {shown(self.reported)}")
 
     @property
     def budget_steps(self) -> int:
@@ -148,7 +148,7 @@ class Experiment:
         Titles and the seed's quoted numbers are left out: editing them changes no weights.
         """
         fields = dataclasses.asdict(self)
-        for name in ("title", "seed"):
+        for name in ("title", "reported"):
             fields.pop(name)
         return fields
 
@@ -157,17 +157,17 @@ class Experiment:
         return dataclasses.replace(self, **changes)
 
 
-def _row(slug, seed_id, title, *, cell="BasicLSTMCell", n_layers=1, n_hidden, n_in, n_out,
+def _row(slug, original_id, title, *, cell="BasicLSTMCell", n_layers=1, n_hidden, n_in, n_out,
          frequency=None, learning_rate, decay_every_examples=None, decay_factor=1.0,
          clip_value=None, budget_examples, target_loss=None, cap_examples=None, static_rnn=True,
-         batch_size=50, seed):
+         batch_size=50, reported):
     return Experiment(
-        slug=slug, seed_id=seed_id, title=title, cell=cell, n_layers=n_layers,
+        slug=slug, original_id=original_id, title=title, cell=cell, n_layers=n_layers,
         n_hidden=n_hidden, n_in=n_in, n_out=n_out, frequency=frequency,
         learning_rate=learning_rate, decay_every_examples=decay_every_examples,
         decay_factor=decay_factor, clip_value=clip_value, batch_size=batch_size,
         budget_examples=budget_examples, target_loss=target_loss,
-        cap_examples=cap_examples or budget_examples, static_rnn=static_rnn, seed=seed,
+        cap_examples=cap_examples or budget_examples, static_rnn=static_rnn, reported=reported,
     )
 
 
@@ -177,42 +177,42 @@ EXPERIMENTS: Mapping[str, Experiment] = {
         _row("exp1", "1", "Memorise a 1 Hz sine",
              n_hidden=100, n_in=100, n_out=50, frequency=1.0, learning_rate=0.001,
              budget_examples=200_000,
-             seed=SeedReport(loss=None, examples=None, best_loss=None,
+             reported=OriginalReport(loss=None, examples=None, best_loss=None,
                              claim="fits 1 Hz, fails at 2 and 3 Hz")),
         _row("exp2", "2", "Random frequencies",
              n_hidden=150, n_in=100, n_out=50, learning_rate=0.001, budget_examples=300_000,
-             seed=SeedReport(loss=0.614914, examples=None, best_loss=None,
+             reported=OriginalReport(loss=0.614914, examples=None, best_loss=None,
                              claim="worse than the 1 Hz model at 1 Hz, but generalises to "
                                    "2 and 3 Hz")),
         _row("exp3", "3", "Shorter input",
              n_hidden=150, n_in=25, n_out=50, learning_rate=0.0005, budget_examples=500_000,
-             seed=SeedReport(loss=0.177742, examples=None, best_loss=None,
+             reported=OriginalReport(loss=0.177742, examples=None, best_loss=None,
                              claim="25 input samples suffice")),
         _row("exp3-1", "3.1", "Longer horizon",
              n_hidden=150, n_in=25, n_out=100, learning_rate=0.0005, budget_examples=500_000,
-             seed=SeedReport(loss=0.257725, examples=None, best_loss=None,
+             reported=OriginalReport(loss=0.257725, examples=None, best_loss=None,
                              claim="predicts 100 samples from 25")),
         _row("exp4", "4", "Gradient clipping",
              n_hidden=500, n_in=25, n_out=100, learning_rate=0.001, clip_value=0.5,
              budget_examples=500_000,
-             seed=SeedReport(loss=0.422188, examples=None, best_loss=0.069027,
+             reported=OriginalReport(loss=0.422188, examples=None, best_loss=0.069027,
                              claim="losses as low as 0.069027, but vary wildly")),
         _row("exp5", "5", "dynamic_rnn, 4 stacked layers",
              cell="LSTMCell", n_layers=4, n_hidden=32, n_in=25, n_out=100,
              learning_rate=0.001, budget_examples=300_000, target_loss=0.15,
              cap_examples=1_500_000, static_rnn=False,
-             seed=SeedReport(loss=0.138701, examples=375_000, best_loss=None,
+             reported=OriginalReport(loss=0.138701, examples=375_000, best_loss=None,
                              claim="dynamic_rnn drastically improves start-up time")),
         _row("exp5-small", "5 (small)", "10 hidden states per layer",
              cell="LSTMCell", n_layers=4, n_hidden=10, n_in=25, n_out=100,
              learning_rate=0.001, budget_examples=1_200_000, static_rnn=False,
-             seed=SeedReport(loss=0.5, examples=1_200_000, best_loss=None,
+             reported=OriginalReport(loss=0.5, examples=1_200_000, best_loss=None,
                              claim="loss about 0.5, convergence effectively stops")),
         _row("exp5-1", "5.1", "Small state with step decay",
              cell="LSTMCell", n_layers=4, n_hidden=10, n_in=25, n_out=100,
              learning_rate=0.005, decay_every_examples=250_000, decay_factor=0.1,
              budget_examples=300_000, target_loss=0.2, cap_examples=1_500_000, static_rnn=False,
-             seed=SeedReport(loss=0.180995, examples=510_000, best_loss=None,
+             reported=OriginalReport(loss=0.180995, examples=510_000, best_loss=None,
                              claim="a higher base rate with step decay gets below 0.2")),
         # Beyond the seed's text: the original project's last experiment. Its author trained 4
         # stacked GRUs of 10 units at batch 64 with 5.1's rate and step decay, to stop as soon as
@@ -223,7 +223,7 @@ EXPERIMENTS: Mapping[str, Experiment] = {
              learning_rate=0.005, decay_every_examples=250_000, decay_factor=0.1,
              budget_examples=6_400, target_loss=0.2, cap_examples=1_000_000, static_rnn=False,
              batch_size=64,
-             seed=SeedReport(loss=0.3, examples=None, best_loss=None,
+             reported=OriginalReport(loss=0.3, examples=None, best_loss=None,
                              claim="never went below 0.3 (the original project's author)")),
     )
 }
@@ -252,7 +252,7 @@ def get_experiment(name: str | Experiment) -> Experiment:
     if key.lower() in EXPERIMENTS:
         return EXPERIMENTS[key.lower()]
     for exp in EXPERIMENTS.values():
-        if key.lower() in (exp.seed_id.lower(), f"exp{exp.seed_id}".lower()):
+        if key.lower() in (exp.original_id.lower(), f"exp{exp.original_id}".lower()):
             return exp
-    known = ", ".join(f"{exp.slug} ({exp.seed_id})" for exp in EXPERIMENTS.values())
+    known = ", ".join(f"{exp.slug} ({exp.original_id})" for exp in EXPERIMENTS.values())
     raise ValueError(f"unknown experiment {shown(name)}; known experiments: {known}")

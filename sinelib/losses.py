@@ -36,7 +36,7 @@ def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
     return y_true, y_pred
 
 
-def seed_loss(y_true, y_pred) -> float:
+def summed_loss(y_true, y_pred) -> float:
     """The seed's loss: ``mean over the batch of sum over the horizon of (y_pred - y_true)^2``.
 
     Args:
@@ -56,13 +56,13 @@ def seed_loss(y_true, y_pred) -> float:
 
 
 def per_point_mse(y_true, y_pred) -> float:
-    """Mean squared error per predicted sample: ``seed_loss / n_out``."""
+    """Mean squared error per predicted sample: ``summed_loss / n_out``."""
     y_true, y_pred = _pair(y_true, y_pred)
     return float(np.mean((y_pred - y_true) ** 2))
 
 
-def seed_loss_tensor(y_true, y_pred):
-    """``seed_loss`` on tensors, for the compiled training step."""
+def summed_loss_tensor(y_true, y_pred):
+    """``summed_loss`` on tensors, for the compiled training step."""
     import keras
 
     return keras.ops.mean(keras.ops.sum(keras.ops.square(y_pred - y_true), axis=1))

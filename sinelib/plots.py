@@ -9,7 +9,7 @@ from sinelib.checks import check_non_negative_int, check_positive_int, shown
 from sinelib.evaluation import REPORT_FREQUENCIES, check_frequencies, predictor
 from sinelib.experiments import RANDOM_BAND, Experiment, get_experiment
 from sinelib.history import learning_rate_changes
-from sinelib.losses import seed_loss
+from sinelib.losses import summed_loss
 
 
 def plot_predictions(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIES, shift=None,
@@ -49,7 +49,7 @@ def plot_predictions(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIE
     axes[-1].set_xlabel("time [t]")
     figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=3,
                   fontsize=8, frameon=False)
-    figure.suptitle(title if title is not None else f"{exp.seed_id}: {exp.title}")
+    figure.suptitle(title if title is not None else f"{exp.original_id}: {exp.title}")
     return figure
 
 
@@ -74,7 +74,7 @@ def draw_prediction(ax, frequency, x_row, y_row, p_row) -> dict:
     (line_truth,) = ax.plot(t[n_in:], y_row, color="green", linestyle=":",
                             label="true continuation")
     (line_prediction,) = ax.plot(t[n_in:], p_row, color="red", label="prediction")
-    loss = seed_loss(np.asarray(y_row)[None], np.asarray(p_row)[None])
+    loss = summed_loss(np.asarray(y_row)[None], np.asarray(p_row)[None])
     ax.set_title(f"{frequency:g} Hz: seed loss {loss:.3g}", fontsize=9, loc="left")
     ax.set_ylim(-1, 1)
     return {"input": line_input, "truth": line_truth, "prediction": line_prediction}
@@ -193,15 +193,15 @@ def draw_training_curve(ax, history: list[dict], exp: Experiment | str, *, other
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
     ax.set_yscale("log")
     if marks:
-        if exp.seed.loss is not None:
-            ax.axhline(exp.seed.loss, color=QUOTED_COLOR, linestyle="--", linewidth=1,
-                       label=f"seed's loss {exp.seed.loss:g}")
-        if exp.seed.best_loss is not None:
-            ax.axhline(exp.seed.best_loss, color=QUOTED_COLOR, linestyle=":", linewidth=1,
-                       label=f"seed's lowest {exp.seed.best_loss:g}")
-        if exp.seed.examples is not None and exp.seed.loss is not None:
-            ax.plot([exp.seed.examples], [exp.seed.loss], "*", color=QUOTED_COLOR,
-                    markersize=9, label=f"seed at {exp.seed.examples} examples")
+        if exp.reported.loss is not None:
+            ax.axhline(exp.reported.loss, color=QUOTED_COLOR, linestyle="--", linewidth=1,
+                       label=f"seed's loss {exp.reported.loss:g}")
+        if exp.reported.best_loss is not None:
+            ax.axhline(exp.reported.best_loss, color=QUOTED_COLOR, linestyle=":", linewidth=1,
+                       label=f"seed's lowest {exp.reported.best_loss:g}")
+        if exp.reported.examples is not None and exp.reported.loss is not None:
+            ax.plot([exp.reported.examples], [exp.reported.loss], "*", color=QUOTED_COLOR,
+                    markersize=9, label=f"seed at {exp.reported.examples} examples")
         if exp.target_loss is not None:
             ax.axhline(exp.target_loss, color=TARGET_COLOR, linestyle="-.", linewidth=1,
                        label=f"target {exp.target_loss:g}")
@@ -245,7 +245,7 @@ def plot_training_curve(history: list[dict], exp: Experiment | str, *, others=No
     batch = exp.batch_size
     top = ax.secondary_xaxis("top", functions=(lambda e: e / batch, lambda s: s * batch))
     top.set_xlabel("Adam steps", fontsize=8)
-    figure.suptitle(title if title is not None else f"{exp.seed_id}: {exp.title}, training")
+    figure.suptitle(title if title is not None else f"{exp.original_id}: {exp.title}, training")
     return figure
 
 
@@ -324,7 +324,7 @@ def plot_experiment_windows(exp: Experiment | str, count: int = 4, seed: int = 0
         frequencies = np.full(count, exp.frequency)
     x, y = sample_windows(count, exp.n_in, exp.n_out, frequency=frequencies, rng=seed)
     return plot_windows(x, y, frequencies, title=f"{count} windows of experiment "
-                                                 f"{exp.seed_id}: {exp.n_in} samples in, "
+                                                 f"{exp.original_id}: {exp.n_in} samples in, "
                                                  f"{exp.n_out} to predict")
 
 

@@ -33,7 +33,7 @@ from sinelib.data import HELDOUT_SIZE, training_batch
 from sinelib.evaluation import evaluate, heldout_loss
 from sinelib.experiments import DISPLAY_EVERY_STEPS, Experiment, get_experiment
 from sinelib.history import history_to_csv
-from sinelib.losses import seed_loss, seed_loss_tensor
+from sinelib.losses import summed_loss, summed_loss_tensor
 from sinelib.models import build_model, predict, weights_finite
 from sinelib.storage import (
     assign_arrays, atomic_write_text, load_arrays, save_arrays, variables_to_arrays,
@@ -149,7 +149,7 @@ def make_train_step(model, optimizer, jit_compile: bool = False):
     @tf.function(reduce_retracing=True, jit_compile=jit_compile)
     def train_step(x, y):
         with tf.GradientTape() as tape:
-            loss = seed_loss_tensor(y, model(x, training=True))
+            loss = summed_loss_tensor(y, model(x, training=True))
         gradients = tape.gradient(loss, variables)
         optimizer.apply_gradients(zip(gradients, variables))
         return loss
@@ -179,7 +179,7 @@ def make_chunk_step(model, optimizer, jit_compile: bool = False):
         for index in tf.range(count):
             optimizer.learning_rate.assign(rates[index])
             with tf.GradientTape() as tape:
-                loss = seed_loss_tensor(ys[index], model(xs[index], training=True))
+                loss = summed_loss_tensor(ys[index], model(xs[index], training=True))
             gradients = tape.gradient(loss, variables)
             optimizer.apply_gradients(zip(gradients, variables))
             losses = losses.write(index, loss)
@@ -341,7 +341,7 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
             if step % DISPLAY_EVERY_STEPS == 0:
                 # Like the original code: the displayed loss is the current minibatch's,
                 # evaluated after the update.
-                displayed_loss = seed_loss(y, predict(model, x))
+                displayed_loss = summed_loss(y, predict(model, x))
                 if not math.isfinite(displayed_loss):
                     reason = schedules.STOP_DIVERGED
                     break

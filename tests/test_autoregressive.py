@@ -9,7 +9,7 @@ def test_ar_experiment_is_experiment_3_with_a_one_sample_horizon():
     exp, base = ar_experiment(), get_experiment("exp3")
     assert exp.slug == "exp3-ar" and exp.n_out == 1
     differs = {key for key, value in exp.config().items() if base.config()[key] != value}
-    assert differs == {"slug", "seed_id", "n_out"}
+    assert differs == {"slug", "original_id", "n_out"}
     assert exp.budget_steps == base.budget_steps == 10_000
 
 

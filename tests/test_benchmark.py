@@ -100,7 +100,7 @@ def test_reference_graph_learns_with_the_seed_loss():
         "import numpy as np\n"
         "from sinelib.tools.reference_tf1 import ReferenceGraph\n"
         "from sinelib.experiments import get_experiment\n"
-        "from sinelib.losses import seed_loss\n"
+        "from sinelib.losses import summed_loss\n"
         "exp = get_experiment('exp3').replace(n_hidden=16, clip_value=0.5)\n"
         "g = ReferenceGraph(exp, seed=1)\n"
         "x, y = g.minibatch(1, 0)\n"

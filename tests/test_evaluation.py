@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sinelib import build_model, evaluate, heldout_windows, per_point_mse, predict, seed_loss
+from sinelib import build_model, evaluate, heldout_windows, per_point_mse, predict, summed_loss
 
 
 def test_evaluate_reports_seed_units_and_mse_per_frequency():
@@ -9,12 +9,12 @@ def test_evaluate_reports_seed_units_and_mse_per_frequency():
     metrics = evaluate(model, "exp5-small", frequencies=(1, 2.5), size=64)
     x, y = heldout_windows(25, 100, size=64)
     y_pred = predict(model, x)
-    assert metrics["loss"] == pytest.approx(seed_loss(y, y_pred))
+    assert metrics["loss"] == pytest.approx(summed_loss(y, y_pred))
     assert metrics["mse"] == pytest.approx(per_point_mse(y, y_pred))
     assert metrics["loss"] == pytest.approx(100 * metrics["mse"])
     assert [entry["frequency"] for entry in metrics["by_frequency"]] == [1.0, 2.5]
     x1, y1 = heldout_windows(25, 100, frequency=2.5, size=64)
-    assert metrics["by_frequency"][1]["loss"] == pytest.approx(seed_loss(y1, predict(model, x1)))
+    assert metrics["by_frequency"][1]["loss"] == pytest.approx(summed_loss(y1, predict(model, x1)))
     assert metrics["size"] == 64
 
 

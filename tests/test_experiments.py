@@ -19,7 +19,7 @@ SPEC_STEPS = {"1": 4000, "2": 6000, "3": 10000, "3.1": 10000, "4": 10000, "5": 6
 
 
 def test_registry_has_one_row_per_spec_row_in_order_then_the_gru_stack():
-    assert [exp.seed_id for exp in EXPERIMENTS.values()] == list(SPEC_TABLE) + ["6"]
+    assert [exp.original_id for exp in EXPERIMENTS.values()] == list(SPEC_TABLE) + ["6"]
     assert list(EXPERIMENTS) == ["exp1", "exp2", "exp3", "exp3-1", "exp4", "exp5",
                                  "exp5-small", "exp5-1", "exp6"]
 
@@ -36,20 +36,20 @@ def test_gru_row_matches_the_original_projects_last_experiment():
     assert exp.static_rnn is False
 
 
-@pytest.mark.parametrize("seed_id", list(SPEC_TABLE))
-def test_registry_row_matches_spec(seed_id):
-    exp = get_experiment(seed_id)
+@pytest.mark.parametrize("original_id", list(SPEC_TABLE))
+def test_registry_row_matches_spec(original_id):
+    exp = get_experiment(original_id)
     (layers, hidden, n_in, n_out, frequency, lr, budget, clip, target, loss,
-     static) = SPEC_TABLE[seed_id]
+     static) = SPEC_TABLE[original_id]
     assert (exp.n_layers, exp.n_hidden, exp.n_in, exp.n_out) == (layers, hidden, n_in, n_out)
     assert exp.frequency == frequency
     assert exp.learning_rate == lr
     assert exp.budget_examples == budget
-    assert exp.budget_steps == SPEC_STEPS[seed_id]
+    assert exp.budget_steps == SPEC_STEPS[original_id]
     assert exp.batch_size == 50
     assert exp.clip_value == clip
     assert exp.target_loss == target
-    assert exp.seed.loss == loss
+    assert exp.reported.loss == loss
     assert exp.static_rnn is static
     assert exp.cell == ("BasicLSTMCell" if static else "LSTMCell")
     if target is not None:
@@ -100,5 +100,5 @@ def test_records_are_frozen():
 
 def test_config_leaves_out_titles_and_seed_numbers():
     config = get_experiment("exp3").config()
-    assert "title" not in config and "seed" not in config
+    assert "title" not in config and "reported" not in config
     assert config["n_hidden"] == 150 and config["slug"] == "exp3"

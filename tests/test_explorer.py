@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from sinelib import build_model, get_experiment, per_point_mse, predict, sample_windows, seed_loss
+from sinelib import build_model, get_experiment, per_point_mse, predict, sample_windows, summed_loss
 from sinelib.data import NYQUIST
 from sinelib.evaluation import loss_by_frequency
 from sinelib.tools.explorer import (
@@ -61,7 +61,7 @@ def test_run_probe_predicts_with_the_model_and_measures_in_seed_units():
     x, y = sample_windows(1, exp.n_in, exp.n_out, frequency=3.0, shift=1.0)
     y_pred = predict(model, x)
     np.testing.assert_array_equal(result.y_pred, y_pred[0])
-    assert result.loss == pytest.approx(seed_loss(y, y_pred))
+    assert result.loss == pytest.approx(summed_loss(y, y_pred))
     assert result.mse == pytest.approx(per_point_mse(y, y_pred))
     assert result.loss == pytest.approx(result.mse * exp.n_out)
 
@@ -71,7 +71,7 @@ def test_a_baseline_is_predicted_beside_the_network():
     last = lambda x, n_out: np.repeat(x[:, -1:, 0], n_out, axis=1)  # noqa: E731
     result = run_probe(model, EXP, Probe(frequency=2.0), last, "last sample")
     np.testing.assert_array_equal(result.baseline_pred, np.full(50, result.x[-1]))
-    assert result.baseline_loss == pytest.approx(seed_loss(result.y[None],
+    assert result.baseline_loss == pytest.approx(summed_loss(result.y[None],
                                                            result.baseline_pred[None]))
     assert "baseline last sample: seed loss" in _text(readout_html(result))
 
@@ -154,7 +154,7 @@ def test_moving_the_frequency_slider_redraws_the_prediction(fresh):
     np.testing.assert_allclose(fresh.lines["truth"].get_ydata(), y[0])
     np.testing.assert_allclose(fresh.lines["prediction"].get_xdata(), t[25:])
     np.testing.assert_allclose(fresh.lines["prediction"].get_ydata(), y_pred[0])
-    loss, mse = seed_loss(y, y_pred), per_point_mse(y, y_pred)
+    loss, mse = summed_loss(y, y_pred), per_point_mse(y, y_pred)
     text = _text(fresh.readout.value)
     assert f"seed loss {loss:.4g}" in text and f"per-point MSE {mse:.3g}" in text
     assert fresh.lines["title"].get_text() == f"2.5 Hz: seed loss {loss:.3g}"
@@ -241,7 +241,7 @@ def test_the_baseline_toggle_overlays_a_sinelib_baseline(fresh):
     x, y = probe_window(EXP, Probe(frequency=6.0))
     expected = baseline_for("analytic", EXP)(x[None, :, None], 50)[0]
     np.testing.assert_allclose(fresh.lines["baseline"].get_ydata(), expected)
-    assert fresh.result.baseline_loss == pytest.approx(seed_loss(y[None], expected[None]))
+    assert fresh.result.baseline_loss == pytest.approx(summed_loss(y[None], expected[None]))
     assert f"baseline analytic: seed loss {fresh.result.baseline_loss:.4g}" in \
         _text(fresh.readout.value)
     fresh.controls["baseline_name"].value = "linear"  # fitted on the experiment's own band

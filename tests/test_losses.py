@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from sinelib import per_point_mse, seed_loss
-from sinelib.losses import seed_loss_tensor
+from sinelib import per_point_mse, summed_loss
+from sinelib.losses import summed_loss_tensor
 
 
 def hand_seed_loss(y_true, y_pred):
@@ -16,22 +16,22 @@ def test_seed_loss_sums_over_horizon_and_averages_over_batch():
     y_true = np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 1.0]])
     y_pred = np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
     # Row errors: 1 + 0 + 4 = 5 and 0 + 1 + 0 = 1; mean 3.
-    assert seed_loss(y_true, y_pred) == 3.0
+    assert summed_loss(y_true, y_pred) == 3.0
     assert per_point_mse(y_true, y_pred) == 1.0
 
 
 def test_against_a_hand_computation_on_random_data():
     rng = np.random.default_rng(3)
     y_true, y_pred = rng.normal(size=(2, 17, 50))
-    assert seed_loss(y_true, y_pred) == pytest.approx(hand_seed_loss(y_true, y_pred), rel=1e-12)
-    assert per_point_mse(y_true, y_pred) == pytest.approx(seed_loss(y_true, y_pred) / 50)
-    assert isinstance(seed_loss(y_true, y_pred), float)
+    assert summed_loss(y_true, y_pred) == pytest.approx(hand_seed_loss(y_true, y_pred), rel=1e-12)
+    assert per_point_mse(y_true, y_pred) == pytest.approx(summed_loss(y_true, y_pred) / 50)
+    assert isinstance(summed_loss(y_true, y_pred), float)
 
 
 def test_tensor_version_agrees():
     rng = np.random.default_rng(4)
     y_true, y_pred = rng.normal(size=(2, 9, 100)).astype(np.float32)
-    value = float(seed_loss_tensor(y_true, y_pred))
+    value = float(summed_loss_tensor(y_true, y_pred))
     assert value == pytest.approx(hand_seed_loss(y_true, y_pred), rel=1e-5)
 
 
@@ -43,4 +43,4 @@ def test_tensor_version_agrees():
 ])
 def test_shape_mismatch_is_refused(y_true, y_pred):
     with pytest.raises(ValueError, match="y_true and y_pred"):
-        seed_loss(y_true, y_pred)
+        summed_loss(y_true, y_pred)

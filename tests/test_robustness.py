@@ -20,7 +20,7 @@ import sinelib
 from sinelib import (
     build_model, count_parameters, evaluate, get_experiment, heldout_windows, load_manifest,
     load_pretrained, per_point_mse, plot_predictions, plot_windows, predict, sample_windows,
-    save_pretrained, seed_loss, train,
+    save_pretrained, summed_loss, train,
 )
 from sinelib.tools.cli import main
 from sinelib.data import training_batch
@@ -246,13 +246,13 @@ BAD_INPUTS = [
     ("held-out frequency above Nyquist", lambda c: heldout_windows(25, 50, frequency=60),
      ValueError, ["got 60"]),
     # Losses
-    ("loss shapes differ", lambda c: seed_loss(np.zeros((2, 3)), np.zeros((2, 4))),
+    ("loss shapes differ", lambda c: summed_loss(np.zeros((2, 3)), np.zeros((2, 4))),
      ValueError, ["(2, 3) and (2, 4)"]),
     ("loss 1-D", lambda c: per_point_mse(np.zeros(3), np.zeros(3)), ValueError,
      ["(batch, n_out)", "(3,) and (3,)"]),
-    ("loss strings", lambda c: seed_loss([["a"]], [[1.0]]), ValueError,
+    ("loss strings", lambda c: summed_loss([["a"]], [[1.0]]), ValueError,
      ["y_true is list", "'a'"]),
-    ("loss NaN target", lambda c: seed_loss([[NAN]], [[1.0]]), ValueError,
+    ("loss NaN target", lambda c: summed_loss([[NAN]], [[1.0]]), ValueError,
      ["y_true must be finite"]),
     # Models
     ("model unknown experiment", lambda c: build_model("exp9"), ValueError, ["'exp9'"]),

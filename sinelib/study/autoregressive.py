@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from sinelib.checks import check_positive_int
-from sinelib.experiments import Experiment, SeedReport, get_experiment
+from sinelib.experiments import Experiment, OriginalReport, get_experiment
 from sinelib.pretrained import PRETRAINED_DIR
 
 #: The direct experiment the autoregressive network is compared with.
@@ -31,9 +31,9 @@ def ar_experiment(base: Experiment | str = AR_BASE) -> Experiment:
     """``base`` with a one-sample horizon: the network that is rolled forward."""
     base = get_experiment(base)
     return base.replace(
-        slug=f"{base.slug}-ar", seed_id=f"{base.seed_id} (AR)",
+        slug=f"{base.slug}-ar", original_id=f"{base.original_id} (AR)",
         title=f"{base.title}, one step at a time",
-        seed=SeedReport(loss=None, examples=None, best_loss=None,
+        reported=OriginalReport(loss=None, examples=None, best_loss=None,
                         claim="beyond the seed: autoregressive against direct read-out"),
     ).replace(n_out=1)
 

@@ -119,8 +119,8 @@ def quoted_loss_claim(run: RunRecord, quoted: float | None = None,
         examples: Within how many examples; default where the seed quoted it, else the budget.
     """
     exp = run.experiment
-    quoted = exp.seed.loss if quoted is None else quoted
-    examples = examples or exp.seed.examples or exp.budget_examples
+    quoted = exp.reported.loss if quoted is None else quoted
+    examples = examples or exp.reported.examples or exp.budget_examples
     heldout, heldout_examples = heldout_at(run, examples)
     best, best_examples = best_displayed(run.history, max_examples=examples)
     return Claim(
@@ -176,24 +176,24 @@ def spread_controls(slug: str) -> tuple[str, ...]:
 def _other_seeds(run: RunRecord, controls: tuple[str, ...]) -> Claim:
     """Does another seed reach the seed's number? From the shipped seed controls."""
     exp = run.experiment
-    examples = exp.seed.examples or exp.budget_examples
+    examples = exp.reported.examples or exp.budget_examples
     parts, verdicts = [], []
     for name in controls:
         other = control_run(name)
-        claim = quoted_loss_claim(other, exp.seed.loss, examples)
+        claim = quoted_loss_claim(other, exp.reported.loss, examples)
         verdicts.append(claim.verdict)
         parts.append(f"seed {other.seed}: {claim.measured} ({claim.verdict})")
     best = HOLDS if HOLDS in verdicts else MINIBATCH_ONLY if MINIBATCH_ONLY in verdicts \
         else DOES_NOT_HOLD
     seeds = ", ".join(str(control_run(name).seed) for name in controls)
-    return Claim(exp.slug, f"loss {exp.seed.loss:g} reached within {examples} examples at "
+    return Claim(exp.slug, f"loss {exp.reported.loss:g} reached within {examples} examples at "
                            f"any of seeds {seeds}", best, "; ".join(parts))
 
 
 def _exp3_1(run: RunRecord) -> list[Claim]:
     longer = control_run("exp3-1-long")
     return [quoted_loss_claim(run), _other_seeds(run, spread_controls("exp3-1")),
-            quoted_loss_claim(longer, run.experiment.seed.loss, longer.experiment.budget_examples)]
+            quoted_loss_claim(longer, run.experiment.reported.loss, longer.experiment.budget_examples)]
 
 
 def _exp4(run: RunRecord) -> list[Claim]:
@@ -205,11 +205,11 @@ def _exp4(run: RunRecord) -> list[Claim]:
     unclipped = loss_spread(control.history, SPREAD_STEPS)
     return [
         quoted_loss_claim(run),
-        Claim(exp.slug, f"displayed minibatch loss as low as {exp.seed.best_loss:g} within "
+        Claim(exp.slug, f"displayed minibatch loss as low as {exp.reported.best_loss:g} within "
                         f"{exp.budget_examples} examples",
-              HOLDS if best <= exp.seed.best_loss else DOES_NOT_HOLD,
+              HOLDS if best <= exp.reported.best_loss else DOES_NOT_HOLD,
               f"lowest displayed loss {best:.4g} at {at} examples; without clipping (control) "
-              f"{control_best:.4g} at {control_at} examples", exp.seed.best_loss),
+              f"{control_best:.4g} at {control_at} examples", exp.reported.best_loss),
         Claim(exp.slug, f"with clipping the loss varies wildly: over the last {SPREAD_STEPS} "
                         f"steps the largest displayed loss is more than {WILD_FACTOR}x the "
                         f"smallest",
@@ -235,8 +235,8 @@ def _exp5(run: RunRecord) -> list[Claim]:
         quoted_loss_claim(run),
         Claim(exp.slug, f"stopped by its target (displayed loss <= {exp.target_loss:g} after "
                         f"at least {exp.budget_examples} examples) within "
-                        f"{exp.seed.examples} examples",
-              HOLDS if run.stop_reason == "target" and run.examples <= exp.seed.examples
+                        f"{exp.reported.examples} examples",
+              HOLDS if run.stop_reason == "target" and run.examples <= exp.reported.examples
               else DOES_NOT_HOLD,
               f"stopped by '{run.stop_reason}' at {run.examples} examples; first displayed "
               f"loss <= {exp.target_loss:g} at {reached} examples"),
@@ -249,11 +249,11 @@ def _stall_claims(run: RunRecord) -> list[Claim]:
     ratio = stall_ratio(run.history, quarter)
     loss = run.metrics["loss"]
     return [
-        Claim(exp.slug, f"stalls near {exp.seed.loss:g}: held-out loss at the end within "
+        Claim(exp.slug, f"stalls near {exp.reported.loss:g}: held-out loss at the end within "
                         f"{NEAR_FACTOR}x of it",
-              HOLDS if exp.seed.loss / NEAR_FACTOR <= loss <= exp.seed.loss * NEAR_FACTOR
+              HOLDS if exp.reported.loss / NEAR_FACTOR <= loss <= exp.reported.loss * NEAR_FACTOR
               else DOES_NOT_HOLD, f"held-out {loss:.3g} at {run.examples} examples",
-              exp.seed.loss),
+              exp.reported.loss),
         Claim(exp.slug, "convergence effectively stops: the median displayed loss of the last "
                         "quarter of the run is less than 20% below the quarter before's",
               HOLDS if ratio >= STALL_FRACTION else DOES_NOT_HOLD,
@@ -297,7 +297,7 @@ def _exp6(run: RunRecord) -> list[Claim]:
     from sinelib.study.records import seed_runs
 
     exp = run.experiment
-    floor = exp.seed.loss
+    floor = exp.reported.loss
     best, best_examples = best_displayed(run.history)
     others = [other for other in seed_runs(exp.slug) if other.seed != run.seed]
     met = [other for other in [run] + others if other.stop_reason == "target"]

@@ -28,7 +28,7 @@ def _same_start(run: RunRecord, longer: RunRecord) -> str:
 
 def _exp3_1(run: RunRecord) -> str:
     exp = run.experiment
-    quoted, budget = exp.seed.loss, exp.budget_examples
+    quoted, budget = exp.reported.loss, exp.budget_examples
     heldout, _ = heldout_at(run, budget)
     seeds = [control_run(name) for name in spread_controls("exp3-1")]
     seed_losses = [heldout_at(other, budget)[0] for other in seeds]
@@ -58,7 +58,7 @@ def _exp4(run: RunRecord) -> str:
     clipped = loss_spread(run.history, SPREAD_STEPS)
     unclipped = loss_spread(control.history, SPREAD_STEPS)
     text = (f"With clipping, the lowest loss the run displayed within the budget is {best:.3g}, "
-            f"against the seed's lowest {exp.seed.best_loss:g}; without clipping (same seed, "
+            f"against the seed's lowest {exp.reported.best_loss:g}; without clipping (same seed, "
             f"same minibatches) it is {control_best:.3g}, at {control_at} examples. Over the "
             f"last {SPREAD_STEPS} steps the displayed loss spans {clipped['min']:.3g} to "
             f"{clipped['max']:.3g} with clipping and {unclipped['min']:.3g} to "
@@ -72,7 +72,7 @@ def _exp4(run: RunRecord) -> str:
     lower = sum(without[index] < with_clip[index] for index in common)
     text += (f" The run without clipping has the lower held-out loss at {lower} of the "
              f"{len(common)} evaluations after the start.")
-    if control_best <= exp.seed.best_loss < best and lower > len(common) / 2:
+    if control_best <= exp.reported.best_loss < best and lower > len(common) / 2:
         text += (" The seed's lowest number is reached without clipping but not with it: "
                  "here element-wise clipping at 0.5 slows the network down")
         text += (", and it does not calm the loss either." if clipped["iqr"] >= 0.5 *
@@ -85,8 +85,8 @@ def _exp5(run: RunRecord) -> str:
     examples, losses = displayed_losses(run.history)
     stop_loss = float(losses[-1])
     return (f"The run stopped by the same rule as the seed's, on a displayed minibatch loss of "
-            f"{stop_loss:.3g} at {int(examples[-1])} examples (the seed: {exp.seed.loss:g} at "
-            f"{exp.seed.examples}). The rule fires on the first lucky minibatch below "
+            f"{stop_loss:.3g} at {int(examples[-1])} examples (the seed: {exp.reported.loss:g} at "
+            f"{exp.reported.examples}). The rule fires on the first lucky minibatch below "
             f"{exp.target_loss:g}, so the held-out loss at that moment, "
             f"{run.metrics['loss']:.3g}, sits near the target rather than at the minibatch "
             f"value; the seed's quoted number is a minibatch value of the same kind.")
@@ -98,7 +98,7 @@ def _exp5_small(run: RunRecord) -> str:
     longer = control_run("exp5-small-long")
     long_ratio = stall_ratio(longer.history, longer.examples // 4)
     text = (f"At the seed's {exp.budget_examples} examples the held-out loss is "
-            f"{run.metrics['loss']:.3g}, near the seed's 'about {exp.seed.loss:g}', but the "
+            f"{run.metrics['loss']:.3g}, near the seed's 'about {exp.reported.loss:g}', but the "
             f"median displayed loss of the last quarter of the run is {ratio:.0%} of the "
             f"quarter before's. With twice the examples the same run{_same_start(run, longer)} "
             f"ends at {longer.metrics['loss']:.3g} held-out, the last quarter at "

@@ -47,7 +47,7 @@ def figure_set() -> dict:
         return models[slug]
 
     def label(slug):
-        return f"{EXPERIMENTS[slug].seed_id} ({slug})"
+        return f"{EXPERIMENTS[slug].original_id} ({slug})"
 
     def curve(slug):
         run = shipped_run(slug)
@@ -79,7 +79,7 @@ def figure_set() -> dict:
     drawings["error-vs-frequency.png"] = error_vs_frequency
     drawings["seed-spread.png"] = lambda: study_plots.plot_seed_spread(
         {label(slug): ([run.metrics["loss"] for run in seed_runs(slug)],
-                       EXPERIMENTS[slug].seed.loss) for slug in EXPERIMENTS})
+                       EXPERIMENTS[slug].reported.loss) for slug in EXPERIMENTS})
     drawings["exp4-clipping-seeds.png"] = lambda: study_plots.plot_loss_spread(
         {**{f"clipped, seed {run.seed}": run.history for run in seed_runs("exp4")},
          **{f"unclipped, seed {run.seed}": run.history for run in clipping_off_runs()}},
@@ -136,7 +136,7 @@ def readme_blocks() -> dict[str, str]:
     claims = "\n".join(
         f"- **{claim.experiment}**: {claim.statement}: **{claim.verdict}** ({claim.measured})"
         for claim in all_claims())
-    why = "\n".join(f"- **{EXPERIMENTS[slug].seed_id} ({slug})**: {explain(slug)}"
+    why = "\n".join(f"- **{EXPERIMENTS[slug].original_id} ({slug})**: {explain(slug)}"
                     for slug in EXPERIMENTS if explain(slug))
     ledger = to_markdown(ledger_rows(manifests, all_seed_spreads()))
     atlas = load_atlas()

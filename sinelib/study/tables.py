@@ -34,11 +34,11 @@ def experiment_rows(experiments=None) -> list[list[str]]:
         if exp.clip_value is not None:
             extra.append(f"clip +-{exp.clip_value:g}")
         rows.append([
-            exp.slug, exp.seed_id, f"{exp.n_layers} x {exp.n_hidden}",
+            exp.slug, exp.original_id, f"{exp.n_layers} x {exp.n_hidden}",
             f"{exp.n_in} -> {exp.n_out}", _frequency_rule(exp), _learning_rate(exp),
             f"{exp.budget_examples} / {exp.budget_steps}", ", ".join(extra),
             "-" if exp.target_loss is None else f"<= {exp.target_loss:g}",
-            "-" if exp.seed.loss is None else f"{exp.seed.loss:g}",
+            "-" if exp.reported.loss is None else f"{exp.reported.loss:g}",
         ])
     return rows
 
@@ -122,8 +122,8 @@ def ledger_rows(manifests: dict, spreads: dict | None = None) -> list[list[str]]
                         for entry in metrics.get("by_frequency", [])}
         number = lambda value, spec: "-" if value is None else format(value, spec)
         rows.append([
-            f"{exp.seed_id} ({slug})",
-            "-" if exp.seed.loss is None else f"{exp.seed.loss:g}",
+            f"{exp.original_id} ({slug})",
+            "-" if exp.reported.loss is None else f"{exp.reported.loss:g}",
             number(metrics.get("loss"), ".4f"), number(metrics.get("mse"), ".2e"),
             *(number(by_frequency.get(f), ".4g") for f in (1.0, 2.0, 3.0)),
             f"{run.get('examples', '-')} / {run.get('steps', '-')}", run.get("stop_reason", "-"),
@@ -163,24 +163,24 @@ def quote_rows(runs=None) -> list[list[str]]:
         if run is None:
             continue
         claims = check_claims(run)
-        quotes = [("picture: " + exp.seed.claim, None, claims)]
-        if exp.seed.loss is not None:
+        quotes = [("picture: " + exp.reported.claim, None, claims)]
+        if exp.reported.loss is not None:
             what = {"exp5-small": "loss about", "exp6": "never below"}.get(slug, "loss")
-            quotes = [(f"{what} {exp.seed.loss:g}", exp.seed.loss,
-                       [c for c in claims if c.quoted == exp.seed.loss and c.experiment == slug])]
-        if exp.seed.best_loss is not None:
-            quotes.append((f"lowest loss {exp.seed.best_loss:g}", exp.seed.best_loss,
-                           [c for c in claims if c.quoted == exp.seed.best_loss]))
-        examples = exp.seed.examples or exp.budget_examples
-        seed_when = (f"{exp.seed.examples} / {exp.seed.examples // exp.batch_size}"
-                     if exp.seed.examples else
+            quotes = [(f"{what} {exp.reported.loss:g}", exp.reported.loss,
+                       [c for c in claims if c.quoted == exp.reported.loss and c.experiment == slug])]
+        if exp.reported.best_loss is not None:
+            quotes.append((f"lowest loss {exp.reported.best_loss:g}", exp.reported.best_loss,
+                           [c for c in claims if c.quoted == exp.reported.best_loss]))
+        examples = exp.reported.examples or exp.budget_examples
+        seed_when = (f"{exp.reported.examples} / {exp.reported.examples // exp.batch_size}"
+                     if exp.reported.examples else
                      f"<= {exp.budget_examples} / {exp.budget_steps}")
         heldout, _ = heldout_at(run, examples)
         best, _ = best_displayed(run.history, max_examples=examples)
         for what, quoted, verdict_claims in quotes:
             verdict = max((claim.verdict for claim in verdict_claims), key=rank.get)
             rows.append([
-                f"{exp.seed_id} ({slug})", what,
+                f"{exp.original_id} ({slug})", what,
                 "-" if quoted is None else f"{quoted:g}",
                 "-" if quoted is None else f"{quoted / exp.n_out:.2e}",
                 seed_when, f"{heldout:.4f}", f"{heldout / exp.n_out:.2e}", f"{best:.4f}",
@@ -213,7 +213,7 @@ def spread_rows(runs_by_experiment: dict) -> list[list[str]]:
         std = "-" if spread["n"] == 1 else f"{spread['std']:.2g}"
         reasons = Counter(run.stop_reason for run in runs)
         rows.append([
-            f"{exp.seed_id} ({slug})", "-" if exp.seed.loss is None else f"{exp.seed.loss:g}",
+            f"{exp.original_id} ({slug})", "-" if exp.reported.loss is None else f"{exp.reported.loss:g}",
             ", ".join(str(run.seed) for run in runs), f"{spread['mean']:.3g} ± {std}",
             f"{spread['min']:.3g}–{spread['max']:.3g}",
             ", ".join(f"{loss:.3g}" for loss in losses),
@@ -239,7 +239,7 @@ def baseline_rows(atlas: dict) -> list[list[str]]:
     rows = [["experiment", *names, "network / linear"]]
     for slug in atlas["experiments"]:
         losses = {name: heldout(atlas, slug, name) for name in names}
-        rows.append([f"{get_experiment(slug).seed_id} ({slug})",
+        rows.append([f"{get_experiment(slug).original_id} ({slug})",
                      *(f"{losses[name]:.3g}" for name in names),
                      f"{losses['network'] / losses['linear']:.2g}"])
     return rows
@@ -270,7 +270,7 @@ def generalisation_rows(atlas: dict) -> list[list[str]]:
         _, loss = curve(atlas, slug, NETWORK, "frequency")
         sigma, throughout = noise_crossing(atlas, slug)
         rows.append([
-            f"{get_experiment(slug).seed_id} ({slug})",
+            f"{get_experiment(slug).original_id} ({slug})",
             f"{low:g}" if low == high else f"{low:g}-{high:g}", f"{reach['median']:.3g}",
             f"{reach['low']:.1f}-{reach['high']:.1f}", f"{loss[0]:.3g}", f"{loss[-1]:.3g}",
             "never" if sigma is None else

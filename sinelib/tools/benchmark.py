@@ -194,7 +194,7 @@ def train_reference_to_target(exp: Experiment, seed: int = 0, eval_every: int = 
     from sinelib.data import heldout_windows
     from sinelib.tools.reference_tf1 import ReferenceGraph
 
-    target = exp.seed.loss
+    target = exp.reported.loss
     x_held, y_held = heldout_windows(exp.n_in, exp.n_out, exp.frequency)
     graph = ReferenceGraph(exp, seed=seed)
     start = time.perf_counter()
@@ -221,7 +221,7 @@ def sinelib_time_to_target(exp: Experiment) -> dict | None:
     from sinelib.history import history_from_csv
 
     path = history_path(exp, PRETRAINED_DIR)
-    target = exp.seed.loss
+    target = exp.reported.loss
     if not path.exists():
         return None
     history = history_from_csv(path.read_text())
@@ -365,7 +365,7 @@ def target_table(report: dict) -> list[list[str]]:
     rows = [["config", "seed's loss", "TF1 reference reaches it held-out", "sinelib reaches it "
              "held-out (shipped run)"]]
     for slug, result in report["configs"].items():
-        target = get_experiment(slug).seed.loss
+        target = get_experiment(slug).reported.loss
         rows.append([slug, "-" if target is None else f"{target:g}", cell(result["tf1"]),
                      cell(result["sinelib"])])
     return rows
@@ -441,7 +441,7 @@ def main(argv=None) -> int:
         report = {"machine": machine(), "versions": versions(), "configs": {}}
         for slug in args.configs:
             exp = get_experiment(slug)
-            if exp.seed.loss is None:
+            if exp.reported.loss is None:
                 print(f"{slug}: the seed quotes no loss to reach; skipped", flush=True)
                 continue
             report["configs"][slug] = {

@@ -37,7 +37,7 @@ from sinelib.checks import check_bool, check_non_negative_int, check_number, sho
 from sinelib.data import MAX_SHIFT, NYQUIST, SAMPLING_RATE, SHIFT_RANGE, sample_windows
 from sinelib.evaluation import NOISE_KEY, check_model_fits, loss_by_frequency
 from sinelib.experiments import EXPERIMENTS, RANDOM_BAND, Experiment, get_experiment
-from sinelib.losses import per_point_mse, seed_loss
+from sinelib.losses import per_point_mse, summed_loss
 from sinelib.models import predict
 from sinelib.plots import draw_prediction, mark_training_band
 from sinelib.storage import atomic_write_json, atomic_write_text
@@ -288,7 +288,7 @@ def run_probe(model, exp: Experiment | str, probe: Probe, baseline=None,
         return ProbeResult(exp, probe, baseline_name=baseline_name, notes=notes)
     x, y = probe_window(exp, probe)
     y_pred = predict(model, x[None, :, None])[0]
-    loss, mse = seed_loss(y[None], y_pred[None]), per_point_mse(y[None], y_pred[None])
+    loss, mse = summed_loss(y[None], y_pred[None]), per_point_mse(y[None], y_pred[None])
     if not np.all(np.isfinite(y_pred)):
         notes += ("The network's prediction is not finite (NaN or infinity): its weights have "
                   "diverged.",)
@@ -296,7 +296,7 @@ def run_probe(model, exp: Experiment | str, probe: Probe, baseline=None,
     if baseline is not None:
         baseline_pred = np.asarray(baseline(x[None, :, None], exp.n_out), dtype=np.float32)[0]
         extra = dict(baseline_pred=baseline_pred,
-                     baseline_loss=seed_loss(y[None], baseline_pred[None]),
+                     baseline_loss=summed_loss(y[None], baseline_pred[None]),
                      baseline_mse=per_point_mse(y[None], baseline_pred[None]))
     return ProbeResult(exp, probe, x=x, y=y, y_pred=y_pred, loss=loss, mse=mse,
                        baseline_name=baseline_name, notes=notes, **extra)
@@ -402,7 +402,7 @@ def _ipympl():
 
 
 def _experiment_label(exp: Experiment) -> str:
-    return f"{exp.seed_id}: {exp.title} ({exp.n_in} → {exp.n_out})"
+    return f"{exp.original_id}: {exp.title} ({exp.n_in} → {exp.n_out})"
 
 
 def _check_in(name: str, value, bounds: tuple[float, float], unit: str = "") -> float:
@@ -802,7 +802,7 @@ def latency_markdown(report: dict) -> str:
              "prediction alone [ms]", "full redraw [ms]", "moves needing a full redraw"]]
     for slug, entry in report["models"].items():
         exp = get_experiment(slug)
-        rows.append([f"{exp.seed_id} ({slug})", f"{entry['move_ms']:.1f}",
+        rows.append([f"{exp.original_id} ({slug})", f"{entry['move_ms']:.1f}",
                      f"{entry['move_p90_ms']:.1f}", f"{entry['predict_ms']:.1f}",
                      f"{entry['full_redraw_ms']:.0f}",
                      f"{entry['full_redraws']} of {entry['moves']}"])

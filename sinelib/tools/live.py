@@ -77,7 +77,7 @@ class LiveLossPlot:
         if self.total_examples is not None:
             right = max(self.total_examples, last.get("examples", 0))
             self.ax.set_xlim(-0.02 * right, 1.02 * right)
-        self.ax.set_title(f"{self.exp.seed_id}: {self.exp.title}, live: step "
+        self.ax.set_title(f"{self.exp.original_id}: {self.exp.title}, live: step "
                           f"{last.get('step', 0)}, {last.get('examples', 0)} examples",
                           fontsize=9)
         self.redraws += 1
