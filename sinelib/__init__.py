@@ -1,8 +1,20 @@
-"""sinelib: the seed's TensorFlow 1 LSTM sine experiments, reproduced in TensorFlow 2 / Keras 3.
+"""sinelib: the original's TensorFlow 1 LSTM sine experiments, reproduced in TensorFlow 2 / Keras 3.
 
-Units follow the seed: budgets in **examples** (its "iterations"; one Adam step uses 50), and
-the **seed loss**, the squared error summed over the predicted samples and averaged over the
-batch (per-point MSE = seed loss / horizon).
+The package has three parts (the README's Layout section lists every module):
+
+* the core, ``sinelib`` itself, is what a learner reads: the registry (``experiments``), the
+  sine windows (``data``), the loss (``losses``), the networks (``models``), the training
+  loop and its rules (``training``, ``schedules``, ``history``), ``evaluation``, ``baselines``,
+  the shipped weights (``pretrained``, ``storage``) and the plots of one experiment
+  (``plots``). ``import sinelib`` loads the core only, and the core imports neither part below;
+* ``sinelib.study`` checks the original's claims and goes beyond them (claims, controls, the
+  seed spread, the atlas, the README's tables and figures), declared per experiment as data;
+* ``sinelib.tools`` holds the command line (``python -m sinelib``), live training, the
+  explorer and the benchmarks.
+
+Units follow the original (``docs/original.md``): budgets in **examples** (its "iterations";
+an Adam step uses ``batch_size`` of them), and the **summed loss**, the squared error summed
+over the predicted samples and averaged over the batch (per-point MSE = summed loss / horizon).
 """
 
 from sinelib.baselines import BASELINES
@@ -18,9 +30,8 @@ from sinelib.training import TrainResult, train
 __version__ = "0.1.0"
 
 __all__ = [
-    "BASELINES", "EXPERIMENTS", "Experiment", "NYQUIST", "SAMPLING_RATE", "OriginalReport", "TrainResult",
-    "build_model", "count_parameters", "evaluate", "get_experiment", "heldout_windows",
-    "load_manifest", "load_pretrained", "per_point_mse", "plot_predictions", "plot_windows",
-    "predict",
-    "sample_windows", "save_pretrained", "summed_loss", "train",
+    "BASELINES", "EXPERIMENTS", "Experiment", "NYQUIST", "OriginalReport", "SAMPLING_RATE",
+    "TrainResult", "build_model", "count_parameters", "evaluate", "get_experiment",
+    "heldout_windows", "load_manifest", "load_pretrained", "per_point_mse", "plot_predictions",
+    "plot_windows", "predict", "sample_windows", "save_pretrained", "summed_loss", "train",
 ]

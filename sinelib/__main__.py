@@ -1,4 +1,7 @@
-"""``python -m sinelib``: see ``sinelib.tools.cli``."""
+"""``python -m sinelib``: the command line of ``sinelib.tools.cli``.
+
+The entry point, not part of the core: ``import sinelib`` never runs this file.
+"""
 
 import sys
 

@@ -26,6 +26,7 @@ from typing import Callable
 import numpy as np
 
 from sinelib.checks import check_positive_int, numeric_windows, shown
+from sinelib.data import sample_windows
 from sinelib.experiments import Experiment, get_experiment
 
 #: Windows ``fit_linear`` fits on by default.
@@ -158,8 +159,6 @@ def fit_linear(n_in: int, n_out: int, frequency=None, size: int = LINEAR_FIT_SIZ
     Returns:
         ``predict(x, n_out)``; it refuses windows of another length or another horizon.
     """
-    from sinelib.data import sample_windows
-
     n_in = check_positive_int("n_in", n_in)
     fitted_out = check_positive_int("n_out", n_out)
     size = check_positive_int("size", size)

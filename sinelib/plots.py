@@ -1,11 +1,18 @@
-"""Figures. Every function takes data (or a model) and returns a Matplotlib Figure."""
+"""The figures of one experiment. Every function takes data (or a model) and returns a Figure.
+
+The original's three-panel picture, a training curve with the original's numbers marked, the
+held-out error against frequency, and a few training windows; the drawing helpers
+(``draw_prediction``, ``draw_training_curve``, ``mark_training_band``) are public so that the
+study's figures and the explorer's widget draw the same way. Matplotlib is imported inside the
+functions: ``import sinelib`` stays fast for code that never plots.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sinelib.data import SAMPLING_RATE, sample_windows
 from sinelib.checks import check_non_negative_int, check_positive_int, shown
+from sinelib.data import SAMPLING_RATE, sample_windows
 from sinelib.evaluation import REPORT_FREQUENCIES, check_frequencies, predictor
 from sinelib.experiments import RANDOM_BAND, Experiment, get_experiment
 from sinelib.history import learning_rate_changes
@@ -314,8 +321,6 @@ def plot_experiment_windows(exp: Experiment | str, count: int = 4, seed: int = 0
     Returns:
         A ``matplotlib.figure.Figure``.
     """
-    from sinelib.data import check_positive_int
-
     exp = get_experiment(exp)
     count = check_positive_int("count", count)
     if exp.frequency is None:
