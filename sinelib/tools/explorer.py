@@ -46,7 +46,6 @@ BASELINE_COLOR = "0.45"
 MARKER_COLOR = "tab:red"
 CURVE_COLOR = "C0"
 
-# --- The widget -----------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=1)
 def _ipympl():
