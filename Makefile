@@ -56,7 +56,7 @@ bench-target: install
 
 ## bench-explorer: median time of an explorer slider move for every shipped network (~2 min)
 bench-explorer: install
-	$(BIN)/python -m sinelib.tools.explorer bench --json benchmarks/explorer.json \
+	$(BIN)/python -m sinelib.tools.explorer_bench --json benchmarks/explorer.json \
 	  --markdown benchmarks/explorer.md
 
 ## notebooks: execute every notebook in place (stored outputs, no widget state), for committing

@@ -1,16 +1,26 @@
+"""The sine windows (sinelib.data), checked against a naive loop over the definition, with
+hypothesis for shapes, splits, shifts and seeds. Bad arguments: see also the sample_windows rows
+of tests/test_robustness.py, which name the exact messages."""
+
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sinelib import NYQUIST, SAMPLING_RATE, heldout_windows, sample_windows
+from sinelib import NYQUIST, heldout_windows, sample_windows
 from sinelib.data import training_batch
+
+FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+sizes = st.integers(1, 40)
+seeds = st.integers(0, 2**63)
+frequencies = st.floats(0.01, NYQUIST, exclude_max=True)
+shifts = st.floats(-1e3, 1e3)
 
 
 def naive_windows(n_in, n_out, frequencies, shifts):
-    """Window by window, sample by sample: the definition in SPEC.md."""
+    """Window by window, sample by sample: ``sin(2 pi f (k / 100 + t0))`` in float64."""
     xs, ys = [], []
     for f, t0 in zip(frequencies, shifts):
         samples = [math.sin(2 * math.pi * f * (k / 100 + t0)) for k in range(n_in + n_out)]
@@ -19,78 +29,132 @@ def naive_windows(n_in, n_out, frequencies, shifts):
     return np.array(xs), np.array(ys)
 
 
-def test_windows_match_a_naive_loop():
-    rng = np.random.default_rng(5)
-    frequencies = rng.uniform(0.5, 4.0, 7)
-    shifts = rng.uniform(0, 2 * np.pi, 7)
-    x, y = sample_windows(7, 25, 50, frequency=frequencies, shift=shifts)
-    x_ref, y_ref = naive_windows(25, 50, frequencies, shifts)
-    assert x.shape == (7, 25, 1) and y.shape == (7, 50)
-    assert x.dtype == np.float32 and y.dtype == np.float32
-    np.testing.assert_allclose(x, x_ref, atol=1e-6)
-    np.testing.assert_allclose(y, y_ref, atol=1e-6)
+@FAST
+@given(frequency=st.lists(frequencies, min_size=1, max_size=8), n_in=sizes, n_out=sizes,
+       data=st.data())
+def test_windows_match_a_naive_loop(frequency, n_in, n_out, data):
+    batch = len(frequency)
+    shift = data.draw(st.lists(shifts, min_size=batch, max_size=batch))
+    x, y = sample_windows(batch, n_in, n_out, frequency=frequency, shift=shift)
+    x_ref, y_ref = naive_windows(n_in, n_out, frequency, shift)
+    assert x.shape == (batch, n_in, 1) and y.shape == (batch, n_out)
+    assert x.dtype == y.dtype == np.float32
+    np.testing.assert_allclose(x, x_ref, atol=2e-5)  # float64 -> float32, large arguments
+    np.testing.assert_allclose(y, y_ref, atol=2e-5)
 
 
 def test_target_continues_the_input():
-    # The first target sample is the sample right after the last input sample.
+    # By hand: at 1 Hz from t0 = 0, the last input sample is sin(2 pi 0.99) and the first
+    # target sample sin(2 pi 1.00).
     x, y = sample_windows(1, 100, 50, frequency=1.0, shift=0.0)
-    assert SAMPLING_RATE == 100
-    assert x[0, -1, 0] == pytest.approx(math.sin(2 * math.pi * 99 / 100), abs=1e-6)
-    assert y[0, 0] == pytest.approx(math.sin(2 * math.pi * 100 / 100), abs=1e-6)
+    assert x[0, -1, 0] == pytest.approx(math.sin(2 * math.pi * 0.99), abs=1e-6)
+    assert y[0, 0] == pytest.approx(0.0, abs=1e-6)
+    assert y[0, 25] == pytest.approx(1.0, abs=1e-6)  # t = 1.25 s: a quarter period on
 
 
-def test_random_draws_cover_the_seed_ranges():
-    # Frequencies come first from the generator, then shifts: replay the same draws.
-    x, _ = sample_windows(4000, 2, 1, rng=np.random.default_rng(11))
-    reference = np.random.default_rng(11)
-    frequencies = reference.uniform(0.5, 4.0, 4000)
-    shifts = reference.uniform(0, 2 * np.pi, 4000)
-    assert frequencies.min() >= 0.5 and frequencies.max() < 4.0
-    assert shifts.min() >= 0 and shifts.max() < 2 * np.pi
-    x_ref, _ = naive_windows(2, 1, frequencies, shifts)
-    np.testing.assert_allclose(x, x_ref, atol=1e-5)
+@FAST
+@given(batch=sizes, n_in=sizes, n_out=sizes, seed=seeds)
+def test_random_windows_draw_the_original_ranges(batch, n_in, n_out, seed):
+    """Replaying the generator: frequencies first, uniform on [0.5, 4) Hz, then shifts,
+    uniform on [0, 2 pi) s (the original's ranges)."""
+    x, y = sample_windows(batch, n_in, n_out, rng=seed)
+    replay = np.random.default_rng(seed)
+    frequency = replay.uniform(0.5, 4.0, size=batch)
+    shift = replay.uniform(0.0, 2 * np.pi, size=batch)
+    x_ref, y_ref = naive_windows(n_in, n_out, frequency, shift)
+    np.testing.assert_allclose(x, x_ref, atol=2e-6)
+    np.testing.assert_allclose(y, y_ref, atol=2e-6)
 
 
-def test_heldout_sets_are_fixed_and_distinct():
-    a = heldout_windows(25, 50)
-    b = heldout_windows(25, 50)
-    np.testing.assert_array_equal(a[0], b[0])
-    one = heldout_windows(25, 50, frequency=1.0)
-    two = heldout_windows(25, 50, frequency=2.0)
-    assert a[0].shape == (1000, 25, 1)
-    assert not np.array_equal(one[0], two[0])
+@FAST
+@given(batch=sizes, n_in=sizes, n_out=sizes, seed=seeds)
+def test_same_seed_same_windows_whatever_the_global_state(batch, n_in, n_out, seed):
+    first = sample_windows(batch, n_in, n_out, rng=seed)
+    np.random.seed(seed % 2**32)  # the legacy global state must not matter
+    np.random.random(7)
+    second = sample_windows(batch, n_in, n_out, rng=np.random.default_rng(seed))
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
 
 
-def test_training_batches_depend_on_seed_and_step_only():
-    a = training_batch(0, 7, 50, 25, 50)
-    b = training_batch(0, 7, 50, 25, 50)
-    c = training_batch(0, 8, 50, 25, 50)
-    d = training_batch(1, 7, 50, 25, 50)
-    np.testing.assert_array_equal(a[0], b[0])
-    assert not np.array_equal(a[0], c[0])
-    assert not np.array_equal(a[0], d[0])
-    # Training batches never reproduce the held-out set's first windows.
+@settings(max_examples=40, deadline=None)
+@given(frequency=frequencies, shift=st.floats(-100, 100))
+def test_fixed_frequency_and_shift_need_no_randomness(frequency, shift):
+    x, y = sample_windows(2, 10, 5, frequency=frequency, shift=shift, rng=1)
+    x2, y2 = sample_windows(2, 10, 5, frequency=frequency, shift=shift, rng=2)
+    np.testing.assert_array_equal(x, x2)
+    np.testing.assert_array_equal(y, y2)
+    np.testing.assert_array_equal(x[0], x[1])
+
+
+@FAST
+@given(n_in=sizes, n_out=sizes, split=st.integers(1, 39), frequency=frequencies, shift=shifts)
+def test_input_and_target_are_one_continuous_signal(n_in, n_out, split, frequency, shift):
+    """Moving the boundary between input and target changes nothing but the split."""
+    total = n_in + n_out
+    split = min(split, total - 1)
+    x, y = sample_windows(2, n_in, n_out, frequency=frequency, shift=shift)
+    x2, y2 = sample_windows(2, split, total - split, frequency=frequency, shift=shift)
+    np.testing.assert_array_equal(np.concatenate([x[..., 0], y], axis=1),
+                                  np.concatenate([x2[..., 0], y2], axis=1))
+
+
+@FAST
+@given(frequency=st.floats(0.5, 4.0), shift=st.floats(0, 10), periods=st.integers(1, 5))
+def test_a_shift_of_whole_periods_changes_nothing(frequency, shift, periods):
+    x, y = sample_windows(1, 25, 50, frequency=frequency, shift=shift)
+    x2, y2 = sample_windows(1, 25, 50, frequency=frequency, shift=shift + periods / frequency)
+    np.testing.assert_allclose(x, x2, atol=1e-4)
+    np.testing.assert_allclose(y, y2, atol=1e-4)
+
+
+@FAST
+@given(seed=st.integers(0, 2**32), step=st.integers(0, 10**9), other=st.integers(0, 10**9),
+       frequency=st.none() | st.floats(0.5, 4.0))
+def test_training_batch_depends_on_its_arguments_only(seed, step, other, frequency):
+    first = training_batch(seed, step, 5, 6, 3, frequency)
+    training_batch(seed, other, 5, 6, 3, frequency)  # other calls in between change nothing
+    sample_windows(4, 2, 2)
+    np.random.seed(1)
+    again = training_batch(seed, step, 5, 6, 3, frequency)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    if other != step:
+        assert not np.array_equal(first[0], training_batch(seed, other, 5, 6, 3, frequency)[0])
+
+
+def test_training_batches_differ_by_seed_and_never_repeat_the_heldout_set():
+    assert not np.array_equal(training_batch(0, 7, 50, 25, 50)[0],
+                              training_batch(1, 7, 50, 25, 50)[0])
     held = heldout_windows(25, 50)[0][:50]
     assert not np.array_equal(training_batch(20_161_001, 0, 50, 25, 50)[0], held)
 
 
+@settings(max_examples=15, deadline=None)
+@given(n_in=sizes, n_out=sizes, frequency=st.none() | st.sampled_from([1.0, 2.0, 3.0, 0.75]),
+       size=st.integers(1, 50))
+def test_heldout_sets_are_fixed(n_in, n_out, frequency, size):
+    x, y = heldout_windows(n_in, n_out, frequency, size)
+    np.random.seed(2)
+    x2, y2 = heldout_windows(n_in, n_out, frequency, size)
+    np.testing.assert_array_equal(x, x2)
+    np.testing.assert_array_equal(y, y2)
+    assert x.shape == (size, n_in, 1) and y.shape == (size, n_out)
+
+
+def test_heldout_sets_at_other_frequencies_draw_other_shifts():
+    one, two = heldout_windows(25, 50, frequency=1.0), heldout_windows(25, 50, frequency=2.0)
+    assert not np.array_equal(one[0], two[0])
+    # Not merely the same shifts at another frequency: the first windows' phases differ.
+    assert not np.allclose(one[0][:, 0, 0], heldout_windows(25, 50, frequency=1.001)[0][:, 0, 0],
+                           atol=0.05)
+
+
 @pytest.mark.parametrize("kwargs,match", [
-    (dict(batch=0), "batch"),
-    (dict(batch=-1), "batch"),
-    (dict(batch=2.0), "batch"),
-    (dict(n_in=0), "n_in"),
-    (dict(n_out=True), "n_out"),
-    (dict(frequency=NYQUIST), "frequency"),
-    (dict(frequency=80.0), "frequency"),
-    (dict(frequency=0.0), "frequency"),
-    (dict(frequency=-1.0), "frequency"),
-    (dict(frequency=float("nan")), "frequency"),
-    (dict(frequency=float("inf")), "frequency"),
-    (dict(frequency="fast"), "frequency"),
-    (dict(frequency=[1.0, 2.0]), "frequency"),
-    (dict(shift=float("nan")), "shift"),
-    (dict(rng="seed"), "rng"),
-    (dict(rng=-3), "rng"),
+    (dict(batch=-1), "batch must be a positive integer, got -1"),
+    (dict(n_in=0), "n_in must be a positive integer, got 0"),
+    (dict(n_out=True), "n_out must be a positive integer, got True"),
+    (dict(frequency=-1.0), r"frequency must lie in \(0, 50\) Hz"),
 ])
 def test_bad_arguments_name_the_value(kwargs, match):
     arguments = dict(batch=3, n_in=5, n_out=2)
@@ -99,24 +163,22 @@ def test_bad_arguments_name_the_value(kwargs, match):
         sample_windows(**arguments)
 
 
-@settings(max_examples=40, deadline=None)
-@given(batch=st.integers(1, 20), n_in=st.integers(1, 60), n_out=st.integers(1, 60),
-       seed=st.integers(0, 2**32 - 1))
-def test_shapes_range_and_determinism(batch, n_in, n_out, seed):
-    x, y = sample_windows(batch, n_in, n_out, rng=seed)
-    assert x.shape == (batch, n_in, 1) and y.shape == (batch, n_out)
-    assert np.all(np.abs(x) <= 1) and np.all(np.abs(y) <= 1)
-    x2, y2 = sample_windows(batch, n_in, n_out, rng=seed)
-    np.testing.assert_array_equal(x, x2)
-    np.testing.assert_array_equal(y, y2)
-
-
-@settings(max_examples=40, deadline=None)
-@given(frequency=st.floats(0.01, NYQUIST, exclude_max=True),
-       shift=st.floats(-100, 100))
-def test_fixed_frequency_and_shift_need_no_randomness(frequency, shift):
-    x, y = sample_windows(2, 10, 5, frequency=frequency, shift=shift, rng=1)
-    x2, y2 = sample_windows(2, 10, 5, frequency=frequency, shift=shift, rng=2)
-    np.testing.assert_array_equal(x, x2)
-    np.testing.assert_array_equal(y, y2)
-    np.testing.assert_array_equal(x[0], x[1])
+@FAST
+@given(value=st.one_of(st.none(), st.booleans(), st.text(max_size=5), st.floats(),
+                       st.integers(-10**20, 10**20), st.lists(st.floats(), max_size=4),
+                       st.complex_numbers()))
+def test_junk_arguments_raise_value_error_or_work(value):
+    """Whatever lands in an argument, the answer is windows or a ValueError naming it."""
+    for arguments in (dict(batch=value), dict(n_in=value), dict(frequency=value),
+                      dict(shift=value), dict(rng=value)):
+        call = dict(batch=3, n_in=4, n_out=2)
+        call.update(arguments)
+        if call.get("frequency", 1.0) is None or call.get("shift", 1.0) is None:
+            continue  # None means "random", which is valid
+        try:
+            x, y = sample_windows(**call)
+        except ValueError as error:
+            assert next(iter(arguments)) in str(error)
+        else:
+            assert np.all(np.isfinite(x)) and np.all(np.isfinite(y))
+            assert math.isfinite(float(np.max(np.abs(y))))

@@ -1,5 +1,9 @@
-"""The generalisation explorer, driven headless: setting a control's value runs its observers,
-so every picture and readout is checked against direct calls of sinelib."""
+"""The generalisation explorer in its three modules: the pure probe functions
+(``sinelib.tools.probe``), the widget driven headless (``sinelib.tools.explorer``: setting a
+control's value runs its observers, so every picture and readout is checked against direct calls
+of sinelib) and the latency benchmark (``sinelib.tools.explorer_bench``).
+
+Tests that load a shipped network (exp3, exp3-1) are marked ``shipped``."""
 
 import json
 import re
@@ -10,9 +14,10 @@ import pytest
 from sinelib import build_model, get_experiment, per_point_mse, predict, sample_windows, summed_loss
 from sinelib.data import NYQUIST
 from sinelib.evaluation import loss_by_frequency
-from sinelib.tools.explorer import (
-    FREQUENCY_RANGE, STRIP_FREQUENCIES, STRIP_SIZE, Explorer, Probe, alias_frequency,
-    benchmark_latency, error_strip, explore, latency_markdown, main, noise_pattern,
+from sinelib.tools.explorer import FREQUENCY_RANGE, Explorer, explore
+from sinelib.tools.explorer_bench import benchmark_latency, latency_markdown, main
+from sinelib.tools.probe import (
+    STRIP_FREQUENCIES, STRIP_SIZE, Probe, alias_frequency, error_strip, noise_pattern,
     panel_limits, probe_notes, probe_window, readout_html, run_probe, shipped_model,
 )
 
@@ -38,7 +43,7 @@ def fresh(explorer):
         explorer.controls[name].value = value
 
 
-# --- The pure layer -------------------------------------------------------------------------------
+# --- sinelib.tools.probe: the pure layer ----------------------------------------------------------
 
 def test_the_window_is_the_package_window_scaled_shifted_and_noisy():
     exp = get_experiment(EXP)
@@ -54,7 +59,8 @@ def test_the_window_is_the_package_window_scaled_shifted_and_noisy():
     assert not np.array_equal(noise_pattern(25, 4), noise_pattern(25, 5))
 
 
-def test_run_probe_predicts_with_the_model_and_measures_in_seed_units():
+@pytest.mark.shipped
+def test_run_probe_predicts_with_the_model_and_measures_the_summed_loss():
     exp, model = get_experiment(EXP), shipped_model(EXP)
     probe = Probe(frequency=3.0, shift=1.0)
     result = run_probe(model, exp, probe)
@@ -66,6 +72,7 @@ def test_run_probe_predicts_with_the_model_and_measures_in_seed_units():
     assert result.loss == pytest.approx(result.mse * exp.n_out)
 
 
+@pytest.mark.shipped
 def test_a_baseline_is_predicted_beside_the_network():
     model = shipped_model(EXP)
     last = lambda x, n_out: np.repeat(x[:, -1:, 0], n_out, axis=1)  # noqa: E731
@@ -76,12 +83,16 @@ def test_a_baseline_is_predicted_beside_the_network():
     assert "baseline last sample: seed loss" in _text(readout_html(result))
 
 
+@pytest.mark.shipped
 def test_at_or_above_nyquist_nothing_is_predicted_and_the_alias_is_named():
     result = run_probe(shipped_model(EXP), EXP, Probe(frequency=60.0))
     assert not result.predicted and result.x is None and np.isnan(result.loss)
     assert "samples are those of a 40 Hz sine" in result.notes[0]
     assert "nothing to predict" in _text(readout_html(result))
     assert not run_probe(shipped_model(EXP), EXP, Probe(frequency=NYQUIST)).predicted
+
+
+def test_the_alias_of_a_frequency_folds_at_multiples_of_the_sampling_rate():
     assert [alias_frequency(f) for f in (1.0, 49.0, 50.0, 60.0, 100.0, 130.0)] == \
         [1.0, 49.0, 50.0, 40.0, 0.0, 30.0]
 
@@ -117,6 +128,7 @@ def test_panel_limits_follow_the_setting_not_the_prediction():
     assert low <= -4.0 and high >= 4.0
 
 
+@pytest.mark.shipped
 def test_readout_names_the_numbers_of_the_result():
     result = run_probe(shipped_model(EXP), EXP, Probe(frequency=1.7, shift=0.5))
     text = _text(readout_html(result))
@@ -128,6 +140,7 @@ def test_readout_names_the_numbers_of_the_result():
     assert "The prediction leaves the panel" in squeezed
 
 
+@pytest.mark.shipped
 def test_the_error_strip_is_loss_by_frequency(explorer):
     curve = error_strip(explorer.model, EXP)
     direct = loss_by_frequency(explorer.model, EXP, STRIP_FREQUENCIES, size=STRIP_SIZE)
@@ -139,8 +152,9 @@ def test_the_error_strip_is_loss_by_frequency(explorer):
     assert min(STRIP_FREQUENCIES) >= FREQUENCY_RANGE[0] and max(STRIP_FREQUENCIES) < NYQUIST
 
 
-# --- The widgets, headless ------------------------------------------------------------------------
+# --- sinelib.tools.explorer: the widget, headless -------------------------------------------------
 
+@pytest.mark.shipped
 def test_moving_the_frequency_slider_redraws_the_prediction(fresh):
     exp, model = get_experiment(EXP), shipped_model(EXP)
     before = fresh.updates
@@ -163,6 +177,7 @@ def test_moving_the_frequency_slider_redraws_the_prediction(fresh):
     assert fresh.lines["marker_point"].get_ydata()[0] == pytest.approx(mse, rel=1e-6)
 
 
+@pytest.mark.shipped
 def test_every_slider_feeds_the_window(fresh):
     for name, value in (("shift", 1.25), ("amplitude", 0.5), ("offset", -0.4),
                         ("noise", 0.2)):
@@ -177,6 +192,7 @@ def test_every_slider_feeds_the_window(fresh):
     assert fresh.ax.get_ylim() == panel_limits(probe)
 
 
+@pytest.mark.shipped
 def test_input_length_and_horizon_follow_the_selected_network(fresh):
     fresh.controls["experiment"].value = "exp3-1"
     exp = get_experiment("exp3-1")
@@ -189,6 +205,7 @@ def test_input_length_and_horizon_follow_the_selected_network(fresh):
     assert "exp3-1 (25 → 100 samples)" in _text(fresh.readout.value)
 
 
+@pytest.mark.shipped
 @pytest.mark.parametrize("name,value,fragment", [
     ("frequency", 49.5, "Only 2 samples per period"),
     ("frequency", 60.0, "at or above the Nyquist limit"),
@@ -210,19 +227,20 @@ def test_edge_cases_give_a_picture_and_a_message_not_an_error(fresh, name, value
         assert fresh.lines["message"].get_text() == ""
 
 
+@pytest.mark.shipped
 def test_frequency_moves_blit_and_setting_changes_redraw_in_full(fresh):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = fresh.canvas
     canvas.syncing_data_url = False
     canvas.draw()  # what the front end asks for first: the background is kept
-    assert fresh._background is not None
+    assert not fresh.needs_full_redraw
     blits = fresh.blits
     fresh.controls["frequency"].value = 2.0
     fresh.controls["shift"].value = 0.5
-    assert fresh.blits == blits + 2 and fresh._background is not None
+    assert fresh.blits == blits + 2 and not fresh.needs_full_redraw
     fresh.controls["amplitude"].value = 2.0  # new y-limits: the ticks change
-    assert fresh._background is None
+    assert fresh.needs_full_redraw
     # A full draw leaves animated artists out of the background, then draws them on top:
     # the red prediction is in the frame.
     FigureCanvasAgg.draw(canvas)
@@ -230,6 +248,7 @@ def test_frequency_moves_blit_and_setting_changes_redraw_in_full(fresh):
     assert np.any((pixels[..., 0] == 255) & (pixels[..., 1] == 0) & (pixels[..., 2] == 0))
 
 
+@pytest.mark.shipped
 def test_the_baseline_toggle_overlays_a_sinelib_baseline(fresh):
     from sinelib.baselines import BASELINES, baseline_for
 
@@ -253,6 +272,7 @@ def test_the_baseline_toggle_overlays_a_sinelib_baseline(fresh):
     fresh.controls["baseline_name"].value = "analytic"
 
 
+@pytest.mark.shipped
 def test_every_registered_network_can_be_explored(fresh):
     from sinelib import EXPERIMENTS
 
@@ -269,6 +289,7 @@ def test_a_given_model_is_explored_instead_of_the_shipped_one():
                               "noise=0)")
 
 
+@pytest.mark.shipped
 def test_display_shows_the_widget():
     explorer = Explorer(EXP, frequency=1.5)
     bundle = explorer._repr_mimebundle_()
@@ -277,8 +298,9 @@ def test_display_shows_the_widget():
     assert bundle["text/plain"].startswith("Explorer('exp3', frequency=1.5")
 
 
-# --- The latency benchmark (what it reports, not how fast) --------------------------------
+# --- sinelib.tools.explorer_bench: what it reports, not how fast ----------------------------------
 
+@pytest.mark.shipped
 def test_the_benchmark_times_slider_moves_and_writes_its_tables(tmp_path, capsys):
     report = benchmark_latency([EXP], moves=3, warmup=1)
     entry = report["models"][EXP]
@@ -286,10 +308,10 @@ def test_the_benchmark_times_slider_moves_and_writes_its_tables(tmp_path, capsys
     assert entry["move_ms"] > 0 and entry["predict_ms"] > 0 and entry["full_redraw_ms"] > 0
     table = latency_markdown(report)
     assert "| 3 (exp3) |" in table and "slider move, median [ms]" in table
-    assert main(["bench", EXP, "--moves", "2", "--json", str(tmp_path / "e.json"),
+    assert main([EXP, "--moves", "2", "--json", str(tmp_path / "e.json"),
                  "--markdown", str(tmp_path / "e.md")]) == 0
     assert set(json.loads((tmp_path / "e.json").read_text())["models"]) == {EXP}
     assert "# Explorer latency" in (tmp_path / "e.md").read_text()
-    assert main(["bench", EXP, "--moves", "0"]) == 2
+    assert main([EXP, "--moves", "0"]) == 2
     assert "--moves must be at least 1, got 0" in capsys.readouterr().err
-    assert main(["bench", "exp42"]) == 2
+    assert main(["exp42"]) == 2

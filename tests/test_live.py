@@ -31,8 +31,19 @@ def test_live_plot_throttles_redraws():
     assert plot.redraws == 1
     plot.close()
     assert plot.redraws == 2
-    with pytest.raises(ValueError, match="min_interval_s"):
-        LiveLossPlot("exp3", min_interval_s=-1)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(min_interval_s=-1), "min_interval_s must be >= 0, got -1"),
+    (dict(min_interval_s=float("nan")), "min_interval_s must be a finite number, got nan"),
+    (dict(display="yes"), "display must be True or False, got 'yes'"),
+    (dict(total_examples=0), "total_examples must be a positive integer, got 0"),
+    (dict(total_examples=1.5e4), "total_examples must be a positive integer, got 15000.0"),
+])
+def test_bad_settings_are_refused_by_name(kwargs, message):
+    with pytest.raises(ValueError) as caught:
+        LiveLossPlot("exp3", **kwargs)
+    assert message in str(caught.value)
 
 
 def test_train_live_passes_every_row_to_the_curve_and_to_a_callback(tiny):

@@ -65,20 +65,18 @@ def test_predict_accepts_three_layouts():
     np.testing.assert_allclose(predict(model, x[None, :, None]), single[None], rtol=1e-6)
 
 
+# More bad inputs of predict and build_model, with their exact messages: tests/test_robustness.py.
 @pytest.mark.parametrize("x,match", [
-    (np.zeros((2, 24, 1)), r"shape \(batch, 25, 1\)"),
-    (np.zeros((2, 25, 2)), "got \\(2, 25, 2\\)"),
-    (np.zeros((0, 25, 1)), "shape"),
     (np.zeros((100,)), "got \\(100,\\)"),
-    (np.full((1, 25), np.nan), "finite"),
-    ("not an array", "numeric"),
+    (np.zeros((2, 25)) + [[0.0] * 24 + [np.inf]], "finite"),
+    ([[object()] * 25], "numeric"),
 ])
 def test_predict_refuses_wrong_input(x, match):
     with pytest.raises(ValueError, match=match):
         predict(build_model("exp5-small"), x)
 
 
-@pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])
+@pytest.mark.parametrize("seed", ["0", None, 2**32])
 def test_build_model_refuses_bad_seed(seed):
     with pytest.raises(ValueError, match="seed"):
         build_model("exp5-small", seed=seed)

@@ -1,9 +1,15 @@
 """The project's files agree with each other."""
 
+import json
+import re
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
+
+from sinelib.study.figures import figure_set, readme_blocks, update_readme
+from sinelib.study.tables import experiment_rows, to_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,8 +39,6 @@ def test_readme_gives_the_quick_start_and_the_units():
 
 
 def test_readme_registry_table_is_the_registry():
-    from sinelib.study.tables import experiment_rows, to_markdown
-
     assert to_markdown(experiment_rows()) in (ROOT / "README.md").read_text()
 
 
@@ -42,18 +46,16 @@ def test_ci_runs_make_test():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 
+@pytest.mark.shipped
 def test_readme_generated_blocks_are_current():
-    """The README's tables and claims are generated (python -m sinelib readme), never typed."""
-    from sinelib.study.figures import readme_blocks, update_readme
-
+    """The README's tables and claims are generated (python -m sinelib readme), never typed:
+    they are made from the shipped manifests, histories and atlas."""
     text = (ROOT / "README.md").read_text()
     assert update_readme(text, readme_blocks()) == text, \
         "README blocks are out of date: run python -m sinelib readme (make figures)"
 
 
 def test_readme_links_every_notebook_and_shows_figures_that_exist():
-    import re
-
     readme = (ROOT / "README.md").read_text()
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         assert f"(notebooks/{notebook.name})" in readme
@@ -67,16 +69,12 @@ SCREENSHOTS = {"explorer.png"}
 
 
 def test_every_figure_of_make_figures_is_committed():
-    from sinelib.study.figures import figure_set
-
     committed = {p.name for p in (ROOT / "figures").glob("*.png")}
     assert sorted(figure_set()) == sorted(committed - SCREENSHOTS)
     assert SCREENSHOTS <= committed
 
 
 def test_notebooks_are_numbered_tagged_and_stripped():
-    import json
-
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
     assert [n.name[:2] for n in notebooks] == [f"{i:02d}" for i in range(len(notebooks))]
     assert not list((ROOT / "notebooks").rglob(".ipynb_checkpoints"))

@@ -24,7 +24,9 @@ from sinelib import (
 )
 from sinelib.tools.cli import main
 from sinelib.data import training_batch
-from sinelib.tools.explorer import Explorer, Probe, error_strip, explore, probe_window, run_probe
+from sinelib.tools.explorer import Explorer, explore
+from sinelib.tools.explorer_bench import benchmark_latency
+from sinelib.tools.probe import Probe, error_strip, probe_window, run_probe
 from sinelib.schedules import learning_rate, stop_reason
 from sinelib.pretrained import weights_path
 from sinelib.storage import load_arrays, save_arrays, sha256_file
@@ -409,7 +411,10 @@ BAD_INPUTS = [
     ("save metrics not JSON",
      lambda c: save_pretrained(c.model, EXP, c.tmp, metrics={"loss": np.float32(1)}, run={}),
      ValueError, ["metrics", "float32"]),
-    # The explorer
+    ("save run not a dict",
+     lambda c: save_pretrained(c.model, EXP, c.tmp, metrics={}, run="seed 0"), ValueError,
+     ["run must be a dict", "'seed 0'"]),
+    # The explorer widget (sinelib.tools.explorer)
     ("explore unknown experiment", lambda c: explore("exp42"), ValueError,
      ["'exp42'", "known experiments"]),
     ("explore frequency beyond the slider", lambda c: explore("exp3", frequency=80.0),
@@ -434,6 +439,7 @@ BAD_INPUTS = [
      ["registered experiment", "'exp3'", "not the registry's"]),
     ("explore unknown baseline", lambda c: explore("exp3", baseline_name="oracle"),
      ValueError, ["baseline_name must be one of persistence", "'oracle'"]),
+    # The explorer's probes (sinelib.tools.probe)
     ("probe frequency zero", lambda c: Probe(frequency=0.0), ValueError,
      ["frequency must be in (0, 1000] Hz, got 0.0"]),
     ("probe frequency huge", lambda c: Probe(frequency=1e6), ValueError,
@@ -449,14 +455,14 @@ BAD_INPUTS = [
     ("probe window at Nyquist", lambda c: probe_window("exp3", Probe(frequency=50.0)),
      ValueError, ["(0, 50) Hz", "Nyquist", "got 50.0"]),
     ("probe of a dict", lambda c: run_probe(c.model, EXP, {"frequency": 1.0}), ValueError,
-     ["Probe", "dict"]),
+     ["sinelib.tools.probe.Probe", "dict"]),
     ("probe baseline not callable", lambda c: run_probe(c.model, EXP, Probe(), baseline=3),
      ValueError, ["baseline must be a function", "got 3"]),
     ("error strip of another experiment", lambda c: error_strip(c.model, "exp1"), ValueError,
      ["exp1 is 100 -> 50"]),
-    ("save run not a dict",
-     lambda c: save_pretrained(c.model, EXP, c.tmp, metrics={}, run="seed 0"), ValueError,
-     ["run must be a dict", "'seed 0'"]),
+    # The explorer's latency benchmark (sinelib.tools.explorer_bench)
+    ("explorer benchmark of an unknown experiment",
+     lambda c: benchmark_latency(["exp3", "exp42"], moves=1), ValueError, ["'exp42'"]),
 ]
 
 

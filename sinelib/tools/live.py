@@ -4,16 +4,23 @@
 (every 100 steps) and redraws the training curve of ``plots.draw_training_curve`` in one
 notebook output, at most every ``min_interval_s`` seconds. Outside a notebook it only
 collects. ``train_live`` wires it to ``train`` beside train's own progress bar.
+
+Matplotlib is imported when the first plot is made (it is slow to import), and IPython only
+where a notebook shows the figure (it is an optional dependency: the ``notebooks`` extra).
 """
 
 from __future__ import annotations
 
 import time
 
+from sinelib.checks import check_bool, check_number, check_positive_int
 from sinelib.experiments import Experiment, get_experiment
+from sinelib.plots import draw_training_curve
+from sinelib.training import train
 
 
 def _in_notebook() -> bool:
+    """Whether this runs in a notebook kernel (not a terminal IPython, not plain Python)."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -26,13 +33,18 @@ class LiveLossPlot:
     """A training callback that keeps a loss curve up to date in a notebook.
 
     Args:
-        exp: The experiment being trained (for the seed's marks on the curve).
+        exp: The experiment being trained (for the original's marks on the curve).
         min_interval_s: Redraw at most this often; each redraw renders a PNG.
         display: Show the figure; ``None`` shows it only inside a notebook.
-        marks: Mark the seed's numbers, target, budget and learning-rate steps.
+        marks: Mark the original's numbers, target, budget and learning-rate steps.
         total_examples: Where the run is planned to end: the examples axis spans it from the
             start (a short demo is not squashed against the budget line); ``None`` fits the
             axis to the data and the marks.
+
+    Raises:
+        ValueError: an unknown experiment, a negative or non-finite ``min_interval_s``, a
+            ``display`` or ``marks`` that is not a bool, or a ``total_examples`` that is not a
+            positive integer.
 
     Attributes:
         history: The rows received so far.
@@ -45,13 +57,12 @@ class LiveLossPlot:
                  total_examples: int | None = None):
         from matplotlib.figure import Figure
 
-        if not min_interval_s >= 0:
-            raise ValueError(f"min_interval_s must be non-negative, got {min_interval_s!r}")
         self.exp = get_experiment(exp)
-        self.min_interval_s = float(min_interval_s)
-        self.display = _in_notebook() if display is None else bool(display)
-        self.marks = marks
-        self.total_examples = total_examples
+        self.min_interval_s = check_number("min_interval_s", min_interval_s, 0.0)
+        self.display = _in_notebook() if display is None else check_bool("display", display)
+        self.marks = check_bool("marks", marks)
+        self.total_examples = (None if total_examples is None
+                               else check_positive_int("total_examples", total_examples))
         self.history: list[dict] = []
         self.figure = Figure(figsize=(7, 3.2), layout="constrained")
         self.ax = self.figure.subplots()
@@ -67,8 +78,6 @@ class LiveLossPlot:
 
     def draw(self) -> None:
         """Redraw the curve from the rows received so far and update the notebook output."""
-        from sinelib.plots import draw_training_curve
-
         self.ax.clear()
         if any(row.get("train_loss") is not None or row.get("heldout_loss") is not None
                for row in self.history):
@@ -108,8 +117,6 @@ def train_live(exp: Experiment | str, *, min_interval_s: float = 2.0, display=No
     Returns:
         The ``TrainResult``.
     """
-    from sinelib.training import train
-
     exp = get_experiment(exp)
     steps = kwargs.get("steps")
     total = (steps if steps is not None else exp.budget_steps) * exp.batch_size
