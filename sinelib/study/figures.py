@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from sinelib.experiments import EXPERIMENTS
+from sinelib.study.declarations import CONTROLS, STUDIES
 
 #: Resolution of every saved figure.
 DPI = 100
@@ -50,16 +51,21 @@ def figure_set() -> dict:
         return f"{EXPERIMENTS[slug].original_id} ({slug})"
 
     def curve(slug):
-        run = shipped_run(slug)
-        others = {}
-        if slug == "exp4":
-            others = {"without clipping (control)": control_run("exp4-noclip").history}
-        elif slug in ("exp3-1", "exp5-1"):
-            others = {f"seed {n} (control)": control_run(f"{slug}-seed{n}").history
-                      for n in (1, 2)}
-        if slug in ("exp3-1", "exp5-small"):
-            others["twice the budget (control)"] = control_run(f"{slug}-long").history
-        return plots.plot_training_curve(run.history, slug, others=others)
+        others = {f"{CONTROLS[name].label} (control)": control_run(name).history
+                  for name in STUDIES[slug].overlays}
+        return plots.plot_training_curve(shipped_run(slug).history, slug, others=others)
+
+    def clipping_seeds(slug):
+        return study_plots.plot_loss_spread(
+            {**{f"clipped, seed {run.seed}": run.history for run in seed_runs(slug)},
+             **{f"unclipped, seed {run.seed}": run.history for run in clipping_off_runs(slug)}},
+            title=f"Experiment {EXPERIMENTS[slug].original_id}'s displayed loss at the end, "
+                  f"every seed, with and without clipping")
+
+    def clipping_spread(slug, unclipped):
+        return study_plots.plot_loss_spread(
+            {f"with clipping ({slug})": shipped_run(slug).history,
+             f"{CONTROLS[unclipped].label} (control)": control_run(unclipped).history})
 
     def error_vs_frequency():
         curves = {label(slug) + (" at 1 Hz only" if EXPERIMENTS[slug].frequency else ""):
@@ -80,17 +86,17 @@ def figure_set() -> dict:
     drawings["seed-spread.png"] = lambda: study_plots.plot_seed_spread(
         {label(slug): ([run.metrics["loss"] for run in seed_runs(slug)],
                        EXPERIMENTS[slug].reported.loss) for slug in EXPERIMENTS})
-    drawings["exp4-clipping-seeds.png"] = lambda: study_plots.plot_loss_spread(
-        {**{f"clipped, seed {run.seed}": run.history for run in seed_runs("exp4")},
-         **{f"unclipped, seed {run.seed}": run.history for run in clipping_off_runs()}},
-        title="Experiment 4's displayed loss at the end, every seed, with and without clipping")
+    for slug, study in STUDIES.items():
+        unclipped = study.clipping_off()
+        if unclipped:
+            drawings[f"{slug}-clipping-seeds.png"] = (
+                lambda slug=slug: clipping_seeds(slug))
+            drawings[f"{slug}-clipping-spread.png"] = (
+                lambda slug=slug, unclipped=unclipped: clipping_spread(slug, unclipped[0]))
     for view in ("frequency", "horizon", "noise"):
         drawings[f"atlas-{view}.png"] = lambda view=view: study_plots.plot_atlas(load_atlas(), view)
     drawings["autoregressive-horizon.png"] = lambda: study_plots.plot_atlas(
         load_atlas(), "horizon", experiments=[AR_BASE], ncols=1)
-    drawings["exp4-clipping-spread.png"] = lambda: study_plots.plot_loss_spread(
-        {"with clipping (exp4)": shipped_run("exp4").history,
-         "without clipping (control)": control_run("exp4-noclip").history})
     return drawings
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from sinelib.checks import shown
 from sinelib.experiments import EXPERIMENTS, Experiment, get_experiment
+from sinelib.study.analysis import best_displayed
+from sinelib.study.claims import DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, check_claims, heldout_at
+from sinelib.study.declarations import get_study
+from sinelib.study.records import shipped_run
 
 
 def _frequency_rule(exp: Experiment) -> str:
@@ -149,10 +153,6 @@ def quote_rows(runs=None) -> list[list[str]]:
         A header row, then one row per quoted number (experiment 1 quotes none: its row
         carries the verdict of its picture's claims).
     """
-    from sinelib.study.analysis import best_displayed
-    from sinelib.study.claims import DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, check_claims, heldout_at
-    from sinelib.study.records import shipped_run
-
     runs = dict(runs) if runs is not None else {slug: shipped_run(slug) for slug in EXPERIMENTS}
     rows = [["experiment", "the seed quotes", "seed loss", "seed per-point MSE",
              "seed examples / steps", "our held-out loss", "our per-point MSE",
@@ -165,8 +165,7 @@ def quote_rows(runs=None) -> list[list[str]]:
         claims = check_claims(run)
         quotes = [("picture: " + exp.reported.claim, None, claims)]
         if exp.reported.loss is not None:
-            what = {"exp5-small": "loss about", "exp6": "never below"}.get(slug, "loss")
-            quotes = [(f"{what} {exp.reported.loss:g}", exp.reported.loss,
+            quotes = [(f"{get_study(slug).quote_label} {exp.reported.loss:g}", exp.reported.loss,
                        [c for c in claims if c.quoted == exp.reported.loss and c.experiment == slug])]
         if exp.reported.best_loss is not None:
             quotes.append((f"lowest loss {exp.reported.best_loss:g}", exp.reported.best_loss,
