@@ -21,9 +21,11 @@ experiment 4's weights are several megabytes. ``python -m sinelib control NAME``
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+from sinelib.history import history_from_csv, history_to_csv
 from sinelib.pretrained import PRETRAINED_DIR, environment
 from sinelib.storage import atomic_write_json, atomic_write_text
 from sinelib.study.declarations import CONTROLS, Control
@@ -81,7 +83,6 @@ def run_control(name: str | Control, *, runs: str | Path = "runs",
     Returns:
         The manifest written.
     """
-    from sinelib.history import history_to_csv
     from sinelib.training import train
 
     control = get_control(name)
@@ -121,10 +122,6 @@ def load_control(name: str | Control, directory: str | Path | None = None) -> tu
         FileNotFoundError: the control has not been run into ``directory``.
         ValueError: the manifest's config no longer matches the registry.
     """
-    import json
-
-    from sinelib.history import history_from_csv
-
     control = get_control(name)
     manifest_file = control_manifest_path(control.name, directory)
     if not manifest_file.is_file():

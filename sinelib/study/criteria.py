@@ -22,6 +22,7 @@ made-up runs as on the shipped files.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -204,12 +205,12 @@ def _rate_rule(exp) -> str:
 
 
 @dataclass(frozen=True)
-class Check:
+class Check(ABC):
     """A kind of check: ``claim`` gives the verdict, ``explain`` the words behind it."""
 
+    @abstractmethod
     def claim(self, run: RunRecord, sources: Sources) -> Claim:
         """The verdict on ``run``."""
-        raise NotImplementedError(f"{type(self).__name__} defines no claim")
 
     def explain(self, run: RunRecord, sources: Sources) -> str | None:
         """Why the numbers are what they are, or ``None`` when the claim needs no words."""
@@ -633,8 +634,8 @@ class BelowTarget(Check):
                             f"{other.stop_reason} at {other.examples} examples"))
         rates = ", ".join(f"{rate:.0e} from {examples}" for examples, rate in steps[:2])
         text = ("The rate steps down on a fixed schedule (" + rates + " examples). "
-                + "; ".join(parts) + ".")
-        if any(met) and not all(met) and exp.decay_factor:
+                if steps else "") + "; ".join(parts) + "."
+        if any(met) and not all(met) and len(steps) >= 2:
             fold = 1 / exp.decay_factor
             fold = "tenfold" if round(fold, 9) == 10 else f"{fold:g}-fold"
             text += (f" Whether a run meets the target depends on how close its loss is when "

@@ -2,9 +2,13 @@
 
 ``python -m sinelib figures`` (``make figures``) redraws the figures from the shipped weights,
 histories and control runs; ``python -m sinelib readme`` rewrites the README's generated
-blocks (the ledger, the seed's numbers beside ours, the claims), so no measured number is
-ever typed into the README by hand. Both are deterministic: the same shipped files give the
-same bytes.
+blocks (the ledger, the original's numbers beside ours, the claims), so no measured number
+is ever typed into the README by hand. Both are deterministic: the same shipped files give the
+same bytes. Which figures an experiment gets beyond its own two (the controls its training
+curve overlays, the clipping figures) follows its study's declaration.
+
+The plotting and evaluation modules are imported where they are used: they load Matplotlib
+and TensorFlow, which the README blocks do not need.
 """
 
 from __future__ import annotations
@@ -13,7 +17,19 @@ import re
 from pathlib import Path
 
 from sinelib.experiments import EXPERIMENTS
+from sinelib.pretrained import load_manifest, load_pretrained
+from sinelib.study.atlas import AUTOREGRESSIVE, NETWORK, load_atlas
+from sinelib.study.autoregressive import AR_BASE
+from sinelib.study.claims import all_claims
 from sinelib.study.declarations import CONTROLS, STUDIES
+from sinelib.study.explanations import explain
+from sinelib.study.records import (
+    all_seed_spreads, clipping_off_runs, control_run, seed_runs, shipped_run,
+)
+from sinelib.study.tables import (
+    baseline_rows, experiment_rows, horizon_rows, ledger_rows, quote_rows, spread_rows,
+    to_markdown,
+)
 
 #: Resolution of every saved figure.
 DPI = 100
@@ -35,10 +51,6 @@ def figure_set() -> dict:
     from sinelib import plots
     from sinelib.study import plots as study_plots
     from sinelib.evaluation import loss_by_frequency
-    from sinelib.pretrained import load_pretrained
-    from sinelib.study.atlas import load_atlas
-    from sinelib.study.autoregressive import AR_BASE
-    from sinelib.study.records import clipping_off_runs, control_run, seed_runs, shipped_run
 
     models: dict = {}
 
@@ -127,17 +139,6 @@ _BLOCK = re.compile(r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!--
 def readme_blocks() -> dict[str, str]:
     """The README's generated blocks, by name: the registry (``experiments``), ``ledger``,
     ``quotes``, ``claims``, ``why``, the seed ``spread``, ``baselines`` and ``autoregressive``."""
-    from sinelib.study.claims import all_claims
-    from sinelib.study.explanations import explain
-    from sinelib.pretrained import load_manifest
-    from sinelib.study.atlas import AUTOREGRESSIVE, NETWORK, load_atlas
-    from sinelib.study.autoregressive import AR_BASE
-    from sinelib.study.records import all_seed_spreads, seed_runs
-    from sinelib.study.tables import (
-        baseline_rows, experiment_rows, horizon_rows, ledger_rows, quote_rows, spread_rows,
-        to_markdown,
-    )
-
     manifests = {slug: load_manifest(slug) for slug in EXPERIMENTS}
     claims = "\n".join(
         f"- **{claim.experiment}**: {claim.statement}: **{claim.verdict}** ({claim.measured})"

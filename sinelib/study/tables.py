@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+from sinelib.baselines import BASELINES
 from sinelib.checks import shown
 from sinelib.experiments import EXPERIMENTS, Experiment, get_experiment
-from sinelib.study.analysis import best_displayed
+from sinelib.study.analysis import best_displayed, seed_spread
+from sinelib.study.atlas import NETWORK, curve, generalisation_band, heldout, noise_crossing
 from sinelib.study.claims import DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, check_claims, heldout_at
 from sinelib.study.declarations import get_study
 from sinelib.study.records import shipped_run
@@ -199,10 +203,6 @@ def spread_rows(runs_by_experiment: dict) -> list[list[str]]:
         ± sample standard deviation, min–max, every seed's held-out loss, and how many runs
         stopped by which rule.
     """
-    from collections import Counter
-
-    from sinelib.study.analysis import seed_spread
-
     rows = [["experiment", "seed's loss", "seeds", "held-out mean ± std", "min–max",
              "per seed (0, 1, ...)", "stopped by"]]
     for slug, runs in runs_by_experiment.items():
@@ -231,9 +231,6 @@ def baseline_rows(atlas: dict) -> list[list[str]]:
         A header row, then one row per experiment: the network, each baseline, and the
         network's loss over the linear map's.
     """
-    from sinelib.study.atlas import heldout
-    from sinelib.baselines import BASELINES
-
     names = ["network", *BASELINES]
     rows = [["experiment", *names, "network / linear"]]
     for slug in atlas["experiments"]:
@@ -246,8 +243,6 @@ def baseline_rows(atlas: dict) -> list[list[str]]:
 
 def horizon_rows(atlas: dict, slug: str, names, steps=(1, 5, 10, 25, 50)) -> list[list[str]]:
     """Per-point MSE of named curves at chosen horizon steps, and their sum (the seed loss)."""
-    from sinelib.study.atlas import curve
-
     steps = [step for step in steps if step <= atlas["experiments"][slug]["n_out"]]
     rows = [["predictor", *(f"step {step}" for step in steps), "seed loss (sum)"]]
     for name in names:
@@ -259,8 +254,6 @@ def horizon_rows(atlas: dict, slug: str, names, steps=(1, 5, 10, 25, 50)) -> lis
 def generalisation_rows(atlas: dict) -> list[list[str]]:
     """Each network's reach beyond its training band, and where it beats the analytic rule
     under input noise (``atlas.generalisation_band``, ``atlas.noise_crossing``)."""
-    from sinelib.study.atlas import NETWORK, curve, generalisation_band, noise_crossing
-
     rows = [["experiment", "band [Hz]", "median in band", "within 10x of it [Hz]",
              "at 0.1 Hz", "at 8 Hz", "beats the analytic rule from noise σ"]]
     for slug, entry in atlas["experiments"].items():
