@@ -123,3 +123,17 @@ def test_seed_spread_statistics():
     assert np.isnan(seed_spread([0.5])["std"])
     with pytest.raises(ValueError, match="finite"):
         seed_spread([1.0, float("nan")])
+
+
+def test_control_command_lists_the_declared_names(capsys):
+    from sinelib.tools.cli import main
+
+    assert main(["control", "--all", "--list"]) == 0
+    assert capsys.readouterr().out.split() == control_names(spread=False)
+    assert main(["control", "--spread", "--list"]) == 0
+    assert capsys.readouterr().out.split() == control_names(spread=True)
+    assert main(["control", "exp4-noclip", "exp5-1-seed1", "--list"]) == 0
+    assert capsys.readouterr().out.split() == ["exp4-noclip", "exp5-1-seed1"]
+    assert main(["control"]) == 2
+    assert "--all or --spread" in capsys.readouterr().err
+    assert main(["control", "exp4-noclip", "--all"]) == 2

@@ -109,7 +109,7 @@ def _cmd_reproduce(args) -> int:
 
 def _cmd_control(args) -> int:
     from sinelib.schedules import STOP_DIVERGED, STOP_INTERRUPTED
-    from sinelib.study.controls import CONTROLS_DIR, control_names, run_control
+    from sinelib.study.controls import CONTROLS_DIR, control_names, get_control, run_control
 
     if args.all or args.spread:
         if args.names:
@@ -121,6 +121,7 @@ def _cmd_control(args) -> int:
     else:
         print("name a control, or give --all or --spread", file=sys.stderr)
         return 2
+    names = [get_control(name).name for name in names]  # unknown names fail before training
     if args.list:
         print("\n".join(names))
         return 0
