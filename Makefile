@@ -67,20 +67,17 @@ notebooks: install
 
 .PHONY: controls seeds autoregressive atlas figures
 
-## controls: train the control runs (experiment 4 without clipping; 3.1 and 5.1 at seeds 1
-## and 2; 3.1 and 5 (small) at twice the budget) into sinelib/pretrained/controls: histories and
-## manifests, no weights
-CONTROLS := exp4-noclip exp3-1-seed1 exp3-1-seed2 exp5-1-seed1 exp5-1-seed2 exp3-1-long \
-            exp5-small-long
+## controls: train the control runs at seed 0 that the study declares (sinelib/study/
+## declarations.py: experiment 4 without clipping; 3.1 and 5 (small) at twice the budget) into
+## sinelib/pretrained/controls: histories and manifests, no weights
 controls: install
-	for name in $(CONTROLS); do $(BIN)/python -m sinelib control $$name || exit 1; done
+	$(BIN)/python -m sinelib control --all
 
-## seeds: train every experiment at seeds 1-4 (exp4: 1-2, with and without clipping) at its
-## full budget for the seed spread: histories and manifests into sinelib/pretrained/controls
+## seeds: train every experiment at the seeds of its spread (1-4; exp4: 1-2, with and without
+## clipping) at its full budget: histories and manifests into sinelib/pretrained/controls
 ## (hours; an interrupted run resumes from its checkpoint in runs/)
 seeds: install
-	for name in $$($(BIN)/python -c 'from sinelib.study.controls import CONTROLS; print(" ".join(n for n in CONTROLS if "-seed" in n))'); do \
-	  $(BIN)/python -m sinelib control $$name || exit 1; done
+	$(BIN)/python -m sinelib control --spread
 
 ## autoregressive: train the one-step network rolled forward against experiment 3 (~2 min)
 autoregressive: install

@@ -9,9 +9,11 @@ from sinelib.study.autoregressive import AR_BASE, as_predictor, load_autoregress
 from sinelib.baselines import baseline_for
 from sinelib.evaluation import NOISE_LEVELS, loss_by_horizon
 from sinelib.experiments import EXPERIMENTS
+from sinelib.study.declarations import STUDIES
 from sinelib.study.plots import plot_atlas
 
 
+@pytest.mark.shipped
 def test_shipped_atlas_covers_every_network_and_baseline():
     atlas = load_atlas()
     assert list(atlas["experiments"]) == list(EXPERIMENTS)
@@ -19,7 +21,7 @@ def test_shipped_atlas_covers_every_network_and_baseline():
     assert atlas["frequencies"][0] == 0.1 and atlas["frequencies"][-1] == 8.0
     assert atlas["sigmas"] == list(NOISE_LEVELS)
     for slug, entry in atlas["experiments"].items():
-        names = [NETWORK, *BASELINES] + ([AUTOREGRESSIVE] if slug == AR_BASE else [])
+        names = [NETWORK, *BASELINES] + ([AUTOREGRESSIVE] if STUDIES[slug].autoregressive else [])
         assert list(entry["curves"]) == names
         for values in entry["curves"].values():
             assert len(values["frequency_loss"]) == len(ATLAS_FREQUENCIES)
@@ -27,6 +29,7 @@ def test_shipped_atlas_covers_every_network_and_baseline():
             assert len(values["noise_loss"]) == len(NOISE_LEVELS)
 
 
+@pytest.mark.shipped
 @pytest.mark.parametrize("slug", ["exp2", "exp5-1"])
 def test_shipped_atlas_matches_a_fresh_measurement(slug):
     """Re-measure a slice: the network and the analytic rule at a few frequencies."""
@@ -45,6 +48,7 @@ def test_shipped_atlas_matches_a_fresh_measurement(slug):
                                    rtol=1e-3, atol=1e-9)
 
 
+@pytest.mark.shipped
 def test_shipped_autoregressive_curve_matches_a_fresh_measurement():
     shipped = load_atlas()["experiments"][AR_BASE]["curves"][AUTOREGRESSIVE]["horizon_mse"]
     fresh = loss_by_horizon(as_predictor(load_autoregressive()), AR_BASE)
@@ -77,6 +81,7 @@ def test_missing_atlas_names_the_command(tmp_path):
         load_atlas(tmp_path / "old.json")
 
 
+@pytest.mark.shipped
 def test_atlas_command_measures_the_named_experiments(tmp_path, capsys):
     from sinelib.tools.cli import main
 

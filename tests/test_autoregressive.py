@@ -2,10 +2,15 @@ import numpy as np
 import pytest
 
 from sinelib import build_model, get_experiment, heldout_windows, predict
-from sinelib.study.autoregressive import AR_DIR, ar_experiment, as_predictor, load_autoregressive, rollout
+from sinelib.study.autoregressive import (
+    AR_BASE, AR_DIR, ar_experiment, as_predictor, load_autoregressive, rollout,
+)
+from sinelib.study.declarations import STUDIES
 
 
 def test_ar_experiment_is_experiment_3_with_a_one_sample_horizon():
+    assert AR_BASE == "exp3" and STUDIES[AR_BASE].autoregressive
+    assert sum(study.autoregressive for study in STUDIES.values()) == 1
     exp, base = ar_experiment(), get_experiment("exp3")
     assert exp.slug == "exp3-ar" and exp.n_out == 1
     differs = {key for key, value in exp.config().items() if base.config()[key] != value}
@@ -33,6 +38,7 @@ def test_rollout_refuses_a_multi_step_model_and_a_bad_horizon():
         rollout(build_model(ar_experiment()), np.zeros((1, 25, 1)), 0)
 
 
+@pytest.mark.shipped
 def test_shipped_autoregressive_network_loads():
     assert (AR_DIR / "exp3-ar.weights.npz").is_file()
     model = load_autoregressive()

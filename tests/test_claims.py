@@ -1,25 +1,28 @@
-"""The seed's claims: verdict rules on hand-made runs, and the shipped runs' claims."""
+"""The original's claims: every kind of check on made-up runs (both verdicts, and the
+minibatch-only one where it applies), the study's declarations, and the shipped runs' claims."""
 
 import pytest
 
+from made_up_runs import made_up_run, made_up_sources
+from sinelib.experiments import EXPERIMENTS, get_experiment
+from sinelib.schedules import STOP_BUDGET, STOP_CAP, STOP_TARGET
 from sinelib.study.claims import (
     DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, Claim, check_claims, claim_rows, heldout_at,
     quoted_loss_claim, quoted_loss_verdict, startup_claims,
 )
-from sinelib.experiments import EXPERIMENTS, get_experiment
+from sinelib.study.criteria import (
+    BelowTarget, ClippingCalms, FailsElsewhere, FitsFrequency, Generalises, LongerBudget,
+    LowestDisplayed, NeverBelow, NeverBelowTarget, OnControl, OtherSeeds, QuotedLoss,
+    StallsNear, StallStops, StoppedByTarget, VariesWildly, WorseThan,
+)
 from sinelib.study.records import RunRecord
 
+NONE = made_up_sources()
 
-def _run(slug, displayed, heldout_rows, final_loss, stop_reason="budget"):
-    """A run of ``slug`` with displayed losses every 100 steps and held-out rows given."""
-    exp = get_experiment(slug)
-    history = [{"step": 100 * (i + 1), "examples": 5000 * (i + 1), "learning_rate": 0.001,
-                "train_loss": loss, "heldout_loss": heldout_rows.get(5000 * (i + 1))}
-               for i, loss in enumerate(displayed)]
-    steps = history[-1]["step"]
-    return RunRecord(exp, 0, steps, steps * 50, stop_reason,
-                     {"loss": final_loss, "mse": final_loss / exp.n_out, "size": 10,
-                      "by_frequency": []}, history)
+
+def _exp(name, **changes):
+    """A registered experiment with a small budget: 5000 examples per history row."""
+    return get_experiment(name).replace(**changes)
 
 
 def test_quoted_loss_verdicts():
@@ -28,22 +31,172 @@ def test_quoted_loss_verdicts():
     assert quoted_loss_verdict(0.2, heldout=0.3, best_minibatch=0.25) == DOES_NOT_HOLD
 
 
-def test_quoted_loss_claim_looks_within_the_seed_examples():
-    # exp5-1: the seed quotes 0.180995 at 510000 examples. This run goes on to 600000 and
+def test_quoted_loss_looks_within_the_original_examples():
+    # exp5-1: the original quotes 0.180995 at 510000 examples. This run goes on to 600000 and
     # only gets low after 510000: the claim must not count that.
-    displayed = [1.0] * 110 + [0.1] * 10
-    run = _run("exp5-1", displayed, {500000: 0.5, 600000: 0.05}, final_loss=0.05,
-               stop_reason="target")
-    claim = quoted_loss_claim(run)
-    assert claim.verdict == DOES_NOT_HOLD
+    run = made_up_run("exp5-1", [1.0] * 110 + [0.1] * 10, {99: 0.5, 119: 0.05},
+                      stop_reason=STOP_TARGET)
+    claim = QuotedLoss().claim(run, NONE)
+    assert claim.verdict == DOES_NOT_HOLD and claim.quoted == 0.180995
     assert "510000 examples" in claim.statement
     assert heldout_at(run, 510000) == (0.5, 500000)
     assert heldout_at(run, 600000) == (0.05, 600000)
-    early = _run("exp5-1", [1.0] * 101 + [0.15], {500000: 0.3}, final_loss=0.17,
-                 stop_reason="target")
-    assert quoted_loss_claim(early).verdict == HOLDS
+    minibatch = made_up_run("exp5-1", [1.0] * 101 + [0.15], {99: 0.3}, final_loss=0.3)
+    assert QuotedLoss().claim(minibatch, NONE).verdict == MINIBATCH_ONLY
+    early = made_up_run("exp5-1", [1.0] * 101 + [0.15], {99: 0.3}, final_loss=0.17)
+    assert QuotedLoss().claim(early, NONE).verdict == HOLDS
     with pytest.raises(ValueError, match="no held-out loss"):
         heldout_at(run, 1000)
+
+
+def test_quoted_loss_parameters_override_the_report():
+    run = made_up_run("exp3", [1.0, 0.4, 0.3], {1: 0.5}, final_loss=0.35)
+    assert QuotedLoss(value=0.45, examples=10000).claim(run, NONE).verdict == MINIBATCH_ONLY
+    assert QuotedLoss(value=0.5, examples=10000).claim(run, NONE).verdict == HOLDS
+    assert quoted_loss_claim(run, 0.2).verdict == DOES_NOT_HOLD
+    with pytest.raises(ValueError, match="quotes no loss"):
+        quoted_loss_claim(made_up_run("exp1", [1.0]))
+
+
+def test_fits_a_frequency_and_fails_at_others():
+    # exp1 predicts 50 samples: RMS = sqrt(summed loss / 50).
+    good = made_up_run("exp1", [1.0], by_frequency={1.0: 0.05, 2.0: 10.0, 3.0: 6.0})
+    bad = made_up_run("exp1", [1.0], by_frequency={1.0: 0.5, 2.0: 10.0, 3.0: 60.0})
+    fits = FitsFrequency(frequency=1.0, rms=0.05)
+    assert fits.claim(good, NONE).verdict == HOLDS
+    assert fits.claim(bad, NONE).verdict == DOES_NOT_HOLD
+    assert "(5% of the amplitude)" in fits.claim(good, NONE).statement
+    fails = FailsElsewhere(at=1.0, others=(2.0, 3.0), factor=100)
+    assert fails.claim(good, NONE).verdict == HOLDS  # 200x and 120x
+    assert fails.claim(bad, NONE).verdict == DOES_NOT_HOLD  # 20x at 2 Hz
+    assert fails.claim(good, NONE).measured == "2 Hz: 200x, 3 Hz: 120x the 1 Hz error"
+
+
+def test_worse_than_another_experiment_and_generalises():
+    exp1 = made_up_run("exp1", [1.0], by_frequency={1.0: 0.01})
+    sources = made_up_sources(shipped={"exp1": exp1})
+    even = made_up_run("exp2", [1.0], by_frequency={1.0: 0.05, 2.0: 0.1, 3.0: 0.07})
+    uneven = made_up_run("exp2", [1.0], by_frequency={1.0: 0.005, 2.0: 0.1, 3.0: 0.07})
+    worse = WorseThan("exp1", frequency=1.0)
+    assert worse.claim(even, sources).verdict == HOLDS
+    assert worse.claim(uneven, sources).verdict == DOES_NOT_HOLD
+    assert "above experiment 1's" in worse.claim(even, sources).statement
+    generalises = Generalises(frequencies=(1.0, 2.0, 3.0), factor=3)
+    assert generalises.claim(even, NONE).verdict == HOLDS  # 2x
+    assert generalises.claim(uneven, NONE).verdict == DOES_NOT_HOLD  # 20x
+
+
+def _seed(seed, last, final):
+    """A run of exp3 (budget 500000 = 100 rows) whose last displayed loss is ``last``."""
+    return made_up_run("exp3", [1.0] * 99 + [last], {99: final}, seed=seed)
+
+
+def test_other_seeds_reach_the_quoted_loss():
+    run = _seed(0, 0.5, 0.5)  # exp3 quotes 0.177742
+    check = OtherSeeds()
+    for others, verdict in (([_seed(1, 0.5, 0.5), _seed(2, 0.1, 0.15)], HOLDS),
+                            ([_seed(1, 0.5, 0.5), _seed(2, 0.1, 0.3)], MINIBATCH_ONLY),
+                            ([_seed(1, 0.5, 0.5), _seed(2, 0.3, 0.3)], DOES_NOT_HOLD)):
+        claim = check.claim(run, made_up_sources(spread={"exp3": others}))
+        assert claim.verdict == verdict and "any of seeds 1, 2" in claim.statement
+    with pytest.raises(ValueError, match="make seeds"):
+        check.claim(run, NONE)
+
+
+def test_longer_budget():
+    run = _seed(0, 0.5, 0.5)
+    longer_exp = _exp("exp3", slug="exp3-long", budget_examples=1_000_000,
+                      cap_examples=1_000_000)
+    reaches = made_up_run(longer_exp, [1.0] * 199 + [0.1], {199: 0.1})
+    misses = made_up_run(longer_exp, [1.0] * 199 + [0.1], {199: 0.3})
+    check = LongerBudget("exp3-long")
+    assert check.claim(run, made_up_sources(controls={"exp3-long": reaches})).verdict == HOLDS
+    claim = check.claim(run, made_up_sources(controls={"exp3-long": misses}))
+    assert claim.verdict == MINIBATCH_ONLY and claim.experiment == "exp3-long"
+    assert "within 1000000 examples" in claim.statement
+
+
+def test_lowest_displayed_loss():
+    exp = _exp("exp4", budget_examples=50_000, cap_examples=50_000)  # quotes 0.069027
+    control = made_up_run(exp.replace(slug="noclip", clip_value=None), [1.0] * 9 + [0.05])
+    sources = made_up_sources(controls={"noclip": control}, labels={"noclip": "without it"})
+    low = made_up_run(exp, [1.0] * 9 + [0.06])
+    high = made_up_run(exp, [1.0] * 9 + [0.07])
+    assert LowestDisplayed().claim(low, NONE).verdict == HOLDS
+    claim = LowestDisplayed(beside="noclip").claim(high, sources)
+    assert claim.verdict == DOES_NOT_HOLD and claim.quoted == 0.069027
+    assert claim.measured.endswith("; without it (control) 0.05 at 50000 examples")
+
+
+def test_varies_wildly_and_clipping_calms():
+    exp = _exp("exp4", budget_examples=50_000, cap_examples=50_000)
+    wild = made_up_run(exp, [0.1, 0.6] * 10)  # last 2000 steps: 0.1 to 0.6
+    calm = made_up_run(exp, [0.3, 0.4] * 10)
+    assert VariesWildly(factor=5, window=2000).claim(wild, NONE).verdict == HOLDS
+    assert VariesWildly(factor=5, window=2000).claim(calm, NONE).verdict == DOES_NOT_HOLD
+    # The window: only the last 200 steps (two values) count.
+    assert VariesWildly(factor=5, window=200).claim(
+        made_up_run(exp, [0.01] + [0.3] * 19), NONE).verdict == DOES_NOT_HOLD
+    sources = made_up_sources(controls={"noclip": wild})
+    assert ClippingCalms("noclip", fraction=0.5).claim(calm, sources).verdict == HOLDS
+    assert ClippingCalms("noclip", fraction=0.5).claim(wild, sources).verdict == DOES_NOT_HOLD
+    assert ClippingCalms("noclip", fraction=0.1).claim(calm, sources).verdict == DOES_NOT_HOLD
+    assert "less than half the control run's noclip" in ClippingCalms("noclip").claim(
+        calm, sources).statement
+
+
+def test_stopped_by_target_within_the_quoted_examples():
+    # exp5: target 0.15 after 300000 examples, quoted at 375000.
+    on_time = made_up_run("exp5", [1.0] * 69 + [0.1], stop_reason=STOP_TARGET)
+    late = made_up_run("exp5", [1.0] * 79 + [0.1], stop_reason=STOP_TARGET)
+    capped = made_up_run("exp5", [1.0] * 70, stop_reason=STOP_CAP)
+    assert StoppedByTarget().claim(on_time, NONE).verdict == HOLDS
+    assert StoppedByTarget().claim(late, NONE).verdict == DOES_NOT_HOLD
+    assert StoppedByTarget().claim(capped, NONE).verdict == DOES_NOT_HOLD
+
+
+def test_stalls_near_a_level_and_stops():
+    # exp5-small quotes "about 0.5"; quarters of 5 rows.
+    flat = made_up_run("exp5-small", [1.0] * 10 + [0.6] * 10, final_loss=0.6)
+    falling = made_up_run("exp5-small", [1.0] * 15 + [0.5] * 5, final_loss=0.2)
+    assert StallsNear(factor=2).claim(flat, NONE).verdict == HOLDS
+    assert StallsNear(factor=2).claim(falling, NONE).verdict == DOES_NOT_HOLD
+    assert StallsNear(factor=3).claim(falling, NONE).verdict == HOLDS
+    assert StallStops(fraction=0.8).claim(flat, NONE).verdict == HOLDS
+    stops = StallStops(fraction=0.8).claim(falling, NONE)
+    assert stops.verdict == DOES_NOT_HOLD and "less than 20% below" in stops.statement
+    sources = made_up_sources(controls={"long": flat})
+    assert OnControl("long", StallStops()).claim(falling, sources) == StallStops().claim(
+        flat, sources)
+
+
+def test_below_target_at_seed_zero_and_at_any_seed():
+    # exp5-1: target 0.2.
+    met = made_up_run("exp5-1", [1.0] * 99 + [0.1], seed=1, stop_reason=STOP_TARGET)
+    missed = made_up_run("exp5-1", [1.0] * 100, seed=2, stop_reason=STOP_CAP)
+    small = made_up_run("exp5-small", [1.0] * 10, final_loss=0.4)
+    sources = made_up_sources(shipped={"exp5-small": small}, spread={"exp5-1": [met, missed]})
+    assert BelowTarget().claim(met, NONE).verdict == HOLDS
+    claim = BelowTarget(beside="exp5-small").claim(missed, sources)
+    assert claim.verdict == DOES_NOT_HOLD
+    assert claim.measured.endswith("(lr 0.001 without decay, exp5-small: held-out 0.4 at "
+                                   "50000 examples)")
+    anyone = BelowTarget(any_seed=True)
+    assert anyone.claim(missed, sources).verdict == HOLDS
+    assert anyone.claim(met, made_up_sources(spread={"exp5-1": [missed]})).verdict == \
+        DOES_NOT_HOLD
+
+
+def test_never_below_a_floor_and_never_below_the_target():
+    # exp6: floor 0.3 (quoted), target 0.2.
+    above = made_up_run("exp6", [1.0, 0.35], stop_reason=STOP_CAP)
+    below = made_up_run("exp6", [1.0, 0.25], seed=1, stop_reason=STOP_TARGET)
+    assert NeverBelow().claim(above, NONE).verdict == HOLDS
+    assert NeverBelow().claim(below, NONE).verdict == DOES_NOT_HOLD
+    assert NeverBelow(floor=0.2).claim(below, NONE).verdict == HOLDS
+    assert NeverBelowTarget().claim(above, NONE).verdict == HOLDS
+    assert NeverBelowTarget().claim(above, made_up_sources(
+        spread={"exp6": [below]})).verdict == DOES_NOT_HOLD
 
 
 def test_claim_text_has_the_verdict_but_not_the_measurement():
@@ -66,6 +219,15 @@ def test_startup_claims():
         startup_claims(timings[:1])
 
 
+def test_unknown_experiment_has_no_claims():
+    run = made_up_run("exp3", [1.0])
+    other = RunRecord(run.experiment.replace(slug="other"), 0, 100, 5000, STOP_BUDGET,
+                      run.metrics, run.history)
+    with pytest.raises(ValueError, match="no study is declared for 'other'"):
+        check_claims(other, NONE)
+
+
+@pytest.mark.shipped
 @pytest.mark.parametrize("slug", list(EXPERIMENTS))
 def test_every_shipped_experiment_has_checked_claims(slug):
     claims = check_claims(slug)
@@ -74,14 +236,7 @@ def test_every_shipped_experiment_has_checked_claims(slug):
     assert all(c.measured for c in claims)
 
 
+@pytest.mark.shipped
 def test_the_memorisation_claims_hold_on_the_shipped_weights():
     assert [c.verdict for c in check_claims("exp1")] == [HOLDS, HOLDS]
     assert [c.verdict for c in check_claims("exp2")][:2] == [HOLDS, HOLDS]
-
-
-def test_unknown_experiment_has_no_claims():
-    run = _run("exp3", [1.0], {}, 1.0)
-    other = RunRecord(run.experiment.replace(slug="other"), 0, 100, 5000, "steps",
-                      run.metrics, run.history)
-    with pytest.raises(ValueError, match="no claims"):
-        check_claims(other)

@@ -1,25 +1,218 @@
-"""The explanations of where TF2 differs: built from the shipped runs and controls."""
+"""The explanations: each check's words on made-up runs, every conditional sentence present
+and absent; a made-up experiment added with one study entry; the shipped runs' paragraphs."""
 
 import pytest
 
+from made_up_runs import made_up_run, made_up_sources
+from sinelib.experiments import EXPERIMENTS, OriginalReport, get_experiment
+from sinelib.schedules import STOP_CAP, STOP_TARGET
+from sinelib.study.claims import check_claims
+from sinelib.study.criteria import (
+    BelowTarget, ClippingCalms, FitsFrequency, LongerBudget, OtherSeeds, QuotedLoss,
+    StallsNear, StallStops, StoppedByTarget,
+)
+from sinelib.study.declarations import STUDIES, Control, Study, all_controls
 from sinelib.study.explanations import explain
-from sinelib.study.records import control_run, shipped_run
+
+NONE = made_up_sources()
 
 
+def _seed(seed, final, last=1.0):
+    """A run of exp3 (budget 500000 = 100 rows) with held-out ``final`` at the end."""
+    return made_up_run("exp3", [1.0] * 99 + [last], {99: final}, seed=seed)
+
+
+def test_checks_without_words_explain_nothing():
+    run = _seed(0, 0.1)
+    assert QuotedLoss().explain(run, NONE) is None
+    assert FitsFrequency().explain(run, NONE) is None
+    assert StallStops().explain(run, NONE) is None  # no longer control to compare with
+    assert BelowTarget().explain(run, NONE) is None  # seed 0 only
+
+
+def test_other_seeds_say_where_each_seed_ends():
+    sources = made_up_sources(spread={"exp3": [_seed(1, 0.3), _seed(2, 0.25)]})
+    text = OtherSeeds().explain(_seed(0, 0.5), sources)
+    assert text == ("At seed 0 the held-out loss at the end of the budget is 0.5, above the "
+                    "original's 0.177742; at seeds 1 and 2 it is 0.3 and 0.25.")
+    assert "0.1, at or below the original's" in OtherSeeds().explain(_seed(0, 0.1), sources)
+
+
+def test_longer_budget_says_what_twice_the_budget_does():
+    long_exp = get_experiment("exp3").replace(slug="exp3-long", budget_examples=1_000_000,
+                                              cap_examples=1_000_000)
+    run = _seed(0, 0.5)
+    # Repeats the run for its first 100 rows, then gets low.
+    reaches = made_up_run(long_exp, [1.0] * 99 + [1.0] + [0.1] * 100, {199: 0.1})
+    misses = made_up_run(long_exp, [1.0] * 200, {199: 0.3})
+    check = LongerBudget("exp3-long")
+    text = check.explain(run, made_up_sources(controls={"exp3-long": reaches},
+                                              spread={"exp3": [_seed(1, 0.3)]}))
+    assert text == ("With twice the budget the same run (identical for its first 500000 "
+                    "examples) ends at 0.1, and its displayed loss first reaches 0.177742 at "
+                    "505000 examples. No seed gets there within the budget; twice the budget "
+                    "does.")
+    # A seed within the budget: no such sentence.
+    text = check.explain(run, made_up_sources(controls={"exp3-long": reaches},
+                                              spread={"exp3": [_seed(1, 0.1)]}))
+    assert "No seed" not in text
+    text = check.explain(run, made_up_sources(controls={"exp3-long": misses}))
+    assert text.endswith("ends at 0.3 and its displayed loss never reaches 0.177742.")
+    assert "No seed" not in text
+
+
+def _clipping(clipped_displayed, clipped_heldout, unclipped_displayed, unclipped_heldout):
+    exp = get_experiment("exp4").replace(budget_examples=50_000, cap_examples=50_000)
+    run = made_up_run(exp, clipped_displayed, clipped_heldout)
+    control = made_up_run(exp.replace(slug="noclip", clip_value=None), unclipped_displayed,
+                          unclipped_heldout)
+    return run, made_up_sources(controls={"noclip": control})
+
+
+def test_clipping_explains_when_it_slows_the_network_and_whether_it_calms():
+    heldout_low, heldout_high = {4: 0.2, 9: 0.1}, {4: 0.5, 9: 0.4}
+    # Without clipping reaches the original's lowest 0.069027, with clipping it does not, and
+    # the unclipped run is lower at both evaluations after the start.
+    run, sources = _clipping([0.3, 0.4] * 5, heldout_high, [0.05, 0.6] * 5, heldout_low)
+    text = ClippingCalms("noclip", fraction=0.5).explain(run, sources)
+    assert "lower held-out loss at 1 of the 1 evaluations" in text
+    assert text.endswith("here element-wise clipping at 0.5 slows the network down.")
+    # Calmer only when the fraction allows it: the same runs at fraction 0.01 do not calm.
+    assert ClippingCalms("noclip", fraction=0.01).explain(run, sources).endswith(
+        "slows the network down, and it does not calm the loss either.")
+    # The clipped run reaches the lowest number itself: no conclusion.
+    run, sources = _clipping([0.05, 0.4] * 5, heldout_high, [0.05, 0.6] * 5, heldout_low)
+    assert "slows" not in ClippingCalms("noclip").explain(run, sources)
+    # The unclipped run is not lower on most evaluations: no conclusion either.
+    run, sources = _clipping([0.3, 0.4] * 5, heldout_low, [0.05, 0.6] * 5, heldout_high)
+    text = ClippingCalms("noclip").explain(run, sources)
+    assert "at 0 of the 1 evaluations" in text and "slows" not in text
+
+
+def test_stopped_by_target_explains_the_lucky_minibatch_or_the_other_rule():
+    on_time = made_up_run("exp5", [1.0] * 69 + [0.1], final_loss=0.16, stop_reason=STOP_TARGET)
+    text = StoppedByTarget().explain(on_time, NONE)
+    assert text.startswith("The run stopped by the same rule as the original's, on a "
+                           "displayed minibatch loss of 0.1 at 350000 examples")
+    assert "the held-out loss at that moment, 0.16, sits near the target" in text
+    capped = made_up_run("exp5", [1.0] * 70, final_loss=0.9, stop_reason=STOP_CAP)
+    assert StoppedByTarget().explain(capped, NONE) == (
+        "The run was not stopped by its target rule: it stopped by the cap at 350000 "
+        "examples, with a held-out loss of 0.9.")
+
+
+def test_stall_explanation_says_whether_the_level_and_the_stall_match():
+    small = get_experiment("exp5-small").replace(budget_examples=100_000,
+                                                 cap_examples=100_000)
+    long_exp = small.replace(slug="long", budget_examples=200_000, cap_examples=200_000)
+    falling = made_up_run(small, [1.0] * 15 + [0.5] * 5, final_loss=0.6)
+    longer = made_up_run(long_exp, [1.0] * 15 + [0.5] * 5 + [0.4] * 20, final_loss=0.3)
+    check = StallStops(fraction=0.8, longer="long", level=StallsNear(factor=2))
+    text = check.explain(falling, made_up_sources(controls={"long": longer}))
+    assert text.startswith("At the original's 100000 examples the held-out loss is 0.6, near "
+                           "the original's 'about 0.5', but the median displayed loss of the "
+                           "last quarter of the run is 50% of the quarter before's. With twice "
+                           "the examples the same run (identical for its first 100000 "
+                           "examples) ends at 0.3 held-out, the last quarter at 100% of the "
+                           "one before.")
+    assert text.endswith("the level matches, the stall does not.")
+    # Far from the level: the sentence that says it matches is left out.
+    far = made_up_run(small, [1.0] * 15 + [0.5] * 5, final_loss=5.0)
+    text = check.explain(far, made_up_sources(controls={"long": longer}))
+    assert "far from the original's" in text and "the level matches" not in text
+    # The run stalls itself: no sentence either.
+    flat = made_up_run(small, [1.0] * 20, final_loss=0.6)
+    assert "the level matches" not in check.explain(flat, made_up_sources(
+        controls={"long": longer}))
+
+
+def test_target_at_any_seed_explains_the_schedule():
+    exp = get_experiment("exp5-1")
+    rates = [exp.learning_rate] * 50 + [exp.learning_rate * 0.1] * 50 + \
+        [exp.learning_rate * 0.01] * 20
+    heldout = {49: 0.9, 99: 0.5}
+    seed0 = made_up_run(exp, [1.0] * 120, heldout, final_loss=0.4, stop_reason=STOP_CAP,
+                        rates=rates)
+    met = made_up_run(exp, [1.0] * 119 + [0.1], heldout, final_loss=0.19, seed=1,
+                      stop_reason=STOP_TARGET, rates=rates)
+    small = made_up_run("exp5-small", [1.0] * 10, final_loss=0.4)
+    check = BelowTarget(any_seed=True, beside="exp5-small")
+    text = check.explain(seed0, made_up_sources(shipped={"exp5-small": small},
+                                                spread={"exp5-1": [met]}))
+    assert text.startswith("The rate steps down on a fixed schedule (5e-04 from 250000, "
+                           "5e-05 from 500000 examples). seed 0: held-out 0.9 at 250000, 0.5 "
+                           "at 500000 examples; never below 0.2, stopped by the cap at "
+                           "600000 examples; seed 1: held-out 0.9 at 250000, 0.5 at 500000 "
+                           "examples; target met at 600000 examples.")
+    assert "cuts the rate tenfold" in text
+    assert text.endswith("For comparison, lr 0.001 without decay (5 small) is at 0.4 "
+                         "held-out after 50000 examples.")
+    # Every seed misses: no sentence on what decides it.
+    text = check.explain(seed0, made_up_sources(shipped={"exp5-small": small}))
+    assert "Whether a run meets the target" not in text
+
+
+def test_a_made_up_experiment_needs_one_registry_and_one_study_entry(monkeypatch):
+    exp = get_experiment("exp3").replace(
+        slug="toy", original_id="9", target_loss=0.25, cap_examples=1_000_000,
+        reported=OriginalReport(loss=0.2, examples=550_000, best_loss=None,
+                                claim="its target stops it by 550000 examples"))
+    monkeypatch.setitem(EXPERIMENTS, "toy", exp)
+    monkeypatch.setitem(STUDIES, "toy", Study("toy", (StoppedByTarget(),)))
+    run = made_up_run("toy", [1.0] * 104 + [0.2], final_loss=0.3, stop_reason=STOP_TARGET)
+    assert [str(claim) for claim in check_claims(run, NONE)] == [
+        "toy: stopped by its target (displayed loss <= 0.25 after at least 500000 examples) "
+        "within 550000 examples: holds"]
+    assert explain(run, NONE).startswith(
+        "The run stopped by the same rule as the original's, on a displayed minibatch loss of "
+        "0.2 at 525000 examples (the original: 0.2 at 550000).")
+    # Its seed spread becomes control runs of its own names.
+    assert [control.name for control in all_controls({"toy": STUDIES["toy"]}).values()] == [
+        f"toy-seed{seed}" for seed in (1, 2, 3, 4)]
+
+
+def test_declared_controls_are_checked():
+    noclip = Control("toy-noclip", "exp4", {"clip_value": None}, "?", label="without")
+    study = Study("exp4", (), spread_seeds=(1,), controls=(noclip,),
+                  spread_controls=("toy-noclip",))
+    assert [c.name for c in study.all_controls()] == ["toy-noclip", "exp4-seed1",
+                                                      "toy-noclip-seed1"]
+    assert study.clipping_off() == ("toy-noclip", "toy-noclip-seed1")
+    assert study.all_controls()[2].label == "without, seed 1"
+    with pytest.raises(ValueError, match="not among its controls"):
+        Study("exp4", (), spread_controls=("nope",)).all_controls()
+    with pytest.raises(ValueError, match="declared twice"):
+        all_controls({"a": study, "b": study})
+
+
+def test_the_declared_controls_keep_the_names_of_the_shipped_files():
+    names = set(all_controls())
+    assert {"exp4-noclip", "exp3-1-long", "exp5-small-long", "exp4-noclip-seed1",
+            "exp4-noclip-seed2"} <= names
+    assert {f"{slug}-seed{seed}" for slug, study in STUDIES.items()
+            for seed in study.spread_seeds} <= names
+    assert list(STUDIES) == list(EXPERIMENTS)
+    assert {slug: study.spread_seeds for slug, study in STUDIES.items()} == {
+        **{slug: (1, 2, 3, 4) for slug in EXPERIMENTS}, "exp4": (1, 2)}
+    for study in STUDIES.values():
+        assert set(study.overlays) <= names
+
+
+@pytest.mark.shipped
 @pytest.mark.parametrize("slug", ["exp1", "exp2", "exp3"])
 def test_experiments_that_hold_need_no_explanation(slug):
     assert explain(slug) == ""
 
 
-def test_explanations_quote_the_measurements_they_rest_on():
+@pytest.mark.shipped
+def test_shipped_explanations_quote_the_measurements_they_rest_on():
+    from sinelib.study.records import control_run, shipped_run
+
     text = explain("exp3-1")
     assert f"{control_run('exp3-1-long').metrics['loss']:.3g}" in text
     assert f"{shipped_run('exp3-1').metrics['loss']:.3g}" in text
     text = explain(shipped_run("exp4"))
     assert f"{control_run('exp4-noclip').metrics['loss']:.3g} without" in text
-    assert "evaluations after the start" in text
-    assert "0.15" in explain("exp5")
     assert f"{control_run('exp5-small-long').metrics['loss']:.3g}" in explain("exp5-small")
     text = explain("exp5-1")
-    assert "seed 0:" in text and "seed 1:" in text and "seed 2:" in text
-    assert "5e-05 from 500000" in text
+    assert all(f"seed {seed}:" in text for seed in range(5))

@@ -3,7 +3,8 @@
 import pytest
 
 from sinelib.tools.cli import main
-from sinelib.study.figures import save_figure, update_readme, write_figures
+from sinelib.experiments import EXPERIMENTS
+from sinelib.study.figures import figure_set, save_figure, update_readme, write_figures
 
 
 def test_saved_figures_are_deterministic_and_carry_no_version(tmp_path):
@@ -20,12 +21,22 @@ def test_saved_figures_are_deterministic_and_carry_no_version(tmp_path):
     assert b"matplotlib" not in first.lower()
 
 
+@pytest.mark.shipped
 def test_write_figures_draws_what_is_asked(tmp_path):
     paths = write_figures(tmp_path, ["exp5-training.png", "exp4-clipping-spread.png"])
     assert [p.name for p in paths] == ["exp5-training.png", "exp4-clipping-spread.png"]
     assert all(p.stat().st_size > 10_000 for p in paths)
     with pytest.raises(ValueError, match="unknown figures"):
         write_figures(tmp_path, ["nope.png"])
+
+
+def test_figure_names_follow_the_declarations():
+    names = set(figure_set())
+    assert {f"{slug}-{kind}.png" for slug in EXPERIMENTS
+            for kind in ("predictions", "training")} <= names
+    # Only the experiment with runs without clipping gets the clipping figures.
+    assert {name for name in names if "clipping" in name} == {
+        "exp4-clipping-seeds.png", "exp4-clipping-spread.png"}
 
 
 def test_update_readme_replaces_only_generated_blocks():

@@ -3,14 +3,20 @@
 import numpy as np
 import pytest
 
-from sinelib.study.controls import CONTROLS, Control, get_control, load_control, run_control
+from sinelib.study.controls import (
+    CONTROLS, Control, control_names, get_control, load_control, run_control,
+)
+from sinelib.study.declarations import STUDIES
 from sinelib.experiments import DISPLAY_EVERY_STEPS, EXPERIMENTS, get_experiment
 from sinelib.pretrained import load_manifest
-from sinelib.study.records import load_history, result_run, shipped_run
+from sinelib.study.records import (
+    clipping_off_runs, control_run, load_history, result_run, shipped_run,
+)
 from sinelib.history import HISTORY_COLUMNS
 from sinelib.training import train
 
 
+@pytest.mark.shipped
 @pytest.mark.parametrize("slug", list(EXPERIMENTS))
 def test_shipped_run_matches_its_manifest(slug):
     run = shipped_run(slug)
@@ -66,26 +72,45 @@ def test_result_run_of_a_live_run(tiny):
     assert run.history == result.history and run.metrics == result.metrics
 
 
-def test_spread_seeds_cover_every_experiment():
-    from sinelib.study.controls import SPREAD_SEEDS
-
-    assert list(SPREAD_SEEDS) == list(EXPERIMENTS)
-    for slug, seeds in SPREAD_SEEDS.items():
-        assert seeds == ((1, 2) if slug == "exp4" else (1, 2, 3, 4))
-        for seed in seeds:
+def test_spread_controls_vary_only_the_seed():
+    for slug, study in STUDIES.items():
+        for seed in study.spread_seeds:
             control = CONTROLS[f"{slug}-seed{seed}"]
             assert (control.base, control.seed, control.changes) == (slug, seed, {})
-    for seed in SPREAD_SEEDS["exp4"]:
+    for seed in STUDIES["exp4"].spread_seeds:
         control = CONTROLS[f"exp4-noclip-seed{seed}"]
         assert control.seed == seed and control.changes == {"clip_value": None}
 
 
+def test_control_names_split_seed_zero_from_the_spreads():
+    assert control_names(spread=False) == ["exp3-1-long", "exp4-noclip", "exp5-small-long"]
+    spread = control_names(spread=True)
+    assert len(spread) == sum(len(study.spread_seeds) * (1 + len(study.spread_controls))
+                              for study in STUDIES.values())
+    assert all(CONTROLS[name].seed > 0 for name in spread)
+
+
+@pytest.mark.shipped
+@pytest.mark.parametrize("name", list(CONTROLS))
+def test_every_declared_control_is_shipped_and_matches_its_declaration(name):
+    run = control_run(name)
+    assert run.seed == CONTROLS[name].seed and run.experiment.slug == name
+
+
+@pytest.mark.shipped
+def test_clipping_off_runs_are_the_declared_ones():
+    assert [run.experiment.slug for run in clipping_off_runs()] == [
+        "exp4-noclip", "exp4-noclip-seed1", "exp4-noclip-seed2"]
+    assert clipping_off_runs("exp3") == []
+
+
+@pytest.mark.shipped
 @pytest.mark.parametrize("slug", list(EXPERIMENTS))
 def test_every_experiment_ships_its_seed_spread(slug):
     from sinelib.study.records import seed_runs
 
     runs = seed_runs(slug)
-    assert [run.seed for run in runs] == list(range(3 if slug == "exp4" else 5))
+    assert [run.seed for run in runs] == [0, *STUDIES[slug].spread_seeds]
     assert all(run.experiment.config() | {"slug": slug} == get_experiment(slug).config()
                for run in runs)
 
@@ -98,3 +123,17 @@ def test_seed_spread_statistics():
     assert np.isnan(seed_spread([0.5])["std"])
     with pytest.raises(ValueError, match="finite"):
         seed_spread([1.0, float("nan")])
+
+
+def test_control_command_lists_the_declared_names(capsys):
+    from sinelib.tools.cli import main
+
+    assert main(["control", "--all", "--list"]) == 0
+    assert capsys.readouterr().out.split() == control_names(spread=False)
+    assert main(["control", "--spread", "--list"]) == 0
+    assert capsys.readouterr().out.split() == control_names(spread=True)
+    assert main(["control", "exp4-noclip", "exp5-1-seed1", "--list"]) == 0
+    assert capsys.readouterr().out.split() == ["exp4-noclip", "exp5-1-seed1"]
+    assert main(["control"]) == 2
+    assert "--all or --spread" in capsys.readouterr().err
+    assert main(["control", "exp4-noclip", "--all"]) == 2

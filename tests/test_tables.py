@@ -1,3 +1,5 @@
+import pytest
+
 from sinelib.study.tables import experiment_rows, to_markdown, to_text
 
 
@@ -22,7 +24,8 @@ def test_markdown_and_text_layouts():
     assert to_text(rows).splitlines() == ["a  b|c", "-  ---", "1  22"]
 
 
-def test_quote_rows_put_every_seed_number_beside_ours():
+@pytest.mark.shipped
+def test_quote_rows_put_every_original_number_beside_ours():
     from sinelib.study.tables import quote_rows
 
     rows = quote_rows()
@@ -41,6 +44,7 @@ def test_quote_rows_put_every_seed_number_beside_ours():
                for e in entries)
 
 
+@pytest.mark.shipped
 def test_spread_rows_and_the_ledger_column():
     from sinelib.study.analysis import seed_spread
     from sinelib.study.records import RunRecord

@@ -9,7 +9,8 @@ For each experiment it measures, on fixed seeded held-out sets:
 
 The networks and the four baselines (``sinelib.BASELINES``; the linear one fitted on the
 experiment's own training distribution) go through the same evaluation functions. Beside
-experiment 3 the autoregressive network (``sinelib.study.autoregressive``) is measured too.
+the experiment whose study says so (experiment 3) the autoregressive network
+(``sinelib.study.autoregressive``) is measured too.
 
 Measuring everything takes minutes, so ``python -m sinelib atlas`` (part of ``make figures``)
 writes the numbers to ``sinelib/pretrained/atlas.json``; the figures and the atlas notebook
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from sinelib.pretrained import PRETRAINED_DIR
+from sinelib.study.declarations import get_study
 
 #: The shipped measurements.
 ATLAS_PATH = PRETRAINED_DIR / "atlas.json"
@@ -104,7 +106,7 @@ def compute_atlas(experiments=None, progress: bool = True) -> dict:
     Returns:
         The atlas as plain JSON data.
     """
-    from sinelib.study.autoregressive import AR_BASE, as_predictor, load_autoregressive
+    from sinelib.study.autoregressive import as_predictor, load_autoregressive
     from sinelib.baselines import BASELINES, baseline_for
     from sinelib.experiments import EXPERIMENTS, get_experiment
     from sinelib.pretrained import load_pretrained
@@ -115,7 +117,7 @@ def compute_atlas(experiments=None, progress: bool = True) -> dict:
     for slug in slugs:
         predictors[slug] = {NETWORK: load_pretrained(slug)}
         predictors[slug].update({name: baseline_for(name, slug) for name in BASELINES})
-        if slug == AR_BASE:
+        if get_study(slug).autoregressive:
             predictors[slug][AUTOREGRESSIVE] = as_predictor(load_autoregressive())
     return build_atlas(predictors, progress)
 

@@ -1,6 +1,6 @@
 """Autoregressive prediction: one step at a time, each prediction fed back as input.
 
-The seed's networks read the whole horizon out of the last hidden state at once (the *direct*
+The original's networks read the whole horizon out of the last hidden state at once (the *direct*
 read-out). The classic alternative predicts one sample, appends it to the input window, and
 predicts again. Here that network is experiment 3's (150 units, 25 input samples, the random
 band, Adam at 0.0005) with a horizon of one sample, trained on the same number of windows
@@ -20,9 +20,11 @@ import numpy as np
 from sinelib.checks import check_positive_int
 from sinelib.experiments import Experiment, OriginalReport, get_experiment
 from sinelib.pretrained import PRETRAINED_DIR
+from sinelib.study.declarations import STUDIES
 
-#: The direct experiment the autoregressive network is compared with.
-AR_BASE = "exp3"
+#: The direct experiment the autoregressive network is compared with: the one whose study
+#: says so (``Study.autoregressive``; experiment 3).
+AR_BASE = next(slug for slug, study in STUDIES.items() if study.autoregressive)
 #: Where the autoregressive network's weights, manifest and history ship.
 AR_DIR = PRETRAINED_DIR / "autoregressive"
 
@@ -34,7 +36,7 @@ def ar_experiment(base: Experiment | str = AR_BASE) -> Experiment:
         slug=f"{base.slug}-ar", original_id=f"{base.original_id} (AR)",
         title=f"{base.title}, one step at a time",
         reported=OriginalReport(loss=None, examples=None, best_loss=None,
-                        claim="beyond the seed: autoregressive against direct read-out"),
+                        claim="beyond the original: autoregressive against direct read-out"),
     ).replace(n_out=1)
 
 

@@ -6,9 +6,12 @@ than a guess:
 * the clipping notebook asks how much value clipping calms experiment 4's minibatch loss, so
   it needs experiment 4 trained again, at the same seed and budget, without clipping (the same
   initial weights and minibatches; only the clipping differs);
-* where seed 0 misses one of the seed's numbers (experiments 3.1 and 5.1), the same
-  experiment at seeds 1 and 2 says how much of the gap is the draw of initial weights and
-  minibatches, and experiments 3.1 and 5 (small) with twice the budget say how much is the budget.
+* every experiment at the seeds of its spread (1-4; experiment 4: 1-2, with and without
+  clipping) says how much of a result is the draw of initial weights and minibatches, and
+  experiments 3.1 and 5 (small) with twice the budget say how much is the budget.
+
+Which controls exist is declared with each experiment's study (``sinelib.study.declarations``);
+this module trains and reads them.
 
 A control ships only its training history and a manifest-like JSON (how it was made, its
 config, run facts and held-out metrics), not its weights: the notebooks need its curve, and
@@ -18,73 +21,19 @@ experiment 4's weights are several megabytes. ``python -m sinelib control NAME``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sinelib.experiments import EXPERIMENTS, Experiment, get_experiment
+from sinelib.history import history_from_csv, history_to_csv
 from sinelib.pretrained import PRETRAINED_DIR, environment
 from sinelib.storage import atomic_write_json, atomic_write_text
+from sinelib.study.declarations import CONTROLS, Control
 
 #: Where the shipped control histories and manifests live.
 CONTROLS_DIR = PRETRAINED_DIR / "controls"
 #: Bumped whenever the control manifest layout changes.
 CONTROL_FORMAT = 1
-
-
-@dataclass(frozen=True)
-class Control:
-    """One control run: a registered experiment with some fields changed.
-
-    Attributes:
-        name: Stable identifier (file names, command line); also the experiment's slug.
-        base: Slug of the registered experiment it varies.
-        changes: Fields of ``Experiment`` that differ from ``base``.
-        question: What the control is for, in one sentence.
-        seed: Seed of the initial weights and minibatches (the shipped weights use 0).
-    """
-
-    name: str
-    base: str
-    changes: dict
-    question: str
-    seed: int = 0
-
-    def experiment(self) -> Experiment:
-        """The base experiment with ``changes`` applied, under this control's name."""
-        return get_experiment(self.base).replace(slug=self.name, **self.changes)
-
-
-#: Seeds beyond the shipped seed 0 trained for the seed spread of each experiment (the ledger's
-#: mean and standard deviation): five seeds in all, three for the 500-unit experiment 4.
-SPREAD_SEEDS: dict[str, tuple[int, ...]] = {
-    slug: (1, 2) if slug == "exp4" else (1, 2, 3, 4) for slug in EXPERIMENTS
-}
-
-CONTROLS: dict[str, Control] = {
-    control.name: control
-    for control in (
-        Control("exp4-noclip", "exp4", {"clip_value": None},
-                "How wildly does experiment 4's minibatch loss vary without value clipping, "
-                "at the same seed and budget?"),
-        Control("exp3-1-long", "exp3-1", {"budget_examples": 1_000_000,
-                                          "cap_examples": 1_000_000},
-                "Does experiment 3.1 reach the seed's number with twice the budget? (Same "
-                "seed: it repeats the shipped run before going on.)"),
-        Control("exp5-small-long", "exp5-small", {"budget_examples": 2_400_000,
-                                                  "cap_examples": 2_400_000},
-                "Where does the 4 x 10 network at lr 0.001 stall, given twice the seed's "
-                "examples? (Same seed: it repeats the shipped run before going on.)"),
-        *(Control(f"{base}-seed{seed}", base, {},
-                  f"How much of {base}'s result is the draw of initial weights and "
-                  f"minibatches? (seed {seed} of the spread)", seed=seed)
-          for base, seeds in SPREAD_SEEDS.items() for seed in seeds),
-        *(Control(f"exp4-noclip-seed{seed}", "exp4", {"clip_value": None},
-                  f"How wildly does experiment 4's minibatch loss vary without value clipping, "
-                  f"at seed {seed}?", seed=seed)
-          for seed in SPREAD_SEEDS["exp4"]),
-    )
-}
 
 
 def get_control(name: str | Control) -> Control:
@@ -98,6 +47,12 @@ def get_control(name: str | Control) -> Control:
     if name not in CONTROLS:
         raise ValueError(f"unknown control {name!r}; known controls: {', '.join(CONTROLS)}")
     return CONTROLS[name]
+
+
+def control_names(spread: bool) -> list[str]:
+    """Names of the declared controls: those of the seed spreads (seed above 0) when
+    ``spread``, else the controls at the shipped seed 0."""
+    return [name for name, control in CONTROLS.items() if (control.seed != 0) == spread]
 
 
 def control_history_path(name: str, directory: str | Path | None = None) -> Path:
@@ -128,7 +83,6 @@ def run_control(name: str | Control, *, runs: str | Path = "runs",
     Returns:
         The manifest written.
     """
-    from sinelib.history import history_to_csv
     from sinelib.training import train
 
     control = get_control(name)
@@ -168,10 +122,6 @@ def load_control(name: str | Control, directory: str | Path | None = None) -> tu
         FileNotFoundError: the control has not been run into ``directory``.
         ValueError: the manifest's config no longer matches the registry.
     """
-    import json
-
-    from sinelib.history import history_from_csv
-
     control = get_control(name)
     manifest_file = control_manifest_path(control.name, directory)
     if not manifest_file.is_file():

@@ -2,9 +2,13 @@
 
 ``python -m sinelib figures`` (``make figures``) redraws the figures from the shipped weights,
 histories and control runs; ``python -m sinelib readme`` rewrites the README's generated
-blocks (the ledger, the seed's numbers beside ours, the claims), so no measured number is
-ever typed into the README by hand. Both are deterministic: the same shipped files give the
-same bytes.
+blocks (the ledger, the original's numbers beside ours, the claims), so no measured number
+is ever typed into the README by hand. Both are deterministic: the same shipped files give the
+same bytes. Which figures an experiment gets beyond its own two (the controls its training
+curve overlays, the clipping figures) follows its study's declaration.
+
+The plotting and evaluation modules are imported where they are used: they load Matplotlib
+and TensorFlow, which the README blocks do not need.
 """
 
 from __future__ import annotations
@@ -13,6 +17,19 @@ import re
 from pathlib import Path
 
 from sinelib.experiments import EXPERIMENTS
+from sinelib.pretrained import load_manifest, load_pretrained
+from sinelib.study.atlas import AUTOREGRESSIVE, NETWORK, load_atlas
+from sinelib.study.autoregressive import AR_BASE
+from sinelib.study.claims import all_claims
+from sinelib.study.declarations import CONTROLS, STUDIES
+from sinelib.study.explanations import explain
+from sinelib.study.records import (
+    all_seed_spreads, clipping_off_runs, control_run, seed_runs, shipped_run,
+)
+from sinelib.study.tables import (
+    baseline_rows, experiment_rows, horizon_rows, ledger_rows, quote_rows, spread_rows,
+    to_markdown,
+)
 
 #: Resolution of every saved figure.
 DPI = 100
@@ -34,10 +51,6 @@ def figure_set() -> dict:
     from sinelib import plots
     from sinelib.study import plots as study_plots
     from sinelib.evaluation import loss_by_frequency
-    from sinelib.pretrained import load_pretrained
-    from sinelib.study.atlas import load_atlas
-    from sinelib.study.autoregressive import AR_BASE
-    from sinelib.study.records import clipping_off_runs, control_run, seed_runs, shipped_run
 
     models: dict = {}
 
@@ -50,16 +63,21 @@ def figure_set() -> dict:
         return f"{EXPERIMENTS[slug].original_id} ({slug})"
 
     def curve(slug):
-        run = shipped_run(slug)
-        others = {}
-        if slug == "exp4":
-            others = {"without clipping (control)": control_run("exp4-noclip").history}
-        elif slug in ("exp3-1", "exp5-1"):
-            others = {f"seed {n} (control)": control_run(f"{slug}-seed{n}").history
-                      for n in (1, 2)}
-        if slug in ("exp3-1", "exp5-small"):
-            others["twice the budget (control)"] = control_run(f"{slug}-long").history
-        return plots.plot_training_curve(run.history, slug, others=others)
+        others = {f"{CONTROLS[name].label} (control)": control_run(name).history
+                  for name in STUDIES[slug].overlays}
+        return plots.plot_training_curve(shipped_run(slug).history, slug, others=others)
+
+    def clipping_seeds(slug):
+        return study_plots.plot_loss_spread(
+            {**{f"clipped, seed {run.seed}": run.history for run in seed_runs(slug)},
+             **{f"unclipped, seed {run.seed}": run.history for run in clipping_off_runs(slug)}},
+            title=f"Experiment {EXPERIMENTS[slug].original_id}'s displayed loss at the end, "
+                  f"every seed, with and without clipping")
+
+    def clipping_spread(slug, unclipped):
+        return study_plots.plot_loss_spread(
+            {f"with clipping ({slug})": shipped_run(slug).history,
+             f"{CONTROLS[unclipped].label} (control)": control_run(unclipped).history})
 
     def error_vs_frequency():
         curves = {label(slug) + (" at 1 Hz only" if EXPERIMENTS[slug].frequency else ""):
@@ -80,17 +98,17 @@ def figure_set() -> dict:
     drawings["seed-spread.png"] = lambda: study_plots.plot_seed_spread(
         {label(slug): ([run.metrics["loss"] for run in seed_runs(slug)],
                        EXPERIMENTS[slug].reported.loss) for slug in EXPERIMENTS})
-    drawings["exp4-clipping-seeds.png"] = lambda: study_plots.plot_loss_spread(
-        {**{f"clipped, seed {run.seed}": run.history for run in seed_runs("exp4")},
-         **{f"unclipped, seed {run.seed}": run.history for run in clipping_off_runs()}},
-        title="Experiment 4's displayed loss at the end, every seed, with and without clipping")
+    for slug, study in STUDIES.items():
+        unclipped = study.clipping_off()
+        if unclipped:
+            drawings[f"{slug}-clipping-seeds.png"] = (
+                lambda slug=slug: clipping_seeds(slug))
+            drawings[f"{slug}-clipping-spread.png"] = (
+                lambda slug=slug, unclipped=unclipped: clipping_spread(slug, unclipped[0]))
     for view in ("frequency", "horizon", "noise"):
         drawings[f"atlas-{view}.png"] = lambda view=view: study_plots.plot_atlas(load_atlas(), view)
     drawings["autoregressive-horizon.png"] = lambda: study_plots.plot_atlas(
         load_atlas(), "horizon", experiments=[AR_BASE], ncols=1)
-    drawings["exp4-clipping-spread.png"] = lambda: study_plots.plot_loss_spread(
-        {"with clipping (exp4)": shipped_run("exp4").history,
-         "without clipping (control)": control_run("exp4-noclip").history})
     return drawings
 
 
@@ -121,17 +139,6 @@ _BLOCK = re.compile(r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!--
 def readme_blocks() -> dict[str, str]:
     """The README's generated blocks, by name: the registry (``experiments``), ``ledger``,
     ``quotes``, ``claims``, ``why``, the seed ``spread``, ``baselines`` and ``autoregressive``."""
-    from sinelib.study.claims import all_claims
-    from sinelib.study.explanations import explain
-    from sinelib.pretrained import load_manifest
-    from sinelib.study.atlas import AUTOREGRESSIVE, NETWORK, load_atlas
-    from sinelib.study.autoregressive import AR_BASE
-    from sinelib.study.records import all_seed_spreads, seed_runs
-    from sinelib.study.tables import (
-        baseline_rows, experiment_rows, horizon_rows, ledger_rows, quote_rows, spread_rows,
-        to_markdown,
-    )
-
     manifests = {slug: load_manifest(slug) for slug in EXPERIMENTS}
     claims = "\n".join(
         f"- **{claim.experiment}**: {claim.statement}: **{claim.verdict}** ({claim.measured})"

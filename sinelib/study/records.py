@@ -9,8 +9,15 @@ and every later cell works unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sinelib.experiments import Experiment, get_experiment
+from sinelib.experiments import EXPERIMENTS, Experiment, get_experiment
+from sinelib.history import history_from_csv
+from sinelib.pretrained import PRETRAINED_DIR, history_path, load_manifest
+from sinelib.study.analysis import seed_spread
+from sinelib.study.controls import control_manifest_path, get_control, load_control
+from sinelib.study.criteria import Sources
+from sinelib.study.declarations import STUDIES, get_study
 
 
 @dataclass(frozen=True)
@@ -21,9 +28,10 @@ class RunRecord:
         experiment: What was trained (a registered experiment or a control's variant).
         seed: Seed of the initial weights and minibatches.
         steps: Adam steps taken.
-        examples: Examples consumed (the seed's "iterations").
-        stop_reason: The rule that ended the run (``"budget"``, ``"target"``, ``"cap"``, ...).
-        metrics: ``evaluate`` output at the end of the run (seed units and per-point MSE).
+        examples: Examples consumed (the original's "iterations").
+        stop_reason: The rule that ended the run (``schedules.STOP_BUDGET``, ``STOP_TARGET``,
+            ``STOP_CAP``, ...).
+        metrics: ``evaluate`` output at the end of the run (summed loss and per-point MSE).
         history: Training history rows (``training.HISTORY_COLUMNS``).
         source: Where the record came from, for captions ("shipped", "control exp4-noclip",
             "trained live").
@@ -58,11 +66,6 @@ def load_history(name: str | Experiment, directory=None) -> list[dict]:
     Raises:
         FileNotFoundError: no history file for ``name`` in ``directory``.
     """
-    from pathlib import Path
-
-    from sinelib.pretrained import PRETRAINED_DIR, history_path
-    from sinelib.history import history_from_csv
-
     exp = get_experiment(name)
     path = history_path(exp, PRETRAINED_DIR if directory is None else Path(directory))
     if not path.is_file():
@@ -75,8 +78,6 @@ def load_history(name: str | Experiment, directory=None) -> list[dict]:
 
 def shipped_run(name: str | Experiment, directory=None) -> RunRecord:
     """The record of an experiment's shipped run (manifest and history), without weights."""
-    from sinelib.pretrained import load_manifest
-
     exp = get_experiment(name)
     return _from_manifest(exp, load_manifest(exp, directory), load_history(exp, directory),
                           "shipped")
@@ -84,8 +85,6 @@ def shipped_run(name: str | Experiment, directory=None) -> RunRecord:
 
 def control_run(name: str, directory=None) -> RunRecord:
     """The record of a control run (``sinelib.study.controls``)."""
-    from sinelib.study.controls import get_control, load_control
-
     control = get_control(name)
     manifest, history = load_control(control, directory)
     return _from_manifest(control.experiment(), manifest, history, f"control {control.name}")
@@ -100,37 +99,50 @@ def result_run(result) -> RunRecord:
     )
 
 
+def spread_runs(name: str | Experiment, controls_directory=None) -> list[RunRecord]:
+    """The seed-spread control runs of an experiment that have been trained, in seed order
+    (its study's ``spread_seeds``; ``make seeds`` trains them)."""
+    study = get_study(get_experiment(name).slug)
+    return [control_run(control, controls_directory) for control in study.spread_names()
+            if control_manifest_path(control, controls_directory).is_file()]
+
+
 def seed_runs(name: str | Experiment, directory=None, controls_directory=None) -> list[RunRecord]:
     """The shipped run (seed 0) and every seed-spread control run of an experiment found.
 
     Seeds whose control has not been trained yet (``make seeds``) are left out; the caller
     sees how many seeds there are from the list's length.
     """
-    from sinelib.study.controls import SPREAD_SEEDS, control_manifest_path
-
-    exp = get_experiment(name)
-    runs = [shipped_run(exp, directory)]
-    for seed in SPREAD_SEEDS.get(exp.slug, ()):
-        control = f"{exp.slug}-seed{seed}"
-        if control_manifest_path(control, controls_directory).is_file():
-            runs.append(control_run(control, controls_directory))
-    return runs
+    return [shipped_run(name, directory), *spread_runs(name, controls_directory)]
 
 
 def all_seed_spreads(directory=None, controls_directory=None) -> dict:
     """``analysis.seed_spread`` of the held-out loss over seeds, for every experiment."""
-    from sinelib.study.analysis import seed_spread
-    from sinelib.experiments import EXPERIMENTS
-
     return {slug: seed_spread([run.metrics["loss"]
                                for run in seed_runs(slug, directory, controls_directory)])
             for slug in EXPERIMENTS}
 
 
-def clipping_off_runs(controls_directory=None) -> list[RunRecord]:
-    """Experiment 4 without clipping at every seed trained: seed 0, then the spread's seeds."""
-    from sinelib.study.controls import SPREAD_SEEDS, control_manifest_path
+def clipping_off_runs(name: str | Experiment | None = None,
+                      controls_directory=None) -> list[RunRecord]:
+    """The runs without value clipping that have been trained: seed 0, then the spread's seeds.
 
-    names = ["exp4-noclip"] + [f"exp4-noclip-seed{seed}" for seed in SPREAD_SEEDS["exp4"]]
+    Args:
+        name: The experiment (default: every experiment whose study has such runs, which is
+            experiment 4).
+        controls_directory: Where the control runs are (default the shipped ones).
+    """
+    studies = STUDIES.values() if name is None else [get_study(get_experiment(name).slug)]
+    names = [control for study in studies for control in study.clipping_off()]
     return [control_run(name, controls_directory) for name in names
             if control_manifest_path(name, controls_directory).is_file()]
+
+
+def shipped_sources(directory=None, controls_directory=None) -> Sources:
+    """Where the checks find the runs they compare with: the shipped files."""
+    return Sources(
+        shipped=lambda name: shipped_run(name, directory),
+        control=lambda name: control_run(name, controls_directory),
+        spread=lambda name: spread_runs(name, controls_directory),
+        label=lambda name: get_control(name).label or name,
+    )

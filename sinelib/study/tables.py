@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+from sinelib.baselines import BASELINES
 from sinelib.checks import shown
 from sinelib.experiments import EXPERIMENTS, Experiment, get_experiment
+from sinelib.study.analysis import best_displayed, seed_spread
+from sinelib.study.atlas import NETWORK, curve, generalisation_band, heldout, noise_crossing
+from sinelib.study.claims import DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, check_claims, heldout_at
+from sinelib.study.declarations import get_study
+from sinelib.study.records import shipped_run
 
 
 def _frequency_rule(exp: Experiment) -> str:
@@ -149,10 +157,6 @@ def quote_rows(runs=None) -> list[list[str]]:
         A header row, then one row per quoted number (experiment 1 quotes none: its row
         carries the verdict of its picture's claims).
     """
-    from sinelib.study.analysis import best_displayed
-    from sinelib.study.claims import DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, check_claims, heldout_at
-    from sinelib.study.records import shipped_run
-
     runs = dict(runs) if runs is not None else {slug: shipped_run(slug) for slug in EXPERIMENTS}
     rows = [["experiment", "the seed quotes", "seed loss", "seed per-point MSE",
              "seed examples / steps", "our held-out loss", "our per-point MSE",
@@ -165,8 +169,7 @@ def quote_rows(runs=None) -> list[list[str]]:
         claims = check_claims(run)
         quotes = [("picture: " + exp.reported.claim, None, claims)]
         if exp.reported.loss is not None:
-            what = {"exp5-small": "loss about", "exp6": "never below"}.get(slug, "loss")
-            quotes = [(f"{what} {exp.reported.loss:g}", exp.reported.loss,
+            quotes = [(f"{get_study(slug).quote_label} {exp.reported.loss:g}", exp.reported.loss,
                        [c for c in claims if c.quoted == exp.reported.loss and c.experiment == slug])]
         if exp.reported.best_loss is not None:
             quotes.append((f"lowest loss {exp.reported.best_loss:g}", exp.reported.best_loss,
@@ -200,10 +203,6 @@ def spread_rows(runs_by_experiment: dict) -> list[list[str]]:
         ± sample standard deviation, min–max, every seed's held-out loss, and how many runs
         stopped by which rule.
     """
-    from collections import Counter
-
-    from sinelib.study.analysis import seed_spread
-
     rows = [["experiment", "seed's loss", "seeds", "held-out mean ± std", "min–max",
              "per seed (0, 1, ...)", "stopped by"]]
     for slug, runs in runs_by_experiment.items():
@@ -232,9 +231,6 @@ def baseline_rows(atlas: dict) -> list[list[str]]:
         A header row, then one row per experiment: the network, each baseline, and the
         network's loss over the linear map's.
     """
-    from sinelib.study.atlas import heldout
-    from sinelib.baselines import BASELINES
-
     names = ["network", *BASELINES]
     rows = [["experiment", *names, "network / linear"]]
     for slug in atlas["experiments"]:
@@ -247,8 +243,6 @@ def baseline_rows(atlas: dict) -> list[list[str]]:
 
 def horizon_rows(atlas: dict, slug: str, names, steps=(1, 5, 10, 25, 50)) -> list[list[str]]:
     """Per-point MSE of named curves at chosen horizon steps, and their sum (the seed loss)."""
-    from sinelib.study.atlas import curve
-
     steps = [step for step in steps if step <= atlas["experiments"][slug]["n_out"]]
     rows = [["predictor", *(f"step {step}" for step in steps), "seed loss (sum)"]]
     for name in names:
@@ -260,8 +254,6 @@ def horizon_rows(atlas: dict, slug: str, names, steps=(1, 5, 10, 25, 50)) -> lis
 def generalisation_rows(atlas: dict) -> list[list[str]]:
     """Each network's reach beyond its training band, and where it beats the analytic rule
     under input noise (``atlas.generalisation_band``, ``atlas.noise_crossing``)."""
-    from sinelib.study.atlas import NETWORK, curve, generalisation_band, noise_crossing
-
     rows = [["experiment", "band [Hz]", "median in band", "within 10x of it [Hz]",
              "at 0.1 Hz", "at 8 Hz", "beats the analytic rule from noise σ"]]
     for slug, entry in atlas["experiments"].items():

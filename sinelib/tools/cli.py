@@ -108,15 +108,34 @@ def _cmd_reproduce(args) -> int:
 
 
 def _cmd_control(args) -> int:
-    from sinelib.study.controls import CONTROLS_DIR, run_control
+    from sinelib.schedules import STOP_DIVERGED, STOP_INTERRUPTED
+    from sinelib.study.controls import CONTROLS_DIR, control_names, get_control, run_control
 
-    manifest = run_control(args.name, runs=args.runs,
-                           directory=args.dest or CONTROLS_DIR, progress=not args.no_progress)
-    run = manifest["run"]
-    print(f"{args.name}: stopped by '{run['stop_reason']}' after {run['steps']} steps "
-          f"({run['examples']} examples) in {run['elapsed_s']:.1f} s")
-    print(metrics_table(manifest["metrics"], manifest["config"]["n_out"]))
-    return {"interrupted": 130, "diverged": 1}.get(run["stop_reason"], 0)
+    if args.all or args.spread:
+        if args.names:
+            print("give control names or --all / --spread, not both", file=sys.stderr)
+            return 2
+        names = control_names(spread=args.spread)
+    elif args.names:
+        names = args.names
+    else:
+        print("name a control, or give --all or --spread", file=sys.stderr)
+        return 2
+    names = [get_control(name).name for name in names]  # unknown names fail before training
+    if args.list:
+        print("\n".join(names))
+        return 0
+    for name in names:
+        manifest = run_control(name, runs=args.runs,
+                               directory=args.dest or CONTROLS_DIR, progress=not args.no_progress)
+        run = manifest["run"]
+        print(f"{name}: stopped by '{run['stop_reason']}' after {run['steps']} steps "
+              f"({run['examples']} examples) in {run['elapsed_s']:.1f} s")
+        print(metrics_table(manifest["metrics"], manifest["config"]["n_out"]))
+        status = {STOP_INTERRUPTED: 130, STOP_DIVERGED: 1}.get(run["stop_reason"], 0)
+        if status:
+            return status
+    return 0
 
 
 def _cmd_autoregressive(args) -> int:
@@ -220,7 +239,17 @@ def build_parser() -> argparse.ArgumentParser:
     control = commands.add_parser(
         "control", help="train a control run (an experiment with one setting changed) and "
                         "write its history and manifest, without weights")
-    control.add_argument("name", help="control name, e.g. exp4-noclip or exp5-1-seed1")
+    control.add_argument("names", nargs="*", metavar="name",
+                         help="control names, e.g. exp4-noclip or exp5-1-seed1")
+    which = control.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true",
+                       help="every declared control at the shipped seed 0 (the seed spreads "
+                            "are --spread)")
+    which.add_argument("--spread", action="store_true",
+                       help="every run of the experiments' seed spreads (seeds 1-4; exp4 1-2, "
+                            "with and without clipping)")
+    control.add_argument("--list", action="store_true",
+                         help="print the names instead of training them")
     control.add_argument("--dest", help="where history and manifest go (default: "
                                         "sinelib/pretrained/controls)")
     _add_run_options(control)
