@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 from sinelib.checks import check_model, check_number, check_positive_int, shown
 from sinelib.data import HELDOUT_SIZE, NYQUIST, heldout_windows
 from sinelib.experiments import Experiment, get_experiment
@@ -119,8 +121,6 @@ def loss_by_frequency(model, exp: Experiment | str, frequencies=CURVE_FREQUENCIE
         ``{"frequency", "loss", "mse"}``: float arrays of shape ``(len(frequencies),)``, the
         loss in seed units and the per-point MSE.
     """
-    import numpy as np
-
     metrics = evaluate(model, exp, frequencies=frequencies, size=size)
     entries = metrics["by_frequency"]
     return {key: np.array([entry[key] for entry in entries], dtype=np.float64)
@@ -143,8 +143,6 @@ def minibatch_losses(model, exp: Experiment | str, size: int = 5000,
     Returns:
         float array of shape ``(size // batch_size,)``: one seed loss per minibatch.
     """
-    import numpy as np
-
     exp = get_experiment(exp)
     size = check_positive_int("size", size)
     batch_size = check_positive_int("batch_size", batch_size or exp.batch_size)
@@ -171,8 +169,6 @@ def loss_by_horizon(model, exp: Experiment | str, frequency=None,
     Returns:
         float array of shape ``(n_out,)``.
     """
-    import numpy as np
-
     exp = get_experiment(exp)
     size = check_positive_int("size", size)
     if frequency is not None:
@@ -202,8 +198,6 @@ def loss_by_noise(model, exp: Experiment | str, sigmas=NOISE_LEVELS,
     Returns:
         ``{"sigma", "loss"}``: float arrays of shape ``(len(sigmas),)``.
     """
-    import numpy as np
-
     exp = get_experiment(exp)
     size = check_positive_int("size", size)
     sigmas = _numbers("sigmas", sigmas, lambda sigma: check_number("noise sigma", sigma, 0.0),

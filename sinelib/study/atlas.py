@@ -25,7 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sinelib.pretrained import PRETRAINED_DIR
+from sinelib.baselines import BASELINES, baseline_for
+from sinelib.evaluation import NOISE_LEVELS, loss_by_frequency, loss_by_horizon, loss_by_noise
+from sinelib.experiments import EXPERIMENTS, RANDOM_BAND, get_experiment
+from sinelib.pretrained import PRETRAINED_DIR, load_pretrained
+from sinelib.storage import atomic_write_json
+from sinelib.study.autoregressive import as_predictor, load_autoregressive
 from sinelib.study.declarations import get_study
 
 #: The shipped measurements.
@@ -55,8 +60,6 @@ def measure(predictor, exp, frequencies=ATLAS_FREQUENCIES, size: int = FREQUENCY
     Returns:
         ``{"frequency_loss", "horizon_mse", "noise_loss"}`` as lists of floats.
     """
-    from sinelib.evaluation import loss_by_frequency, loss_by_horizon, loss_by_noise
-
     return {
         "frequency_loss": loss_by_frequency(predictor, exp, frequencies, size)["loss"].tolist(),
         "horizon_mse": loss_by_horizon(predictor, exp).tolist(),
@@ -72,9 +75,6 @@ def build_atlas(predictors: dict, progress: bool = False) -> dict:
             e.g. ``{"exp3": {"network": model, "analytic": sinelib.BASELINES["analytic"]}}``.
         progress: Print one line per experiment.
     """
-    from sinelib.evaluation import NOISE_LEVELS
-    from sinelib.experiments import RANDOM_BAND, get_experiment
-
     atlas = {
         "format": ATLAS_FORMAT,
         "command": "python -m sinelib atlas",
@@ -106,11 +106,6 @@ def compute_atlas(experiments=None, progress: bool = True) -> dict:
     Returns:
         The atlas as plain JSON data.
     """
-    from sinelib.study.autoregressive import as_predictor, load_autoregressive
-    from sinelib.baselines import BASELINES, baseline_for
-    from sinelib.experiments import EXPERIMENTS, get_experiment
-    from sinelib.pretrained import load_pretrained
-
     slugs = list(EXPERIMENTS) if experiments is None else \
         [get_experiment(name).slug for name in experiments]
     predictors = {}
@@ -124,8 +119,6 @@ def compute_atlas(experiments=None, progress: bool = True) -> dict:
 
 def write_atlas(path: str | Path = ATLAS_PATH, experiments=None, progress: bool = True) -> Path:
     """Measure the atlas and write it as JSON (atomically)."""
-    from sinelib.storage import atomic_write_json
-
     return atomic_write_json(Path(path), compute_atlas(experiments, progress))
 
 

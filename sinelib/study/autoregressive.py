@@ -19,7 +19,8 @@ import numpy as np
 
 from sinelib.checks import check_positive_int
 from sinelib.experiments import Experiment, OriginalReport, get_experiment
-from sinelib.pretrained import PRETRAINED_DIR
+from sinelib.models import predict
+from sinelib.pretrained import PRETRAINED_DIR, load_pretrained
 from sinelib.study.declarations import STUDIES
 
 #: The direct experiment the autoregressive network is compared with: the one whose study
@@ -51,8 +52,6 @@ def rollout(model, x, horizon: int) -> np.ndarray:
     Returns:
         float32 array of shape ``(batch, horizon)``.
     """
-    from sinelib.models import predict
-
     horizon = check_positive_int("horizon", horizon)
     if model.output_shape[-1] != 1:
         raise ValueError(f"rollout needs a one-step model (n_out 1), got one predicting "
@@ -75,6 +74,4 @@ def as_predictor(model) -> Callable[[np.ndarray, int], np.ndarray]:
 
 def load_autoregressive(directory=None):
     """The shipped autoregressive network (``ar_experiment()``'s weights)."""
-    from sinelib.pretrained import load_pretrained
-
     return load_pretrained(ar_experiment(), AR_DIR if directory is None else directory)

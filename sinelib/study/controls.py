@@ -29,6 +29,7 @@ from sinelib.history import history_from_csv, history_to_csv
 from sinelib.pretrained import PRETRAINED_DIR, environment
 from sinelib.storage import atomic_write_json, atomic_write_text
 from sinelib.study.declarations import CONTROLS, Control
+from sinelib.training import train
 
 #: Where the shipped control histories and manifests live.
 CONTROLS_DIR = PRETRAINED_DIR / "controls"
@@ -83,8 +84,6 @@ def run_control(name: str | Control, *, runs: str | Path = "runs",
     Returns:
         The manifest written.
     """
-    from sinelib.training import train
-
     control = get_control(name)
     exp = control.experiment()
     seed = control.seed

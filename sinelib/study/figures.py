@@ -16,8 +16,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from sinelib import plots
+from sinelib.evaluation import loss_by_frequency
 from sinelib.experiments import EXPERIMENTS
 from sinelib.pretrained import load_manifest, load_pretrained
+from sinelib.study import plots as study_plots
 from sinelib.study.atlas import AUTOREGRESSIVE, NETWORK, load_atlas
 from sinelib.study.autoregressive import AR_BASE
 from sinelib.study.claims import all_claims
@@ -48,10 +51,6 @@ def save_figure(figure, path: str | Path, dpi: int = DPI) -> Path:
 
 def figure_set() -> dict:
     """Every figure of the README, by file name: a dict of name to a function drawing it."""
-    from sinelib import plots
-    from sinelib.study import plots as study_plots
-    from sinelib.evaluation import loss_by_frequency
-
     models: dict = {}
 
     def model(slug):
