@@ -182,9 +182,35 @@ def load_arrays(path: str | os.PathLike,
         ValueError: the file is not a readable archive (truncated or corrupt), or a member is
             missing, unexpected, or of another shape, dtype or size than ``expected`` says.
     """
+    return _load(Path(path), expected, partial=False)
+
+
+def load_array(path: str | os.PathLike, name: str, spec: ArraySpec) -> np.ndarray:
+    """Read one member of a ``.npz``, checked against ``spec`` before its data is read.
+
+    The other members' headers are checked too (no member is ever unpickled), but their data
+    is not read.
+
+    Args:
+        path: The archive.
+        name: The member's name.
+        spec: What it must hold.
+
+    Returns:
+        The array.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: an unreadable archive, no member ``name``, or one that does not fit
+            ``spec``.
+    """
+    return _load(Path(path), {name: spec}, partial=True)[name]
+
+
+def _load(path: Path, expected: dict[str, ArraySpec] | None, partial: bool) -> dict:
+    """``load_arrays`` (``partial``: only ``expected``'s members, ignoring the others)."""
     from numpy.lib import format as npy
 
-    path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no array file at {path}")
     try:
@@ -198,10 +224,14 @@ def load_arrays(path: str | os.PathLike,
                 members[name] = (info, _read_header(archive, info, path, name))
             if expected is not None:
                 missing = sorted(set(expected) - set(members))
-                extra = sorted(set(members) - set(expected))
+                extra = [] if partial else sorted(set(members) - set(expected))
+                if partial and missing:
+                    raise _Refusal(f"{path} has no array {missing[0]!r}")
                 if missing or extra:
                     raise _Refusal(f"{path} does not match this architecture: missing arrays "
                                    f"{_names(missing)}; unexpected arrays {_names(extra)}")
+            if partial:
+                members = {name: members[name] for name in expected}
             for name, (info, header) in members.items():
                 _check_member(path, name, info, header, None if expected is None
                               else expected[name])

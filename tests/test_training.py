@@ -4,7 +4,7 @@ import pytest
 from sinelib import get_experiment, train
 from sinelib.models import build_model
 from sinelib.history import history_from_csv, history_to_csv
-from sinelib.training import _make_optimizer
+from sinelib.training import make_optimizer
 
 
 def _lstm_bias(model):
@@ -17,7 +17,7 @@ def test_value_clipping_matches_numpy_clip():
     assert exp.clip_value == 0.5
     unclipped_exp = exp.replace(clip_value=None)
     models = [build_model(exp) for _ in range(3)]
-    clipped, reference, unclipped = (_make_optimizer(e, m) for e, m in
+    clipped, reference, unclipped = (make_optimizer(e, m) for e, m in
                                      zip((exp, unclipped_exp, unclipped_exp), models))
     # The LSTM bias of 3 units has 12 elements: a known gradient with some beyond +-0.5.
     gradient = np.array([-2.0, -0.5, -0.2, 0.0, 0.3, 0.5, 0.9, 7.0, -0.7, 0.49, -0.51, 1e3],
