@@ -339,23 +339,49 @@ class _ProgressBar:
         self.bar.close()
 
 
-def _row(exp, step, rate, loss, heldout, elapsed) -> dict:
-    """One history row (``history.HISTORY_COLUMNS``)."""
-    return {"step": step, "examples": step * exp.batch_size, "learning_rate": rate,
-            "train_loss": loss, "heldout_loss": heldout, "elapsed_s": round(elapsed, 3)}
+class _Recorder:
+    """Appends history rows, stamps their wall time (summed over resumes), calls the callback."""
+
+    def __init__(self, exp: Experiment, history: list[dict], callback):
+        self.exp, self.history, self.callback = exp, history, callback
+        self.before = history[-1]["elapsed_s"] if history else 0.0
+        self.start = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return self.before + time.perf_counter() - self.start
+
+    def record(self, step, rate, loss, heldout, elapsed: float | None = None) -> None:
+        """Add the row of ``step`` (``history.HISTORY_COLUMNS``)."""
+        row = {"step": step, "examples": step * self.exp.batch_size, "learning_rate": rate,
+               "train_loss": loss, "heldout_loss": heldout,
+               "elapsed_s": round(self.elapsed() if elapsed is None else elapsed, 3)}
+        self.history.append(row)
+        if self.callback is not None:
+            self.callback(dict(row))
 
 
-def _diverged(exp, step, displayed_loss, checkpoint, model, optimizer, history):
-    """Warn that the loss diverged and restore the last checkpoint where there is one;
-    returns the ``(step, history)`` the run ends with."""
-    message = f"{exp.slug}: the loss became {displayed_loss} by step {step}; training stopped"
-    if checkpoint is not None and checkpoint.path.exists():
-        state = checkpoint.load(model, optimizer)
-        step, history = state["step"], state["history"]
-        message += f" and the model was restored from the checkpoint at step {step}"
-    # stacklevel 3: the warning points at the code that called train.
-    warnings.warn(message, RuntimeWarning, stacklevel=3)
-    return step, history
+def _end_run(exp, reason, step, displayed_loss, history, checkpoint, last_saved, model,
+             optimizer):
+    """The ``(stop reason, step, history)`` a run ends with, after its last checkpoint.
+
+    Weights that blew up since the last display count as a divergence too. A divergence is
+    warned about and the last checkpoint restored where there is one; any other end saves a
+    checkpoint of the last step.
+    """
+    if reason != schedules.STOP_DIVERGED and not weights_finite(model):
+        # The loss is looked at every 100 steps; the weights may have blown up since.
+        reason, displayed_loss = schedules.STOP_DIVERGED, math.nan
+    if reason == schedules.STOP_DIVERGED:
+        message = f"{exp.slug}: the loss became {displayed_loss} by step {step}; training stopped"
+        if checkpoint is not None and checkpoint.path.exists():
+            state = checkpoint.load(model, optimizer)
+            step, history = state["step"], state["history"]
+            message += f" and the model was restored from the checkpoint at step {step}"
+        # stacklevel 3: the warning points at the code that called train.
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+    elif checkpoint is not None and step != last_saved:
+        checkpoint.save(model, optimizer, step, displayed_loss, history)
+    return reason, step, history
 
 
 def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
@@ -395,23 +421,18 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
         train_step = make_train_step(model, optimizer, jit_compile=plan["jit_compile"])
         checkpoint, (step, displayed_loss, history) = _start_or_resume(
             out_dir, exp, seed, resume, steps, model, optimizer)
-        elapsed_before, start = (history[-1]["elapsed_s"] if history else 0.0), time.perf_counter()
-
-        def record(row):
-            history.append(row)
-            if callback is not None:
-                callback(dict(row))
-
+        log = _Recorder(exp, history, callback)
         if not history:
-            record(_row(exp, 0, schedules.learning_rate(exp, 0), None,
-                        heldout_loss(model, exp, heldout_size), 0.0))
+            log.record(0, schedules.learning_rate(exp, 0), None,
+                       heldout_loss(model, exp, heldout_size), elapsed=0.0)
         bar, last_saved, rate_set = _ProgressBar(exp, steps, step, progress), step, None
         try:
             while (reason := schedules.stop_reason(exp, step * exp.batch_size, displayed_loss,
                                                    steps)) is None:
                 rate = schedules.learning_rate(exp, step * exp.batch_size)
-                if rate != rate_set:  # assigning a variable every step would cost time
-                    optimizer.learning_rate.assign(rate_set := rate)
+                if rate != rate_set:  # assigning the variable every step would cost time
+                    optimizer.learning_rate.assign(rate)
+                    rate_set = rate
                 x, y = training_batch(seed, step, exp.batch_size, exp.n_in, exp.n_out,
                                       exp.frequency)
                 train_step(x, y)
@@ -424,9 +445,8 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
                 if not math.isfinite(displayed_loss):
                     reason = schedules.STOP_DIVERGED
                     break
-                heldout = heldout_loss(model, exp, heldout_size) if step % eval_every == 0 else None
-                record(_row(exp, step, rate, displayed_loss, heldout,
-                            elapsed_before + time.perf_counter() - start))
+                log.record(step, rate, displayed_loss, heldout_loss(model, exp, heldout_size)
+                           if step % eval_every == 0 else None)
                 bar.show(step, displayed_loss, rate)
                 if checkpoint is not None and step - last_saved >= checkpoint_every:
                     checkpoint.save(model, optimizer, step, displayed_loss, history)
@@ -435,15 +455,8 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
             reason = schedules.STOP_INTERRUPTED
         finally:
             bar.close()
-        if reason != schedules.STOP_DIVERGED and not weights_finite(model):
-            # The loss is looked at every 100 steps; the weights may have blown up since.
-            reason, displayed_loss = schedules.STOP_DIVERGED, math.nan
-        if reason == schedules.STOP_DIVERGED:
-            step, history = _diverged(exp, step, displayed_loss, checkpoint, model, optimizer,
-                                      history)
-        elif checkpoint is not None and step != last_saved:
-            checkpoint.save(model, optimizer, step, displayed_loss, history)
-    metrics = evaluate(model, exp, size=heldout_size)
+        reason, step, history = _end_run(exp, reason, step, displayed_loss, history, checkpoint,
+                                         last_saved, model, optimizer)
     return TrainResult(model=model, experiment=exp, seed=seed, steps=step, stop_reason=reason,
-                       history=history, metrics=metrics, out_dir=out_dir,
-                       elapsed_s=elapsed_before + time.perf_counter() - start)
+                       history=history, metrics=evaluate(model, exp, size=heldout_size),
+                       elapsed_s=log.elapsed(), out_dir=out_dir)
