@@ -152,3 +152,22 @@ def test_the_xla_step_of_the_small_stacks_is_deterministic():
     assert [row["train_loss"] for row in first.history] == \
         [row["train_loss"] for row in second.history]
     assert first.history[-1]["train_loss"] < first.history[1]["train_loss"]
+
+
+def test_a_checkpoint_reads_only_what_the_run_needs(tiny, tmp_path):
+    """A state record far larger than a run's history can be, or an extra member, is refused
+    before its data is read."""
+    from sinelib.storage import load_arrays, save_arrays
+
+    train(tiny, steps=100, out_dir=tmp_path, progress=False, heldout_size=20)
+    path = tmp_path / "checkpoint.npz"
+    arrays = load_arrays(path)
+    save_arrays(path, {**arrays, "state": np.array(str(arrays["state"]) + " " * 5_000_000)})
+    with pytest.raises(ValueError, match="member 'state' is 2[0-9]{7} bytes uncompressed; the "
+                                         "architecture needs at most"):
+        train(tiny, steps=200, out_dir=tmp_path, resume=True, progress=False)
+    save_arrays(path, {**arrays, "optimizer/extra": np.zeros(3, np.float32)})
+    with pytest.raises(ValueError, match="unexpected arrays 1 \\(optimizer/extra\\)"):
+        train(tiny, steps=200, out_dir=tmp_path, resume=True, progress=False)
+    save_arrays(path, arrays)
+    assert train(tiny, steps=200, out_dir=tmp_path, resume=True, progress=False).steps == 200
