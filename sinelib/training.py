@@ -34,13 +34,13 @@ from pathlib import Path
 import numpy as np
 
 from sinelib import schedules
-from sinelib.checks import check_bool, check_positive_int, shown
+from sinelib.checks import check_bool, check_non_negative_int, check_positive_int, shown
 from sinelib.data import HELDOUT_SIZE, training_batch
 from sinelib.evaluation import evaluate, heldout_loss
 from sinelib.experiments import DISPLAY_EVERY_STEPS, Experiment, get_experiment
 from sinelib.history import history_to_csv
 from sinelib.losses import summed_loss, summed_loss_tensor
-from sinelib.models import build_model, predict, weights_finite
+from sinelib.models import MAX_SEED, build_model, predict, weights_finite
 from sinelib.storage import (
     ArraySpec, assign_arrays, atomic_write_text, load_array, load_arrays, save_arrays,
     variable_specs,
@@ -242,9 +242,12 @@ class _Checkpoint:
         return state
 
 
-def _check_arguments(steps, out_dir, resume, eval_every, checkpoint_every, heldout_size,
-                     progress, callback) -> Path | None:
-    """Refuse bad ``train`` arguments by name; returns ``out_dir`` as a Path (or ``None``)."""
+def _check_arguments(seed, steps, out_dir, resume, eval_every, checkpoint_every,
+                     heldout_size, progress, callback, unroll) -> Path | None:
+    """Refuse bad ``train`` arguments by name, before any folder is made; returns ``out_dir``
+    as a Path (or ``None``)."""
+    if check_non_negative_int("seed", seed) > MAX_SEED:
+        raise ValueError(f"seed must be at most {MAX_SEED}, got {seed}")
     if steps is not None:
         check_positive_int("steps", steps)
     eval_every = check_positive_int("eval_every", eval_every)
@@ -258,6 +261,8 @@ def _check_arguments(steps, out_dir, resume, eval_every, checkpoint_every, heldo
         raise ValueError(f"callback must be callable or None, got {shown(callback)}")
     resume = check_bool("resume", resume)
     check_bool("progress", progress)
+    if unroll is not None:
+        check_bool("unroll", unroll)
     if out_dir is None:
         if resume:
             raise ValueError("resume=True needs the out_dir of the run to resume")
@@ -412,8 +417,8 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
         rule ended the run.
     """
     exp = get_experiment(exp)
-    out_dir = _check_arguments(steps, out_dir, resume, eval_every, checkpoint_every,
-                               heldout_size, progress, callback)
+    out_dir = _check_arguments(seed, steps, out_dir, resume, eval_every, checkpoint_every,
+                               heldout_size, progress, callback, unroll)
     with _run_folder_lock(out_dir):
         plan = step_plan(exp)
         model = build_model(exp, seed=seed, unroll=plan["unroll"] if unroll is None else unroll)

@@ -75,3 +75,13 @@ def test_a_run_without_a_folder_takes_no_lock(tiny, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     train(tiny, steps=100, **KWARGS)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(seed=-1), "seed"), (dict(seed=2**32), "seed"), (dict(unroll="yes"), "unroll"),
+    (dict(eval_every=150), "eval_every"),
+])
+def test_bad_arguments_are_refused_before_the_folder_is_made(tiny, tmp_path, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        train(tiny, steps=100, out_dir=tmp_path / "run", **kwargs, **KWARGS)
+    assert not (tmp_path / "run").exists()
