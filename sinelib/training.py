@@ -188,10 +188,11 @@ def make_train_step(model, optimizer, jit_compile: bool = False):
 class _Checkpoint:
     """Reads and writes one run's checkpoint (weights, optimizer state, counters, history)."""
 
-    def __init__(self, out_dir: Path, exp: Experiment, seed: int):
+    def __init__(self, out_dir: Path, exp: Experiment, seed: int, steps: int | None = None):
         self.path = out_dir / CHECKPOINT_FILE
         self.exp = exp
         self.seed = seed
+        self.steps = steps  # the run's step count, if it has one: bounds the history
 
     def save(self, model, optimizer, step: int, displayed_loss, history: list[dict]) -> None:
         arrays = variables_to_arrays(model.weights, prefix="model/")
@@ -207,19 +208,19 @@ class _Checkpoint:
         save_arrays(self.path, arrays)
         atomic_write_text(self.path.parent / HISTORY_FILE, history_to_csv(history))
 
-    def state_spec(self, steps: int | None) -> ArraySpec:
+    def state_spec(self) -> ArraySpec:
         """The state record's spec: JSON text of at most one history row per display."""
-        rows = max(self.exp.cap_steps, steps or 0) // DISPLAY_EVERY_STEPS + 1
+        rows = max(self.exp.cap_steps, self.steps or 0) // DISPLAY_EVERY_STEPS + 1
         chars = STATE_CHARS_FIXED + STATE_CHARS_PER_ROW * rows
         return ArraySpec((), "U", max_bytes=np.dtype("U1").itemsize * chars)
 
-    def load(self, model, optimizer, steps: int | None = None) -> dict:
+    def load(self, model, optimizer) -> dict:
         """Restore ``model`` and ``optimizer``; returns the state record.
 
         Only what this run's network and optimizer hold, and a state record of at most the
-        history ``steps`` (or the cap) can write, is read (``storage.load_arrays``).
+        history the run's steps (or the cap) can write, is read (``storage.load_arrays``).
         """
-        state_spec = self.state_spec(steps)
+        state_spec = self.state_spec()
         state = json.loads(str(load_array(self.path, "state", state_spec)))
         if not isinstance(state, dict):
             raise ValueError(f"{self.path} is not a sinelib checkpoint (its state record is "
@@ -308,7 +309,7 @@ def _start_or_resume(out_dir, exp, seed, resume, steps, model, optimizer):
     history)``, restored from the checkpoint when resuming."""
     if out_dir is None:
         return None, (0, None, [])
-    checkpoint = _Checkpoint(out_dir, exp, seed)
+    checkpoint = _Checkpoint(out_dir, exp, seed, steps)
     if not checkpoint.path.exists():
         return checkpoint, (0, None, [])
     if not resume:
@@ -316,7 +317,7 @@ def _start_or_resume(out_dir, exp, seed, resume, steps, model, optimizer):
             f"{out_dir} already holds a checkpoint of an earlier run; pass resume=True "
             f"(--resume) to continue it, or choose another out_dir (--out)"
         )
-    state = checkpoint.load(model, optimizer, steps)
+    state = checkpoint.load(model, optimizer)
     return checkpoint, (state["step"], state["displayed_loss"], state["history"])
 
 
