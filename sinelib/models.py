@@ -1,4 +1,5 @@
-"""Model builders: stacked LSTMs (or GRUs) with the seed's linear read-out, and a checked predict.
+"""Model builders: stacked LSTMs (or GRUs) with the original's linear read-out, and a checked
+predict.
 
 TF1 to Keras 3, and where they differ (the README's "Faithfulness" section has the detail):
 
@@ -13,7 +14,7 @@ TF1 to Keras 3, and where they differ (the README's "Faithfulness" section has t
   product, and starts the gate biases at 1 and the candidate's at 0, as here.
 * ``static_rnn`` (the unrolled graph) becomes ``unroll=True``; ``dynamic_rnn`` the default
   symbolic loop.
-* The read-out ``pred = h_last @ W + b`` keeps the seed's ``N(0, 1)`` initialisation of both
+* The read-out ``pred = h_last @ W + b`` keeps the original's ``N(0, 1)`` initialisation of both
   ``W`` and ``b`` (``tf.random_normal``), which is why early losses are large.
 """
 
@@ -31,6 +32,16 @@ from sinelib.experiments import Experiment, get_experiment
 #: Largest run seed: a 32-bit seed, like NumPy's legacy one (TensorFlow's seed tensors
 #: overflow near 2**63).
 MAX_SEED = 2**32 - 1
+#: Every initialiser draws from a seed of its own, derived from the run's seed: layer ``i``'s
+#: input kernel from ``seed + LAYER_SEED_STRIDE * i`` and its recurrent kernel from the next
+#: seed (``+ RECURRENT_SEED_OFFSET``). Two initialisers with one seed would draw the same
+#: numbers; the stride leaves room and keeps a layer's weights the same when layers are added.
+LAYER_SEED_STRIDE = 10
+RECURRENT_SEED_OFFSET = 1
+#: The read-out's kernel and bias draw from ``seed + READOUT_SEED_OFFSET`` and the seed after
+#: it: past the seeds of up to 100 recurrent layers. The shipped weights were drawn with these
+#: numbers, so they must not change.
+READOUT_SEED_OFFSET = 1000
 
 
 def build_model(exp: Experiment | str, seed: int = 0, unroll: bool | None = None):
@@ -40,7 +51,7 @@ def build_model(exp: Experiment | str, seed: int = 0, unroll: bool | None = None
         exp: An ``Experiment`` or its name.
         seed: Seed of every initialiser, 0 to 2**32 - 1; the same seed gives the same
             initial weights.
-        unroll: Unroll the recurrence; ``None`` follows the seed (``exp.static_rnn``).
+        unroll: Unroll the recurrence; ``None`` follows the original (``exp.static_rnn``).
 
     Returns:
         A built ``keras.Model`` mapping ``(batch, n_in, 1)`` to ``(batch, n_out)``.
@@ -59,8 +70,10 @@ def build_model(exp: Experiment | str, seed: int = 0, unroll: bool | None = None
     gru = exp.cell == "GRUCell"
     for index in range(exp.n_layers):
         common = dict(
-            kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 10 * index),
-            recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 10 * index + 1),
+            kernel_initializer=keras.initializers.GlorotUniform(
+                seed=seed + LAYER_SEED_STRIDE * index),
+            recurrent_initializer=keras.initializers.Orthogonal(
+                seed=seed + LAYER_SEED_STRIDE * index + RECURRENT_SEED_OFFSET),
             return_sequences=index < exp.n_layers - 1,
             unroll=unroll,
         )
@@ -72,8 +85,10 @@ def build_model(exp: Experiment | str, seed: int = 0, unroll: bool | None = None
             layers.append(keras.layers.LSTM(exp.n_hidden, unit_forget_bias=True,
                                             name=f"lstm_{index}", **common))
     readout_init = dict(
-        kernel_initializer=keras.initializers.RandomNormal(0.0, 1.0, seed=seed + 1000),
-        bias_initializer=keras.initializers.RandomNormal(0.0, 1.0, seed=seed + 1001),
+        kernel_initializer=keras.initializers.RandomNormal(
+            0.0, 1.0, seed=seed + READOUT_SEED_OFFSET),
+        bias_initializer=keras.initializers.RandomNormal(
+            0.0, 1.0, seed=seed + READOUT_SEED_OFFSET + 1),
     )
     layers.append(keras.layers.Dense(exp.n_out, name="readout", **readout_init))
     return keras.Sequential(layers, name=exp.slug.replace("-", "_"))

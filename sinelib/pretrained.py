@@ -16,12 +16,15 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
+
 from sinelib.checks import shown
+from sinelib.evaluation import check_model_fits
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.models import build_model
 from sinelib.storage import (
-    assign_arrays, atomic_write_json, atomic_write_text, load_arrays, save_arrays,
-    sha256_file, variables_to_arrays,
+    assign_arrays, atomic_write_json, atomic_write_text, load_arrays, save_arrays, sha256_file,
+    variable_specs, variables_to_arrays,
 )
 
 #: Where the package's shipped weights live.
@@ -116,9 +119,7 @@ def save_pretrained(model, exp: Experiment | str, directory: str | Path = PRETRA
         ValueError: a model of another shape than ``exp``'s, weights that are not finite,
             or ``metrics`` / ``run`` that are not plain JSON data. Nothing is written then.
     """
-    import numpy as np
 
-    from sinelib.evaluation import check_model_fits
 
     exp = get_experiment(exp)
     directory = _directory(directory)
@@ -224,7 +225,8 @@ def load_pretrained(name: str | Experiment, directory: str | Path | None = None)
     Raises:
         FileNotFoundError: missing manifest or weights file.
         ValueError: the manifest does not match the registry, the weights file's hash differs
-            from the manifest's (truncated or tampered), or its arrays do not fit the model.
+            from the manifest's (truncated or tampered), or its arrays do not fit the model
+            (checked on each member's header and size before its data is read).
     """
     exp = get_experiment(name)
     directory = _directory(directory)
@@ -241,5 +243,7 @@ def load_pretrained(name: str | Experiment, directory: str | Path | None = None)
             f"modified or from another run"
         )
     model = build_model(exp)
-    assign_arrays(model.weights, load_arrays(weights), str(weights))
+    # Only the arrays this network has, of its shapes, are read (storage.load_arrays).
+    arrays = load_arrays(weights, expected=variable_specs(model.weights))
+    assign_arrays(model.weights, arrays, str(weights))
     return model

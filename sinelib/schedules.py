@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from sinelib.checks import check_non_negative_int, shown
+from sinelib.checks import check_non_negative_int, check_positive_int, shown
 from sinelib.experiments import Experiment
 
 #: Stop reasons a run can record.
@@ -38,25 +38,32 @@ def learning_rate(exp: Experiment, examples_seen: int) -> float:
     return exp.learning_rate * exp.decay_factor ** (examples_seen // exp.decay_every_examples)
 
 
-def stop_reason(exp: Experiment, examples_seen: int, displayed_loss: float | None) -> str | None:
-    """The seed's stopping rule, checked after each step; ``None`` means keep training.
+def stop_reason(exp: Experiment, examples_seen: int, displayed_loss: float | None,
+                steps: int | None = None) -> str | None:
+    """The stopping rule, checked before each step; ``None`` means keep training.
 
-    The seed kept training *while* ``examples < budget`` *or* the last displayed minibatch
+    The original kept training *while* ``examples < budget`` *or* the last displayed minibatch
     loss was above the target. That can run forever, so ``exp.cap_examples`` stops it too.
+    A caller that asks for a fixed number of ``steps`` (demos, tests) replaces that rule.
 
     Args:
         exp: The experiment.
-        examples_seen: Examples consumed so far.
+        examples_seen: Examples consumed so far (steps taken times ``exp.batch_size``).
         displayed_loss: The last displayed minibatch loss (``None`` before the first display).
+        steps: Stop after this many Adam steps instead of the original's rule; ``None`` keeps
+            the original's rule.
 
     Returns:
-        ``None``, ``"budget"``, ``"target"`` or ``"cap"``.
+        ``None``, ``STOP_STEPS``, ``STOP_BUDGET``, ``STOP_TARGET`` or ``STOP_CAP``.
     """
     _check_experiment(exp)
     check_non_negative_int("examples_seen", examples_seen)
     if displayed_loss is not None and (not isinstance(displayed_loss, numbers.Real)
                                        or isinstance(displayed_loss, bool)):
         raise ValueError(f"displayed_loss must be a number or None, got {shown(displayed_loss)}")
+    if steps is not None:
+        steps = check_positive_int("steps", steps)
+        return STOP_STEPS if examples_seen >= steps * exp.batch_size else None
     if examples_seen < exp.budget_examples:
         return None
     if exp.target_loss is None:

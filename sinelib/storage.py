@@ -1,4 +1,5 @@
-"""Files: atomic writes, array archives that never unpickle, hashes, model variables by name."""
+"""Files: atomic writes, array archives that never unpickle and read only what they declare,
+hashes, model variables by name."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import os
 import tempfile
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.lib import format as npy
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -59,35 +62,190 @@ def save_arrays(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> Path:
     return atomic_write_bytes(path, buffer.getvalue())
 
 
-def load_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class ArraySpec:
+    """What one member of an archive must hold, known before any of its data is read.
+
+    Attributes:
+        shape: The array's shape.
+        dtype: Its NumPy dtype; a dtype without a size (``"U"``: text of any length) matches
+            every dtype of that kind, and then ``max_bytes`` bounds the data.
+        max_bytes: Most bytes of array data (after the ``.npy`` header) for a sizeless dtype.
+    """
+
+    shape: tuple[int, ...]
+    dtype: str
+    max_bytes: int | None = None
+
+    def __post_init__(self):
+        if np.dtype(self.dtype).itemsize == 0 and self.max_bytes is None:
+            raise ValueError(f"an ArraySpec of dtype {self.dtype!r} (no size) needs max_bytes")
+
+    def limit(self) -> int:
+        """Most bytes of array data a member matching this spec can hold."""
+        dtype = np.dtype(self.dtype)
+        if dtype.itemsize == 0:
+            return self.max_bytes
+        return int(np.prod(self.shape, dtype=np.int64)) * dtype.itemsize
+
+    def matches(self, dtype: np.dtype) -> bool:
+        """Whether ``dtype`` is this spec's (or, for a sizeless dtype, of its kind)."""
+        wanted = np.dtype(self.dtype)
+        return dtype.kind == wanted.kind if wanted.itemsize == 0 else dtype == wanted
+
+
+def variable_specs(variables, prefix: str = "") -> dict[str, ArraySpec]:
+    """The ``ArraySpec`` of each Keras variable under its path, as ``variables_to_arrays``
+    names them."""
+    return {prefix + v.path: ArraySpec(tuple(v.shape), np.dtype(v.dtype).str) for v in variables}
+
+
+def _names(keys: list[str]) -> str:
+    """A count and the first few names, for an error message."""
+    listed = ", ".join(keys[:3]) + (", ..." if len(keys) > 3 else "")
+    return f"{len(keys)} ({listed})" if keys else "none"
+
+
+#: The most bytes of ``.npy`` header read before a member is refused (NumPy's own default).
+MAX_HEADER_BYTES = 10_000
+
+
+class _Refusal(ValueError):
+    """A member refused by ``load_arrays``'s own checks (its message names the file)."""
+
+
+def _read_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, name: str):
+    """``(shape, dtype, data offset)`` from a member's ``.npy`` header; reads no array data."""
+    with archive.open(info) as stream:
+        try:
+            version = npy.read_magic(stream)
+        except ValueError:
+            raise _Refusal(f"{path} is not a readable weights archive: member {name!r} is not "
+                             f"a NumPy array") from None
+        if version == (1, 0):
+            shape, fortran, dtype = npy.read_array_header_1_0(stream, MAX_HEADER_BYTES)
+        elif version == (2, 0):
+            shape, fortran, dtype = npy.read_array_header_2_0(stream, MAX_HEADER_BYTES)
+        else:
+            raise _Refusal(f"{path} is not a readable weights archive: member {name!r} has "
+                             f".npy format {version}, sinelib reads 1.0 and 2.0")
+        offset = stream.tell()
+    if dtype.hasobject:
+        raise _Refusal(f"{path} is not a readable weights archive (member {name!r}: reading "
+                         f"it would need unpickling, which sinelib never does)")
+    if fortran and len(shape) > 1:
+        raise _Refusal(f"{path} is not a readable weights archive: member {name!r} is stored "
+                         f"in Fortran order, which save_arrays never writes")
+    return tuple(shape), dtype, offset
+
+
+def _check_member(path: Path, name: str, info: zipfile.ZipInfo, header, spec) -> None:
+    """Refuse a member whose header or size does not fit ``spec``, before reading its data."""
+    shape, dtype, offset = header
+    if spec is not None:
+        if shape != tuple(spec.shape):
+            raise _Refusal(f"{path} does not match this architecture: {name!r} has shape "
+                             f"{shape}, the model expects {tuple(spec.shape)}")
+        if not spec.matches(dtype):
+            raise _Refusal(f"{path} does not match this architecture: {name!r} has dtype "
+                             f"{dtype}, the model expects {np.dtype(spec.dtype)}")
+        if info.file_size > offset + spec.limit():
+            raise _Refusal(f"{path}: member {name!r} is {info.file_size} bytes uncompressed; "
+                             f"the architecture needs at most {offset + spec.limit()} "
+                             f"({offset} of header, {spec.limit()} of data)")
+    declared = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if info.file_size != offset + declared:
+        raise _Refusal(f"{path} is not a readable weights archive: member {name!r} holds "
+                         f"{info.file_size - offset} bytes of data, its header declares "
+                         f"{declared}")
+
+
+def load_arrays(path: str | os.PathLike,
+                expected: dict[str, ArraySpec] | None = None) -> dict[str, np.ndarray]:
     """Read a ``.npz`` written by ``save_arrays`` without ever unpickling.
+
+    Every member's ``.npy`` header and uncompressed size are checked before any array data is
+    read, so a crafted archive cannot make loading decompress more than it declares, or, with
+    ``expected``, more than the architecture needs.
+
+    Args:
+        path: The archive.
+        expected: Name to ``ArraySpec`` of every member the archive must hold (see
+            ``variable_specs``); ``None`` accepts any members whose sizes match their headers.
+
+    Returns:
+        Name to array.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        ValueError: the file is not a readable archive (truncated or corrupt).
+        ValueError: the file is not a readable archive (truncated or corrupt), or a member is
+            missing, unexpected, or of another shape, dtype or size than ``expected`` says.
     """
-    path = Path(path)
+    return _load(Path(path), expected, partial=False)
+
+
+def load_array(path: str | os.PathLike, name: str, spec: ArraySpec) -> np.ndarray:
+    """Read one member of a ``.npz``, checked against ``spec`` before its data is read.
+
+    The other members' headers are checked too (no member is ever unpickled), but their data
+    is not read.
+
+    Args:
+        path: The archive.
+        name: The member's name.
+        spec: What it must hold.
+
+    Returns:
+        The array.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: an unreadable archive, no member ``name``, or one that does not fit
+            ``spec``.
+    """
+    return _load(Path(path), {name: spec}, partial=True)[name]
+
+
+def _load(path: Path, expected: dict[str, ArraySpec] | None, partial: bool) -> dict:
+    """``load_arrays`` (``partial``: only ``expected``'s members, ignoring the others)."""
     if not path.is_file():
         raise FileNotFoundError(f"no array file at {path}")
     try:
-        archive = np.load(path, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError("a single array, not a .npz archive of named arrays")
-        with archive:
-            arrays = {name: archive[name] for name in archive.files}
+        with zipfile.ZipFile(path) as archive:
+            members = {}
+            for info in archive.infolist():
+                name = info.filename.removesuffix(".npy")
+                if name in members:
+                    raise _Refusal(f"{path} is not a readable weights archive: member "
+                                   f"{name!r} appears twice")
+                members[name] = (info, _read_header(archive, info, path, name))
+            if expected is not None:
+                missing = sorted(set(expected) - set(members))
+                extra = [] if partial else sorted(set(members) - set(expected))
+                if partial and missing:
+                    raise _Refusal(f"{path} has no array {missing[0]!r}")
+                if missing or extra:
+                    raise _Refusal(f"{path} does not match this architecture: missing arrays "
+                                   f"{_names(missing)}; unexpected arrays {_names(extra)}")
+            if partial:
+                members = {name: members[name] for name in expected}
+            for name, (info, header) in members.items():
+                _check_member(path, name, info, header, None if expected is None
+                              else expected[name])
+            arrays = {}
+            for name, (info, _) in members.items():
+                with archive.open(info) as stream:
+                    arrays[name] = npy.read_array(stream, allow_pickle=False,
+                                                  max_header_size=MAX_HEADER_BYTES)
+    except _Refusal as error:
+        raise ValueError(str(error)) from None
     except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, KeyError,
-            RuntimeError, NotImplementedError) as error:
-        # allow_pickle=False makes NumPy refuse object arrays (pickles) with a ValueError;
-        # corrupt zip members surface as any of the others.
-        reason = str(error)
-        if "pickle" in reason:  # NumPy's own words suggest loading it unsafely: never
-            reason = "reading it would need unpickling, which sinelib never does"
-        raise ValueError(f"{path} is not a readable weights archive ({reason})") from None
-    for name, array in arrays.items():
-        # NumPy hands back a member without the .npy header as raw bytes (never unpickled).
-        if not isinstance(array, np.ndarray):
-            raise ValueError(f"{path} is not a readable weights archive: member {name!r} is "
-                             f"not a NumPy array")
+            RuntimeError, NotImplementedError, SyntaxError, TypeError) as error:
+        # Corrupt zip members and .npy headers surface as any of these (a mangled header's
+        # literal as SyntaxError or TypeError).
+        kind = "not a .npz archive of named arrays: " if isinstance(
+            error, zipfile.BadZipFile) else ""
+        raise ValueError(f"{path} is not a readable weights archive ({kind}{error})") from None
     return arrays
 
 
@@ -125,13 +283,9 @@ def assign_arrays(variables, arrays: dict[str, np.ndarray], source: str, prefix:
     missing = sorted(set(wanted) - set(given))
     extra = sorted(set(given) - set(wanted))
     if missing or extra:
-        def names(keys):
-            shown = ", ".join(keys[:3]) + (", ..." if len(keys) > 3 else "")
-            return f"{len(keys)} ({shown})" if keys else "none"
-
         raise ValueError(
-            f"{source} does not match this architecture: missing arrays {names(missing)}; "
-            f"unexpected arrays {names(extra)}"
+            f"{source} does not match this architecture: missing arrays {_names(missing)}; "
+            f"unexpected arrays {_names(extra)}"
         )
     for key, variable in wanted.items():
         value = given[key]

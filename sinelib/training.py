@@ -1,22 +1,28 @@
 """The one training loop, for every experiment.
 
 Experiments differ only by their registry record: size, input length, horizon, frequency
-rule, learning rate and decay, clipping, budget and stopping rule. The loop follows the seed's
-protocol (``../shared/SPEC.md``):
+rule, learning rate and decay, clipping, budget and stopping rule. The loop follows the
+original's protocol (``../shared/SPEC.md``):
 
-* a fresh minibatch of 50 windows for every Adam step; step ``k`` of a run seeded ``s`` always
-  sees the same batch, so a resumed run continues the same random stream;
-* Adam (``epsilon=1e-8``, TF1's default) on the seed loss, with element-wise gradient clipping
-  where the experiment has it;
+* a fresh minibatch of ``exp.batch_size`` windows for every Adam step; step ``k`` of a run
+  seeded ``s`` always sees the same batch, so a resumed run continues the same random stream;
+* Adam (``epsilon=1e-8``, TF1's default) on the summed loss, with element-wise gradient
+  clipping where the experiment has it;
 * every 100 steps the minibatch loss after the update is displayed and recorded, and the
   stopping rule looks at it;
 * every ``eval_every`` steps the loss on a fixed held-out set is recorded too;
 * every ``checkpoint_every`` steps, on interrupt and at the end, a checkpoint is written
-  atomically; ``resume=True`` continues from it.
+  atomically; ``resume=True`` continues from it. A run folder belongs to one live run at a
+  time (an OS lock on ``run.lock`` that dies with the process).
+
+TensorFlow, Keras and tqdm are imported inside the functions that need them: importing
+``sinelib`` stays fast.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import math
 import os
@@ -28,21 +34,29 @@ from pathlib import Path
 import numpy as np
 
 from sinelib import schedules
-from sinelib.checks import check_bool, check_positive_int, shown
+from sinelib.checks import check_bool, check_non_negative_int, check_positive_int, shown
 from sinelib.data import HELDOUT_SIZE, training_batch
 from sinelib.evaluation import evaluate, heldout_loss
 from sinelib.experiments import DISPLAY_EVERY_STEPS, Experiment, get_experiment
 from sinelib.history import history_to_csv
 from sinelib.losses import summed_loss, summed_loss_tensor
-from sinelib.models import build_model, predict, weights_finite
+from sinelib.models import MAX_SEED, build_model, predict, weights_finite
 from sinelib.storage import (
-    assign_arrays, atomic_write_text, load_arrays, save_arrays, variables_to_arrays,
+    ArraySpec, assign_arrays, atomic_write_text, load_array, load_arrays, save_arrays,
+    variable_specs,
+    variables_to_arrays,
 )
 
 CHECKPOINT_FILE = "checkpoint.npz"
 HISTORY_FILE = "history.csv"
+#: The file a live run holds an OS lock on; it records the run's process id.
+LOCK_FILE = "run.lock"
 #: TF1's AdamOptimizer default; Keras defaults to 1e-7.
 ADAM_EPSILON = 1e-8
+#: Bounds of a checkpoint's state record (its JSON text), which grows by one history row per
+#: display: ample room for a row, and for the config and counters around the rows.
+STATE_CHARS_PER_ROW = 512
+STATE_CHARS_FIXED = 16_384
 
 
 @dataclass
@@ -55,7 +69,7 @@ class TrainResult:
         seed: The run's seed.
         steps: Adam steps taken in total (including before a resume).
         stop_reason: Which rule ended the run (see ``sinelib.schedules``).
-        history: One dict per displayed step (``HISTORY_COLUMNS``), seed units.
+        history: One dict per displayed step (``HISTORY_COLUMNS``), the original's units (summed loss).
         metrics: ``evaluate`` on the held-out sets at the end.
         elapsed_s: Wall time of training and evaluation in seconds, summed over resumes.
         out_dir: Where checkpoints and history were written, or ``None``.
@@ -73,7 +87,7 @@ class TrainResult:
 
     @property
     def examples(self) -> int:
-        """Examples consumed: the seed's "iterations"."""
+        """Examples consumed: the original's "iterations"."""
         return self.steps * self.experiment.batch_size
 
     def summary(self) -> dict:
@@ -95,7 +109,17 @@ def _last(history: list[dict], column: str):
     return None
 
 
-def _make_optimizer(exp: Experiment, model):
+def make_optimizer(exp: Experiment, model):
+    """The experiment's Adam optimizer, built for ``model``'s trainable variables.
+
+    Args:
+        exp: The experiment (learning rate at step 0, clipping).
+        model: A model from ``build_model(exp)``.
+
+    Returns:
+        A built ``keras.optimizers.Adam`` with TF1's epsilon and ``exp.clip_value``'s
+        element-wise clipping.
+    """
     import keras
 
     kwargs = {"clipvalue": exp.clip_value} if exp.clip_value is not None else {}
@@ -108,21 +132,18 @@ def _make_optimizer(exp: Experiment, model):
     return optimizer
 
 
-#: The ways of running the training step that ``make bench`` compares; each computes the same
-#: update (the recurrence unrolled or looped, compiled by XLA or not, one step per compiled call
-#: or a display interval of 100 steps per call).
+#: The ways of running the training step that ``step_plan`` chooses from; each computes the
+#: same update, the recurrence unrolled or looped, compiled by XLA or not (``make bench``
+#: measures these and more, see ``sinelib.tools.benchmark``).
+STEP_VARIANTS = {
+    "loop": {"unroll": False, "jit_compile": False},
+    "unroll": {"unroll": True, "jit_compile": False},
+    "loop-xla": {"unroll": False, "jit_compile": True},
+}
 #: Longest input ``train`` unrolls; longer ones run the symbolic loop (measured, see step_plan).
 UNROLL_MAX_INPUT = 50
 #: Stacked networks up to this many units a layer train fastest with XLA (measured, step_plan).
 XLA_MAX_UNITS = 16
-STEP_VARIANTS = {
-    "loop": {"unroll": False, "jit_compile": False, "chunk": False, "threads": None},
-    "unroll": {"unroll": True, "jit_compile": False, "chunk": False, "threads": None},
-    "loop-xla": {"unroll": False, "jit_compile": True, "chunk": False, "threads": None},
-    "unroll-chunk": {"unroll": True, "jit_compile": False, "chunk": True, "threads": None},
-    "unroll-1x2": {"unroll": True, "jit_compile": False, "chunk": False, "threads": (1, 2)},
-    "loop-1x2": {"unroll": False, "jit_compile": False, "chunk": False, "threads": (1, 2)},
-}
 
 
 def step_plan(exp: Experiment) -> dict:
@@ -134,6 +155,9 @@ def step_plan(exp: Experiment) -> dict:
     against 5.2 unrolled and 9.1 looped); for the 100-sample inputs of experiments 1 and 2 the
     loop was as fast as the unrolled graph and starts faster. Every variant computes the same
     function with the same weights; only the float rounding differs.
+
+    Returns:
+        A copy of one ``STEP_VARIANTS`` entry: ``{"unroll": bool, "jit_compile": bool}``.
     """
     if exp.n_layers > 1 and exp.n_hidden <= XLA_MAX_UNITS:
         return dict(STEP_VARIANTS["loop-xla"])
@@ -141,7 +165,11 @@ def step_plan(exp: Experiment) -> dict:
 
 
 def make_train_step(model, optimizer, jit_compile: bool = False):
-    """A compiled function ``(x, y) -> seed loss before the update`` taking one Adam step."""
+    """A compiled function ``(x, y) -> summed loss before the update`` taking one Adam step.
+
+    ``x`` has shape ``(batch, n_in, 1)``, ``y`` shape ``(batch, n_out)``; the loss is a scalar
+    tensor.
+    """
     import tensorflow as tf
 
     variables = model.trainable_variables
@@ -157,44 +185,14 @@ def make_train_step(model, optimizer, jit_compile: bool = False):
     return train_step
 
 
-def make_chunk_step(model, optimizer, jit_compile: bool = False):
-    """A compiled function taking several Adam steps in one call.
-
-    It maps ``xs`` of shape ``(k, batch, n_in, 1)``, ``ys`` of shape ``(k, batch, n_out)`` and
-    per-step learning rates ``rates`` of shape ``(k,)`` to the ``k`` seed losses before each
-    update: the same steps as ``k`` calls of ``make_train_step``'s function, in one call.
-    """
-    import tensorflow as tf
-
-    variables = model.trainable_variables
-    n_in, n_out = model.input_shape[1], model.output_shape[1]
-    signature = [tf.TensorSpec((None, None, n_in, 1), tf.float32),
-                 tf.TensorSpec((None, None, n_out), tf.float32),
-                 tf.TensorSpec((None,), tf.float32)]
-
-    @tf.function(input_signature=signature, jit_compile=jit_compile)
-    def train_chunk(xs, ys, rates):
-        count = tf.shape(xs)[0]
-        losses = tf.TensorArray(tf.float32, size=count)
-        for index in tf.range(count):
-            optimizer.learning_rate.assign(rates[index])
-            with tf.GradientTape() as tape:
-                loss = summed_loss_tensor(ys[index], model(xs[index], training=True))
-            gradients = tape.gradient(loss, variables)
-            optimizer.apply_gradients(zip(gradients, variables))
-            losses = losses.write(index, loss)
-        return losses.stack()
-
-    return train_chunk
-
-
 class _Checkpoint:
     """Reads and writes one run's checkpoint (weights, optimizer state, counters, history)."""
 
-    def __init__(self, out_dir: Path, exp: Experiment, seed: int):
+    def __init__(self, out_dir: Path, exp: Experiment, seed: int, steps: int | None = None):
         self.path = out_dir / CHECKPOINT_FILE
         self.exp = exp
         self.seed = seed
+        self.steps = steps  # the run's step count, if it has one: bounds the history
 
     def save(self, model, optimizer, step: int, displayed_loss, history: list[dict]) -> None:
         arrays = variables_to_arrays(model.weights, prefix="model/")
@@ -210,11 +208,23 @@ class _Checkpoint:
         save_arrays(self.path, arrays)
         atomic_write_text(self.path.parent / HISTORY_FILE, history_to_csv(history))
 
+    def state_spec(self) -> ArraySpec:
+        """The state record's spec: JSON text of at most one history row per display."""
+        rows = max(self.exp.cap_steps, self.steps or 0) // DISPLAY_EVERY_STEPS + 1
+        chars = STATE_CHARS_FIXED + STATE_CHARS_PER_ROW * rows
+        return ArraySpec((), "U", max_bytes=np.dtype("U1").itemsize * chars)
+
     def load(self, model, optimizer) -> dict:
-        arrays = load_arrays(self.path)
-        if "state" not in arrays:
-            raise ValueError(f"{self.path} is not a sinelib checkpoint (no state record)")
-        state = json.loads(str(arrays.pop("state")))
+        """Restore ``model`` and ``optimizer``; returns the state record.
+
+        Only what this run's network and optimizer hold, and a state record of at most the
+        history the run's steps (or the cap) can write, is read (``storage.load_arrays``).
+        """
+        state_spec = self.state_spec()
+        state = json.loads(str(load_array(self.path, "state", state_spec)))
+        if not isinstance(state, dict):
+            raise ValueError(f"{self.path} is not a sinelib checkpoint (its state record is "
+                             f"not a JSON object)")
         if state.get("experiment") != self.exp.config():
             raise ValueError(
                 f"checkpoint {self.path} was written for a different configuration than "
@@ -225,13 +235,39 @@ class _Checkpoint:
                 f"checkpoint {self.path} was written with seed {state.get('seed')}, "
                 f"not {self.seed}; resume with --seed {state.get('seed')}"
             )
+        specs = {**variable_specs(model.weights, prefix="model/"),
+                 **variable_specs(optimizer.variables, prefix="optimizer/"), "state": state_spec}
+        arrays = load_arrays(self.path, expected=specs)
         assign_arrays(model.weights, arrays, str(self.path), prefix="model/")
         assign_arrays(optimizer.variables, arrays, str(self.path), prefix="optimizer/")
         return state
 
 
-def _check_out_dir(out_dir) -> Path:
-    """``out_dir`` as a Path, or ``ValueError`` if it is not a usable folder path."""
+def _check_arguments(seed, steps, out_dir, resume, eval_every, checkpoint_every,
+                     heldout_size, progress, callback, unroll) -> Path | None:
+    """Refuse bad ``train`` arguments by name, before any folder is made; returns ``out_dir``
+    as a Path (or ``None``)."""
+    if check_non_negative_int("seed", seed) > MAX_SEED:
+        raise ValueError(f"seed must be at most {MAX_SEED}, got {seed}")
+    if steps is not None:
+        check_positive_int("steps", steps)
+    eval_every = check_positive_int("eval_every", eval_every)
+    if eval_every % DISPLAY_EVERY_STEPS:
+        raise ValueError(
+            f"eval_every must be a multiple of {DISPLAY_EVERY_STEPS}, got {eval_every}"
+        )
+    check_positive_int("checkpoint_every", checkpoint_every)
+    check_positive_int("heldout_size", heldout_size)
+    if callback is not None and not callable(callback):
+        raise ValueError(f"callback must be callable or None, got {shown(callback)}")
+    resume = check_bool("resume", resume)
+    check_bool("progress", progress)
+    if unroll is not None:
+        check_bool("unroll", unroll)
+    if out_dir is None:
+        if resume:
+            raise ValueError("resume=True needs the out_dir of the run to resume")
+        return None
     if not isinstance(out_dir, (str, os.PathLike)) or not str(out_dir).strip():
         raise ValueError(f"out_dir must be a folder path or None, got {shown(out_dir)}")
     out_dir = Path(out_dir)
@@ -240,19 +276,134 @@ def _check_out_dir(out_dir) -> Path:
     return out_dir
 
 
+@contextlib.contextmanager
+def _run_folder_lock(out_dir: Path | None):
+    """Hold ``out_dir`` for this run, or refuse at once if another live run holds it.
+
+    ``flock`` belongs to the open file: the kernel drops it when the process ends, even by
+    SIGKILL, so a killed run's folder can be resumed at once.
+    """
+    if out_dir is None:
+        yield
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock = open(out_dir / LOCK_FILE, "a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "unknown"
+            raise ValueError(f"run folder {out_dir} is in use by another training run (PID "
+                             f"{holder}); wait for it to end or choose another out_dir") from None
+        lock.truncate(0)
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        yield
+    finally:
+        lock.close()  # closing the file releases the lock
+
+
+def _start_or_resume(out_dir, exp, seed, resume, steps, model, optimizer):
+    """The run's checkpoint (``None`` without ``out_dir``) and ``(step, displayed loss,
+    history)``, restored from the checkpoint when resuming."""
+    if out_dir is None:
+        return None, (0, None, [])
+    checkpoint = _Checkpoint(out_dir, exp, seed, steps)
+    if not checkpoint.path.exists():
+        return checkpoint, (0, None, [])
+    if not resume:
+        raise ValueError(
+            f"{out_dir} already holds a checkpoint of an earlier run; pass resume=True "
+            f"(--resume) to continue it, or choose another out_dir (--out)"
+        )
+    state = checkpoint.load(model, optimizer)
+    return checkpoint, (state["step"], state["displayed_loss"], state["history"])
+
+
+class _ProgressBar:
+    """A tqdm bar over the run's steps showing the displayed loss, the rate and the speed."""
+
+    def __init__(self, exp: Experiment, steps: int | None, step: int, enabled: bool):
+        from tqdm.auto import tqdm
+
+        total = steps if steps is not None else exp.budget_steps
+        self.bar = tqdm(total=total, initial=min(step, total), disable=not enabled,
+                        unit="step", desc=exp.slug, dynamic_ncols=True)
+        self.exp, self.first_step, self.start = exp, step, time.perf_counter()
+
+    def show(self, step: int, loss: float, rate: float) -> None:
+        """Move to ``step`` (past the budget: towards the cap) with the loss and rate."""
+        if step > self.bar.total:
+            self.bar.total = self.exp.cap_steps
+        self.bar.update(step - self.bar.n)
+        speed = ((step - self.first_step) * self.exp.batch_size
+                 / (time.perf_counter() - self.start))
+        self.bar.set_postfix(loss=f"{loss:.4g}", lr=f"{rate:.2g}", examples_per_s=f"{speed:.0f}")
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+class _Recorder:
+    """Appends history rows, stamps their wall time (summed over resumes), calls the callback."""
+
+    def __init__(self, exp: Experiment, history: list[dict], callback):
+        self.exp, self.history, self.callback = exp, history, callback
+        self.before = history[-1]["elapsed_s"] if history else 0.0
+        self.start = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return self.before + time.perf_counter() - self.start
+
+    def record(self, step, rate, loss, heldout, elapsed: float | None = None) -> None:
+        """Add the row of ``step`` (``history.HISTORY_COLUMNS``)."""
+        row = {"step": step, "examples": step * self.exp.batch_size, "learning_rate": rate,
+               "train_loss": loss, "heldout_loss": heldout,
+               "elapsed_s": round(self.elapsed() if elapsed is None else elapsed, 3)}
+        self.history.append(row)
+        if self.callback is not None:
+            self.callback(dict(row))
+
+
+def _end_run(exp, reason, step, displayed_loss, history, checkpoint, last_saved, model,
+             optimizer):
+    """The ``(stop reason, step, history)`` a run ends with, after its last checkpoint.
+
+    Weights that blew up since the last display count as a divergence too. A divergence is
+    warned about and the last checkpoint restored where there is one; any other end saves a
+    checkpoint of the last step.
+    """
+    if reason != schedules.STOP_DIVERGED and not weights_finite(model):
+        # The loss is looked at every 100 steps; the weights may have blown up since.
+        reason, displayed_loss = schedules.STOP_DIVERGED, math.nan
+    if reason == schedules.STOP_DIVERGED:
+        message = f"{exp.slug}: the loss became {displayed_loss} by step {step}; training stopped"
+        if checkpoint is not None and checkpoint.path.exists():
+            state = checkpoint.load(model, optimizer)
+            step, history = state["step"], state["history"]
+            message += f" and the model was restored from the checkpoint at step {step}"
+        # stacklevel 3: the warning points at the code that called train.
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+    elif checkpoint is not None and step != last_saved:
+        checkpoint.save(model, optimizer, step, displayed_loss, history)
+    return reason, step, history
+
+
 def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
           out_dir: str | Path | None = None, resume: bool = False,
           eval_every: int = 1000, checkpoint_every: int = 1000,
           heldout_size: int = HELDOUT_SIZE, progress: bool = True, callback=None,
           unroll: bool | None = None) -> TrainResult:
-    """Train one experiment with the seed's protocol.
+    """Train one experiment with the original's protocol.
 
     Args:
         exp: An ``Experiment`` or its name.
         seed: Seeds the initial weights and every minibatch.
-        steps: Stop after this many Adam steps (stop reason ``"steps"``) instead of the
-            seed's rule; for demos and tests.
+        steps: Stop after this many Adam steps (stop reason ``STOP_STEPS``) instead of the
+            original's rule; for demos and tests.
         out_dir: Folder for ``checkpoint.npz`` and ``history.csv``; ``None`` writes nothing.
+            One live run at a time: a second run on a folder in use is refused.
         resume: Continue from ``out_dir``'s checkpoint when there is one.
         eval_every: Record the held-out loss every this many steps (a multiple of 100).
         checkpoint_every: Write a checkpoint every this many steps.
@@ -263,124 +414,55 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
             fastest measured variant. Either way the weights are the same network's.
 
     Returns:
-        A ``TrainResult``; its ``stop_reason`` says which rule ended the run.
+        A ``TrainResult``; its ``stop_reason`` (a ``sinelib.schedules`` constant) says which
+        rule ended the run.
     """
-    from tqdm.auto import tqdm
-
     exp = get_experiment(exp)
-    if steps is not None:
-        steps = check_positive_int("steps", steps)
-    eval_every = check_positive_int("eval_every", eval_every)
-    if eval_every % DISPLAY_EVERY_STEPS:
-        raise ValueError(
-            f"eval_every must be a multiple of {DISPLAY_EVERY_STEPS}, got {eval_every}"
-        )
-    checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
-    heldout_size = check_positive_int("heldout_size", heldout_size)
-    if callback is not None and not callable(callback):
-        raise ValueError(f"callback must be callable or None, got {shown(callback)}")
-    resume = check_bool("resume", resume)
-    check_bool("progress", progress)
-    if out_dir is not None:
-        out_dir = _check_out_dir(out_dir)
-    if resume and out_dir is None:
-        raise ValueError("resume=True needs the out_dir of the run to resume")
-
-    plan = step_plan(exp)
-    model = build_model(exp, seed=seed, unroll=plan["unroll"] if unroll is None else unroll)
-    optimizer = _make_optimizer(exp, model)
-    train_step = make_train_step(model, optimizer, jit_compile=plan["jit_compile"])
-    checkpoint = None
-    step, displayed_loss, history = 0, None, []
-    if out_dir is not None:
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        checkpoint = _Checkpoint(out_dir, exp, seed)
-        if resume and checkpoint.path.exists():
-            state = checkpoint.load(model, optimizer)
-            step, displayed_loss, history = state["step"], state["displayed_loss"], state["history"]
-        elif checkpoint.path.exists():
-            raise ValueError(
-                f"{out_dir} already holds a checkpoint of an earlier run; pass resume=True "
-                f"(--resume) to continue it, or choose another out_dir (--out)"
-            )
-
-    def record(row):
-        history.append(row)
-        if callback is not None:
-            callback(dict(row))
-
-    elapsed_before = history[-1]["elapsed_s"] if history else 0.0
-    start = time.perf_counter()
-    if not history:
-        record({"step": 0, "examples": 0, "learning_rate": schedules.learning_rate(exp, 0),
-                "train_loss": None, "heldout_loss": heldout_loss(model, exp, heldout_size),
-                "elapsed_s": 0.0})
-
-    total = steps if steps is not None else exp.budget_steps
-    bar = tqdm(total=total, initial=min(step, total), disable=not progress, unit="step",
-               desc=exp.slug, dynamic_ncols=True)
-    last_saved_step = first_step = step
-    current_rate = None
-    reason = None
-    try:
-        while True:
-            if steps is not None:
-                reason = schedules.STOP_STEPS if step >= steps else None
-            else:
-                reason = schedules.stop_reason(exp, step * exp.batch_size, displayed_loss)
-            if reason is not None:
-                break
-            rate = schedules.learning_rate(exp, step * exp.batch_size)
-            if rate != current_rate:
-                optimizer.learning_rate.assign(rate)
-                current_rate = rate
-            x, y = training_batch(seed, step, exp.batch_size, exp.n_in, exp.n_out, exp.frequency)
-            train_step(x, y)
-            step += 1
-            if step % DISPLAY_EVERY_STEPS == 0:
+    out_dir = _check_arguments(seed, steps, out_dir, resume, eval_every, checkpoint_every,
+                               heldout_size, progress, callback, unroll)
+    with _run_folder_lock(out_dir):
+        plan = step_plan(exp)
+        model = build_model(exp, seed=seed, unroll=plan["unroll"] if unroll is None else unroll)
+        optimizer = make_optimizer(exp, model)
+        train_step = make_train_step(model, optimizer, jit_compile=plan["jit_compile"])
+        checkpoint, (step, displayed_loss, history) = _start_or_resume(
+            out_dir, exp, seed, resume, steps, model, optimizer)
+        log = _Recorder(exp, history, callback)
+        if not history:
+            log.record(0, schedules.learning_rate(exp, 0), None,
+                       heldout_loss(model, exp, heldout_size), elapsed=0.0)
+        bar, last_saved, rate_set = _ProgressBar(exp, steps, step, progress), step, None
+        try:
+            while (reason := schedules.stop_reason(exp, step * exp.batch_size, displayed_loss,
+                                                   steps)) is None:
+                rate = schedules.learning_rate(exp, step * exp.batch_size)
+                if rate != rate_set:  # assigning the variable every step would cost time
+                    optimizer.learning_rate.assign(rate)
+                    rate_set = rate
+                x, y = training_batch(seed, step, exp.batch_size, exp.n_in, exp.n_out,
+                                      exp.frequency)
+                train_step(x, y)
+                step += 1
+                if step % DISPLAY_EVERY_STEPS:
+                    continue
                 # Like the original code: the displayed loss is the current minibatch's,
                 # evaluated after the update.
                 displayed_loss = summed_loss(y, predict(model, x))
                 if not math.isfinite(displayed_loss):
                     reason = schedules.STOP_DIVERGED
                     break
-                elapsed = elapsed_before + time.perf_counter() - start
-                row = {"step": step, "examples": step * exp.batch_size, "learning_rate": rate,
-                       "train_loss": displayed_loss, "heldout_loss": None,
-                       "elapsed_s": round(elapsed, 3)}
-                if step % eval_every == 0:
-                    row["heldout_loss"] = heldout_loss(model, exp, heldout_size)
-                record(row)
-                if step > bar.total:
-                    bar.total = exp.cap_steps
-                bar.update(step - bar.n)
-                speed = (step - first_step) * exp.batch_size / (time.perf_counter() - start)
-                bar.set_postfix(loss=f"{displayed_loss:.4g}", lr=f"{rate:.2g}",
-                                examples_per_s=f"{speed:.0f}")
-            if checkpoint is not None and step - last_saved_step >= checkpoint_every \
-                    and step % DISPLAY_EVERY_STEPS == 0:
-                checkpoint.save(model, optimizer, step, displayed_loss, history)
-                last_saved_step = step
-    except KeyboardInterrupt:
-        reason = schedules.STOP_INTERRUPTED
-    finally:
-        bar.close()
-
-    if reason != schedules.STOP_DIVERGED and not weights_finite(model):
-        # The loss is looked at every 100 steps; the weights may have blown up since.
-        reason, displayed_loss = schedules.STOP_DIVERGED, math.nan
-    if reason == schedules.STOP_DIVERGED:
-        message = (f"{exp.slug}: the loss became {displayed_loss} by step {step}; training "
-                   f"stopped")
-        if checkpoint is not None and checkpoint.path.exists():
-            state = checkpoint.load(model, optimizer)
-            step, history = state["step"], state["history"]
-            message += f" and the model was restored from the checkpoint at step {step}"
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
-    elif checkpoint is not None and step != last_saved_step:
-        checkpoint.save(model, optimizer, step, displayed_loss, history)
-    metrics = evaluate(model, exp, size=heldout_size)
-    elapsed = elapsed_before + time.perf_counter() - start
+                log.record(step, rate, displayed_loss, heldout_loss(model, exp, heldout_size)
+                           if step % eval_every == 0 else None)
+                bar.show(step, displayed_loss, rate)
+                if checkpoint is not None and step - last_saved >= checkpoint_every:
+                    checkpoint.save(model, optimizer, step, displayed_loss, history)
+                    last_saved = step
+        except KeyboardInterrupt:
+            reason = schedules.STOP_INTERRUPTED
+        finally:
+            bar.close()
+        reason, step, history = _end_run(exp, reason, step, displayed_loss, history, checkpoint,
+                                         last_saved, model, optimizer)
     return TrainResult(model=model, experiment=exp, seed=seed, steps=step, stop_reason=reason,
-                       history=history, metrics=metrics, elapsed_s=elapsed, out_dir=out_dir)
+                       history=history, metrics=evaluate(model, exp, size=heldout_size),
+                       elapsed_s=log.elapsed(), out_dir=out_dir)

@@ -15,7 +15,7 @@ import pytest
 
 from sinelib import training
 from sinelib.tools import benchmark
-from sinelib.experiments import get_experiment
+from sinelib.experiments import EXPERIMENTS, get_experiment
 
 HAS_TF_KERAS = importlib.util.find_spec("tf_keras") is not None
 
@@ -46,10 +46,27 @@ def test_stacked_networks_count_the_products_between_layers():
 
 
 def test_step_plan_names_a_known_variant_for_every_experiment():
-    for slug in benchmark.CONFIGS:
+    for slug in EXPERIMENTS:
         plan = training.step_plan(get_experiment(slug))
         assert plan in training.STEP_VARIANTS.values()
-    assert set(benchmark.CANDIDATES) <= set(training.STEP_VARIANTS)
+        assert benchmark.VARIANTS[benchmark._plan_name(plan)].items() >= plan.items()
+    assert set(training.STEP_VARIANTS) <= set(benchmark.CANDIDATES) == set(benchmark.VARIANTS)
+
+
+def test_configs_are_one_experiment_per_distinct_network_and_step():
+    """Derived from the registry: what the hand-written list covered, plus the GRU stack."""
+    assert benchmark.CONFIGS == ("exp1", "exp2", "exp3", "exp3-1", "exp4", "exp5",
+                                 "exp5-small", "exp6")
+    key = lambda e: (e.cell, e.n_layers, e.n_hidden, e.n_in, e.n_out, e.batch_size)
+    keys = [key(get_experiment(slug)) for slug in benchmark.CONFIGS]
+    assert len(set(keys)) == len(keys)
+    assert {key(exp) for exp in EXPERIMENTS.values()} == set(keys)
+
+
+def test_gru_products_have_three_gate_blocks():
+    exp = get_experiment("exp6")
+    shapes = benchmark.gemm_shapes(exp)
+    assert (64, 10, 30, 25) in shapes and not any(n == 40 for _, _, n, _ in shapes)
 
 
 def test_chunk_step_takes_the_same_steps_as_single_steps():
@@ -60,10 +77,10 @@ def test_chunk_step_takes_the_same_steps_as_single_steps():
     batches = [training_batch(0, k, exp.batch_size, exp.n_in, exp.n_out, exp.frequency)
                for k in range(3)]
     single_model = build_model(exp, seed=3)
-    single = training.make_train_step(single_model, training._make_optimizer(exp, single_model))
+    single = training.make_train_step(single_model, training.make_optimizer(exp, single_model))
     single_losses = [float(single(x, y)) for x, y in batches]
     chunk_model = build_model(exp, seed=3)
-    chunk = training.make_chunk_step(chunk_model, training._make_optimizer(exp, chunk_model))
+    chunk = benchmark.make_chunk_step(chunk_model, training.make_optimizer(exp, chunk_model))
     rates = np.full(3, exp.learning_rate, np.float32)
     chunk_losses = chunk(np.stack([x for x, _ in batches]), np.stack([y for _, y in batches]),
                          rates).numpy()

@@ -203,3 +203,32 @@ def test_a_write_that_fails_midway_leaves_the_old_checkpoint(tmp_path, monkeypat
         atomic_write_bytes(path, b"new")
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.npz"]
+
+
+def test_a_live_process_holds_its_folder_and_a_killed_one_leaves_no_lock(tiny, tmp_path):
+    """While a real training process runs, a second run on its folder is refused with the
+    process's PID; once it is killed by SIGKILL, the folder resumes at once."""
+    out = tmp_path / "run"
+    command = _cli("exp3", "--steps", "100000", "--checkpoint-every", "100", "--out", str(out))
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 180
+        while not (out / "checkpoint.npz").exists():
+            assert process.poll() is None, "training ended before its first checkpoint"
+            assert time.monotonic() < deadline, "no checkpoint within 180 s"
+            time.sleep(0.02)
+        with pytest.raises(ValueError, match=f"in use by another training run \\(PID "
+                                             f"{process.pid}\\)"):
+            train("exp3", steps=100000, out_dir=out, resume=True, progress=False)
+        assert process.poll() is None, "training finished before it could be killed"
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+    killed_at = _checkpoint_state(out)["step"]
+    resumed = train("exp3", steps=killed_at + 100, out_dir=out, resume=True, progress=False,
+                    heldout_size=50)
+    assert resumed.steps == killed_at + 100 and resumed.stop_reason == "steps"

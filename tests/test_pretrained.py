@@ -129,3 +129,91 @@ def test_shipped_manifests_load():
     for manifest in shipped:
         model = load_pretrained(manifest.stem)
         assert model.output_shape[-1] == load_manifest(manifest.stem)["config"]["n_out"]
+
+
+# Crafted archives: a consistent manifest and hash, so only the archive checks stand between
+# the file and the model. Each is refused from the members' headers and sizes, before any
+# array data is read.
+
+def _npy_bytes(array, extra: bytes = b"") -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
+    return buffer.getvalue() + extra
+
+
+def _craft(folder, change):
+    """Rewrite exp5-small's weights with ``change(members)`` applied, and rehash them."""
+    import zipfile
+
+    path = folder / "exp5-small.weights.npz"
+    members = {name: _npy_bytes(value) for name, value in load_arrays(path).items()}
+    change(members)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(f"{name}.npy", data)
+    _rewrite_manifest(folder, "exp5-small", weights_sha256=sha256_file(path))
+
+
+KERNEL = "exp5_small/readout/kernel"  # (10, 100) float32: 4000 bytes of data
+
+
+def _much_larger(members):
+    # The right header, then 50 MB more than it declares (a few kB compressed).
+    members[KERNEL] = _npy_bytes(np.zeros((10, 100), np.float32), b"\0" * 50_000_000)
+
+
+def _extra_member(members):
+    members["exp5_small/extra/kernel"] = _npy_bytes(np.zeros(3, np.float32))
+
+
+def _wrong_shape(members):
+    members[KERNEL] = _npy_bytes(np.zeros((1000, 1000), np.float32))
+
+
+def _wrong_dtype(members):
+    members[KERNEL] = _npy_bytes(np.zeros((10, 100), np.float64))
+
+
+@pytest.mark.parametrize("change,fragments", [
+    (_much_larger, [f"member '{KERNEL}' is 50004128 bytes uncompressed",
+                    "the architecture needs at most 4128 (128 of header, 4000 of data)"]),
+    (_extra_member, ["does not match this architecture", "missing arrays none",
+                     "unexpected arrays 1 (exp5_small/extra/kernel)"]),
+    (_wrong_shape, [f"'{KERNEL}' has shape (1000, 1000), the model expects (10, 100)"]),
+    (_wrong_dtype, [f"'{KERNEL}' has dtype float64, the model expects float32"]),
+], ids=["much larger", "extra member", "wrong shape", "wrong dtype"])
+def test_crafted_archives_are_refused_before_their_data_is_read(saved, monkeypatch, change,
+                                                                fragments):
+    _, folder = saved
+    _craft(folder, change)
+
+    def no_data_read(*args, **kwargs):
+        raise AssertionError("array data was read")
+
+    monkeypatch.setattr(np.lib.format, "read_array", no_data_read)
+    with pytest.raises(ValueError) as caught:
+        load_pretrained("exp5-small", folder)
+    message = str(caught.value)
+    assert "exp5-small.weights.npz" in message
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_a_member_holding_more_than_its_header_declares_is_refused(tmp_path):
+    """Without an architecture to compare with, a member must still hold what its header
+    says."""
+    import zipfile
+
+    path = tmp_path / "a.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("x.npy", _npy_bytes(np.zeros(3, np.float32), b"\0" * 100))
+    with pytest.raises(ValueError, match="member 'x' holds 112 bytes of data, its header "
+                                         "declares 12"):
+        load_arrays(path)
+
+
+def test_shipped_weights_load_through_the_checks():
+    model = load_pretrained("exp3")
+    assert model.output_shape == (None, 50)

@@ -1,7 +1,9 @@
 import pytest
 
 from sinelib import get_experiment
-from sinelib.schedules import learning_rate, stop_reason
+from sinelib.schedules import (
+    STOP_BUDGET, STOP_CAP, STOP_STEPS, STOP_TARGET, learning_rate, stop_reason,
+)
 
 # 5.1: 0.005, times 0.1 every 250000 examples (5000 steps of 50).
 DECAY_TABLE = [
@@ -43,3 +45,18 @@ def test_target_rule_keeps_going_past_the_budget():
     assert stop_reason(exp, 1_500_000, 0.3) == "cap"        # the safety cap
     assert stop_reason(exp, 1_500_000, float("nan")) == "cap"
     assert stop_reason(exp, 300_000, None) is None
+
+
+def test_a_fixed_number_of_steps_replaces_the_original_rule():
+    exp = get_experiment("exp6")  # batch 64: steps count Adam steps, not 50-example blocks
+    assert stop_reason(exp, 299 * 64, None, steps=300) is None
+    assert stop_reason(exp, 300 * 64, None, steps=300) == STOP_STEPS
+    # Past the budget, below the target, at the cap: only the step count matters.
+    assert stop_reason(exp, exp.cap_examples, 0.0, steps=10**9) is None
+    assert stop_reason(exp, exp.cap_examples, 0.0) in (STOP_BUDGET, STOP_TARGET, STOP_CAP)
+
+
+@pytest.mark.parametrize("steps", [0, -1, 2.5, "300", True])
+def test_bad_step_counts_are_refused(steps):
+    with pytest.raises(ValueError, match="steps"):
+        stop_reason(get_experiment("exp3"), 0, None, steps=steps)

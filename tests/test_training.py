@@ -4,7 +4,7 @@ import pytest
 from sinelib import get_experiment, train
 from sinelib.models import build_model
 from sinelib.history import history_from_csv, history_to_csv
-from sinelib.training import _make_optimizer
+from sinelib.training import make_optimizer
 
 
 def _lstm_bias(model):
@@ -17,7 +17,7 @@ def test_value_clipping_matches_numpy_clip():
     assert exp.clip_value == 0.5
     unclipped_exp = exp.replace(clip_value=None)
     models = [build_model(exp) for _ in range(3)]
-    clipped, reference, unclipped = (_make_optimizer(e, m) for e, m in
+    clipped, reference, unclipped = (make_optimizer(e, m) for e, m in
                                      zip((exp, unclipped_exp, unclipped_exp), models))
     # The LSTM bias of 3 units has 12 elements: a known gradient with some beyond +-0.5.
     gradient = np.array([-2.0, -0.5, -0.2, 0.0, 0.3, 0.5, 0.9, 7.0, -0.7, 0.49, -0.51, 1e3],
@@ -152,3 +152,22 @@ def test_the_xla_step_of_the_small_stacks_is_deterministic():
     assert [row["train_loss"] for row in first.history] == \
         [row["train_loss"] for row in second.history]
     assert first.history[-1]["train_loss"] < first.history[1]["train_loss"]
+
+
+def test_a_checkpoint_reads_only_what_the_run_needs(tiny, tmp_path):
+    """A state record far larger than a run's history can be, or an extra member, is refused
+    before its data is read."""
+    from sinelib.storage import load_arrays, save_arrays
+
+    train(tiny, steps=100, out_dir=tmp_path, progress=False, heldout_size=20)
+    path = tmp_path / "checkpoint.npz"
+    arrays = load_arrays(path)
+    save_arrays(path, {**arrays, "state": np.array(str(arrays["state"]) + " " * 5_000_000)})
+    with pytest.raises(ValueError, match="member 'state' is 2[0-9]{7} bytes uncompressed; the "
+                                         "architecture needs at most"):
+        train(tiny, steps=200, out_dir=tmp_path, resume=True, progress=False)
+    save_arrays(path, {**arrays, "optimizer/extra": np.zeros(3, np.float32)})
+    with pytest.raises(ValueError, match="unexpected arrays 1 \\(optimizer/extra\\)"):
+        train(tiny, steps=200, out_dir=tmp_path, resume=True, progress=False)
+    save_arrays(path, arrays)
+    assert train(tiny, steps=200, out_dir=tmp_path, resume=True, progress=False).steps == 200

@@ -1,9 +1,10 @@
-"""Training-speed benchmark: ``sinelib``'s training step against the seed's TF1-style graph.
+"""Training-speed benchmark: ``sinelib``'s training step against the original's TF1-style graph.
 
 ``python -m sinelib.tools.benchmark`` (``make bench``) measures, for every network configuration of
 the registry, in one run and alternating the contenders:
 
-* the median milliseconds per training step (batch 50) of the TF1-style reference
+* the median milliseconds per training step (at the experiment's batch size) of the TF1-style
+  reference
   (``sinelib.tools.reference_tf1``, in a process of its own) and of the step ``sinelib.train`` uses,
   and their ratio;
 * each one's start-up time (graph build plus first step) and peak memory (the process's
@@ -11,15 +12,17 @@ the registry, in one run and alternating the contenders:
 * the time of the step's matrix products alone at the GEMM rate this machine reaches on the
   network's recurrent product: a lower bound for any implementation that does the same
   arithmetic in single precision;
-* the candidate ways of running ``sinelib``'s step (Keras' symbolic loop, the unrolled graph,
-  XLA, several steps per compiled call), which is the data ``training.step_plan`` is chosen by.
+* the candidate ways of running ``sinelib``'s step (``VARIANTS``: Keras' symbolic loop, the
+  unrolled graph, XLA, several steps per compiled call, fewer threads), which is the data
+  ``training.step_plan`` is chosen by. The variants ``train`` never uses live here, not in
+  ``sinelib.training``.
 
 Every measurement runs in a fresh subprocess (``--worker``), so start-up and memory are
 per contender and one contender's threads or caches never help another. No number here is
 asserted in a test: ratios measured in one run are what to compare.
 
-``--to-target`` instead trains the reference at the seed's protocol until its held-out loss
-reaches the seed's quoted number (or the budget ends) and records the wall time; ``sinelib``'s
+``--to-target`` instead trains the reference at the original's protocol until its held-out loss
+reaches the original's quoted number (or the budget ends) and records the wall time; ``sinelib``'s
 time comes from its own full-budget histories (the shipped ``*.history.csv``).
 """
 
@@ -35,13 +38,40 @@ import sys
 import time
 from pathlib import Path
 
+from sinelib import schedules, training
 from sinelib.experiments import DISPLAY_EVERY_STEPS, EXPERIMENTS, Experiment, get_experiment
-from sinelib.pretrained import environment
+from sinelib.losses import summed_loss_tensor
+from sinelib.pretrained import PRETRAINED_DIR, environment, history_path
 
-#: One experiment per distinct network and step (exp5-1 trains exp5-small's network).
-CONFIGS = ("exp1", "exp2", "exp3", "exp3-1", "exp4", "exp5", "exp5-small")
-#: Ways of running sinelib's step that the benchmark compares (see ``training.STEP_VARIANTS``).
-CANDIDATES = ("loop", "unroll", "loop-xla", "unroll-chunk", "unroll-1x2", "loop-1x2")
+
+def _distinct_configs() -> tuple[str, ...]:
+    """One experiment per distinct network and training step, in registry order.
+
+    Two experiments share a network and step when they have the same cell, layers, units,
+    input and output lengths and batch size (exp5-1 trains exp5-small's network with another
+    schedule); the first experiment of each such key stands for all of them.
+    """
+    first = {}
+    for slug, exp in EXPERIMENTS.items():
+        key = (exp.cell, exp.n_layers, exp.n_hidden, exp.n_in, exp.n_out, exp.batch_size)
+        first.setdefault(key, slug)
+    return tuple(first.values())
+
+
+#: The experiments measured by default: one per distinct network and step (``_distinct_configs``).
+CONFIGS = _distinct_configs()
+#: Every way of running sinelib's step that the benchmark compares: ``training.STEP_VARIANTS``
+#: (what ``train`` picks from), a display interval of 100 steps per compiled call
+#: (``make_chunk_step``), and TensorFlow limited to 1 intra-op and 2 inter-op threads.
+VARIANTS = {
+    **{name: {**variant, "chunk": False, "threads": None}
+       for name, variant in training.STEP_VARIANTS.items()},
+    "unroll-chunk": {"unroll": True, "jit_compile": False, "chunk": True, "threads": None},
+    "unroll-1x2": {"unroll": True, "jit_compile": False, "chunk": False, "threads": (1, 2)},
+    "loop-1x2": {"unroll": False, "jit_compile": False, "chunk": False, "threads": (1, 2)},
+}
+#: The variants measured by default, in table order.
+CANDIDATES = tuple(VARIANTS)
 
 
 def _load_average() -> list[float] | None:
@@ -58,7 +88,6 @@ def _peak_rss_mb() -> float:
 
 
 def _batches(exp: Experiment, count: int, seed: int = 0):
-    from sinelib.data import training_batch
 
     return [training_batch(seed, step, exp.batch_size, exp.n_in, exp.n_out, exp.frequency)
             for step in range(count)]
@@ -75,8 +104,6 @@ def _time_calls(call, batches) -> list[float]:
 
 def measure_reference(exp: Experiment, steps: int) -> dict:
     """Start-up and per-step time of the TF1-style graph (needs ``TF_USE_LEGACY_KERAS=1``)."""
-    from sinelib.tools.reference_tf1 import ReferenceGraph
-
     batches = _batches(exp, steps + 1)
     start = time.perf_counter()
     graph = ReferenceGraph(exp, seed=0)
@@ -88,17 +115,47 @@ def measure_reference(exp: Experiment, steps: int) -> dict:
     return {"startup_s": startup, "step_ms": 1000 * statistics.median(times)}
 
 
+def make_chunk_step(model, optimizer, jit_compile: bool = False):
+    """A compiled function taking several Adam steps in one call.
+
+    It maps ``xs`` of shape ``(k, batch, n_in, 1)``, ``ys`` of shape ``(k, batch, n_out)`` and
+    per-step learning rates ``rates`` of shape ``(k,)`` to the ``k`` summed losses before each
+    update: the same steps as ``k`` calls of ``training.make_train_step``'s function, in one
+    call.
+    """
+    import tensorflow as tf
+
+    variables = model.trainable_variables
+    n_in, n_out = model.input_shape[1], model.output_shape[1]
+    signature = [tf.TensorSpec((None, None, n_in, 1), tf.float32),
+                 tf.TensorSpec((None, None, n_out), tf.float32),
+                 tf.TensorSpec((None,), tf.float32)]
+
+    @tf.function(input_signature=signature, jit_compile=jit_compile)
+    def train_chunk(xs, ys, rates):
+        count = tf.shape(xs)[0]
+        losses = tf.TensorArray(tf.float32, size=count)
+        for index in tf.range(count):
+            optimizer.learning_rate.assign(rates[index])
+            with tf.GradientTape() as tape:
+                loss = summed_loss_tensor(ys[index], model(xs[index], training=True))
+            gradients = tape.gradient(loss, variables)
+            optimizer.apply_gradients(zip(gradients, variables))
+            losses = losses.write(index, loss)
+        return losses.stack()
+
+    return train_chunk
+
+
 def measure_sinelib(exp: Experiment, steps: int, variant: str | None = None) -> dict:
     """Start-up and per-step time of one way of running ``sinelib``'s training step.
 
-    ``variant`` is one of ``training.STEP_VARIANTS``; ``None`` is the one ``train`` picks.
+    ``variant`` is one of ``VARIANTS``; ``None`` is the one ``train`` picks
+    (``training.step_plan``).
     """
-    import numpy as np
 
-    from sinelib import training
-    from sinelib.models import build_model
 
-    plan = training.step_plan(exp) if variant is None else training.STEP_VARIANTS[variant]
+    plan = VARIANTS[_plan_name(training.step_plan(exp)) if variant is None else variant]
     if plan["threads"] is not None:
         import tensorflow as tf
 
@@ -107,9 +164,9 @@ def measure_sinelib(exp: Experiment, steps: int, variant: str | None = None) -> 
     batches = _batches(exp, steps + 1)
     start = time.perf_counter()
     model = build_model(exp, seed=0, unroll=plan["unroll"])
-    optimizer = training._make_optimizer(exp, model)
+    optimizer = training.make_optimizer(exp, model)
     if plan["chunk"]:
-        step = training.make_chunk_step(model, optimizer, jit_compile=plan["jit_compile"])
+        step = make_chunk_step(model, optimizer, jit_compile=plan["jit_compile"])
         x, y = batches[0]
         step(x[None], y[None], np.full(1, exp.learning_rate, np.float32)).numpy()
         startup = time.perf_counter() - start
@@ -131,27 +188,32 @@ def measure_sinelib(exp: Experiment, steps: int, variant: str | None = None) -> 
     return {"startup_s": startup, "step_ms": 1000 * statistics.median(times)}
 
 
+def _gates(exp: Experiment) -> int:
+    """Gate blocks of the cell's kernels: 4 for an LSTM, 3 for a GRU."""
+    return 3 if exp.cell == "GRUCell" else 4
+
+
 def gemm_shapes(exp: Experiment) -> list[tuple[int, int, int, int]]:
     """The matrix products ``(m, k, n, count)`` of one training step of ``exp``'s network.
 
     Per layer and time step: the forward products of the input and of the previous state with
     their kernels, and in the backward pass the gradient with respect to the state, to the
     input (above the first layer) and to both kernels. The read-out adds one forward and two
-    backward products.
+    backward products. ``g`` is the cell's gate count: 4 for an LSTM, 3 for a GRU.
     """
-    b, h, steps = exp.batch_size, exp.n_hidden, exp.n_in
+    b, h, steps, g = exp.batch_size, exp.n_hidden, exp.n_in, _gates(exp)
     shapes = []
     for layer in range(exp.n_layers):
         d = 1 if layer == 0 else h
         shapes += [
-            (b, d, 4 * h, steps),      # x_t W
-            (b, h, 4 * h, steps),      # h_{t-1} U
-            (b, 4 * h, h, steps),      # dz U^T
-            (h, b, 4 * h, steps),      # h^T dz
-            (d, b, 4 * h, steps),      # x^T dz
+            (b, d, g * h, steps),      # x_t W
+            (b, h, g * h, steps),      # h_{t-1} U
+            (b, g * h, h, steps),      # dz U^T
+            (h, b, g * h, steps),      # h^T dz
+            (d, b, g * h, steps),      # x^T dz
         ]
         if layer > 0:
-            shapes.append((b, 4 * h, d, steps))  # dz W^T
+            shapes.append((b, g * h, d, steps))  # dz W^T
     shapes += [(b, h, exp.n_out, 1), (b, exp.n_out, h, 1), (h, b, exp.n_out, 1)]
     return shapes
 
@@ -160,15 +222,15 @@ def measure_gemm_bound(exp: Experiment, chain: int = 100) -> dict:
     """The step's matrix products at this machine's measured single-precision GEMM rate.
 
     The rate is measured on the network's recurrent product, ``(batch, n_hidden)`` by
-    ``(n_hidden, 4 n_hidden)``, as a chain of dependent products in one compiled call (the
+    ``(n_hidden, gates * n_hidden)``, as a chain of dependent products in one compiled call (the
     way the recurrence runs them); the bound is the step's floating-point operations in its
     matrix products (``gemm_shapes``) at that rate.
     """
     import tensorflow as tf
 
-    b, h = exp.batch_size, exp.n_hidden
+    b, h, g = exp.batch_size, exp.n_hidden, _gates(exp)
     state = tf.random.normal([b, h], stddev=0.1)
-    kernel = tf.random.normal([h, 4 * h], stddev=0.1)
+    kernel = tf.random.normal([h, g * h], stddev=0.1)
 
     @tf.function
     def products(state, kernel):
@@ -183,16 +245,14 @@ def measure_gemm_bound(exp: Experiment, chain: int = 100) -> dict:
         products(state, kernel).numpy()
         samples.append((time.perf_counter() - start) / chain)
     # The fastest sample: a bound wants the rate the machine can reach, not its noise.
-    rate = 2 * b * h * 4 * h / min(samples)
+    rate = 2 * b * h * g * h / min(samples)
     flops = sum(2 * m * k * n * count for m, k, n, count in gemm_shapes(exp))
     return {"bound_ms": 1000 * flops / rate, "gflop": flops / 1e9, "gflops_per_s": rate / 1e9}
 
 
 def train_reference_to_target(exp: Experiment, seed: int = 0, eval_every: int = 1000) -> dict:
-    """Train the reference with the seed's rule until the held-out loss reaches the quote."""
-    from sinelib import schedules
-    from sinelib.data import heldout_windows
-    from sinelib.tools.reference_tf1 import ReferenceGraph
+    """Train the reference with the original's rule until the held-out loss reaches its
+    quoted number."""
 
     target = exp.reported.loss
     x_held, y_held = heldout_windows(exp.n_in, exp.n_out, exp.frequency)
@@ -216,10 +276,7 @@ def train_reference_to_target(exp: Experiment, seed: int = 0, eval_every: int = 
 
 
 def sinelib_time_to_target(exp: Experiment) -> dict | None:
-    """When ``sinelib``'s shipped full-budget run first met the seed's number held-out."""
-    from sinelib.pretrained import history_path, PRETRAINED_DIR
-    from sinelib.history import history_from_csv
-
+    """When ``sinelib``'s shipped full-budget run first met the original's number held-out."""
     path = history_path(exp, PRETRAINED_DIR)
     target = exp.reported.loss
     if not path.exists():
@@ -311,7 +368,6 @@ def run_benchmark(configs=CONFIGS, steps: int = 200, rounds: int = 2,
 
         results[slug] = {kind: summary(kind) for kind in kinds}
         results[slug]["gemm"] = gemm
-        from sinelib import training
         results[slug]["plan"] = training.step_plan(exp)
     return {"configs": results, "steps": steps, "rounds": rounds, "versions": versions(),
             "machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -352,17 +408,17 @@ def candidate_table(report: dict) -> list[list[str]]:
 
 
 def target_table(report: dict) -> list[list[str]]:
-    """Rows of the time-to-the-seed's-number table (``--to-target``)."""
+    """Rows of the time-to-the-original's-number table (``--to-target``)."""
     def cell(run):
         if run is None:
             return "no run"
         if run.get("target") is None:
-            return f"no seed number ({run['steps']} steps, {run['elapsed_s']:.0f} s)"
+            return f"no number of the original ({run['steps']} steps, {run['elapsed_s']:.0f} s)"
         if run["reached"] is None:
             return f"not reached in {run['steps']} steps ({run['elapsed_s']:.0f} s)"
         return f"step {run['reached']['step']}, {run['reached']['elapsed_s']:.0f} s"
 
-    rows = [["config", "seed's loss", "TF1 reference reaches it held-out", "sinelib reaches it "
+    rows = [["config", "the original's loss", "TF1 reference reaches it held-out", "sinelib reaches it "
              "held-out (shipped run)"]]
     for slug, result in report["configs"].items():
         target = get_experiment(slug).reported.loss
@@ -373,8 +429,6 @@ def target_table(report: dict) -> list[list[str]]:
 
 def markdown_report(report: dict, arguments: str = "") -> str:
     """The tables of a report in Markdown, with the machine, versions and how each was run."""
-    from sinelib.study.tables import to_markdown
-
     runs = [["config", "run finished", "rounds x steps", "load average at the run's start",
              "command"]]
     for slug, result in report["configs"].items():
@@ -389,7 +443,7 @@ def markdown_report(report: dict, arguments: str = "") -> str:
         f"Machine: {report['machine']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()) + ".",
         "Each number is the median over alternating rounds; every contender runs in a fresh "
-        "process, batch 50.",
+        "process, at the experiment's batch size.",
         "",
         to_markdown(runs),
         "",
@@ -402,17 +456,15 @@ def markdown_report(report: dict, arguments: str = "") -> str:
 
 
 def _plan_name(plan: dict) -> str:
-    from sinelib.training import STEP_VARIANTS
-
-    return next(name for name, value in STEP_VARIANTS.items() if value == plan)
+    """The name of the ``training.STEP_VARIANTS`` entry ``plan`` is."""
+    return next(name for name, value in training.STEP_VARIANTS.items() if value == plan)
 
 
 def main(argv=None) -> int:
-    from sinelib.study.tables import to_text
 
     parser = argparse.ArgumentParser(
         prog="python -m sinelib.tools.benchmark",
-        description="Training step of sinelib against the seed's TF1-style graph.")
+        description="Training step of sinelib against the original's TF1-style graph.")
     parser.add_argument("configs", nargs="*", default=list(CONFIGS),
                         help="experiments to measure (default: one per network)")
     parser.add_argument("--steps", type=int, default=200, help="timed steps per measurement")
@@ -423,7 +475,7 @@ def main(argv=None) -> int:
                         help="replace only the measured configurations in the --json report "
                              "(each keeps its own date and load)")
     parser.add_argument("--to-target", action="store_true",
-                        help="train the reference to the seed's loss instead (long)")
+                        help="train the reference to the original's loss instead (long)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.steps < 2:
@@ -442,7 +494,7 @@ def main(argv=None) -> int:
         for slug in args.configs:
             exp = get_experiment(slug)
             if exp.reported.loss is None:
-                print(f"{slug}: the seed quotes no loss to reach; skipped", flush=True)
+                print(f"{slug}: the original quotes no loss to reach; skipped", flush=True)
                 continue
             report["configs"][slug] = {
                 "tf1": _run_worker("tf1-target", slug, args.steps, timeout=4 * 3600),
@@ -453,7 +505,6 @@ def main(argv=None) -> int:
         if args.json:
             args.json.write_text(json.dumps(report, indent=1) + "\n")
         if args.markdown:
-            from sinelib.study.tables import to_markdown
 
             args.markdown.write_text(to_markdown(target_table(report)) + "\n")
         return 0
@@ -472,7 +523,8 @@ def main(argv=None) -> int:
                               if slug in earlier["configs"]}
         report = earlier
     print(f"{report['machine']}; " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()))
-    print(f"median of {args.rounds} rounds x {args.steps} steps, batch 50\n")
+    print(f"median of {args.rounds} rounds x {args.steps} steps, at each experiment's batch "
+          f"size\n")
     print(to_text(step_table(report)))
     print()
     print(to_text(candidate_table(report)))

@@ -6,8 +6,18 @@ import argparse
 import sys
 from pathlib import Path
 
+from sinelib.evaluation import evaluate
 from sinelib.experiments import EXPERIMENTS, get_experiment
+from sinelib.history import history_to_csv
+from sinelib.models import weights_finite
+from sinelib.pretrained import PRETRAINED_DIR, load_manifest, load_pretrained, save_pretrained
+from sinelib.schedules import STOP_DIVERGED, STOP_INTERRUPTED
+from sinelib.study.atlas import ATLAS_PATH, write_atlas
+from sinelib.study.autoregressive import AR_DIR, ar_experiment
+from sinelib.study.controls import CONTROLS_DIR, control_names, get_control, run_control
+from sinelib.study.figures import readme_blocks, update_readme, write_figures
 from sinelib.study.tables import experiment_rows, ledger_rows, metrics_rows, to_markdown, to_text
+from sinelib.training import train
 
 
 def metrics_table(metrics: dict, n_out: int) -> str:
@@ -16,12 +26,13 @@ def metrics_table(metrics: dict, n_out: int) -> str:
             + f"\n({metrics['size']} windows per set; horizon {n_out} samples)")
 
 
+#: Exit statuses of a training command, like a shell's: 130 after Ctrl-C (the checkpoint is
+#: kept), 1 when the loss diverged; 0 for every other stop reason.
+EXIT_CODES = {STOP_INTERRUPTED: 130, STOP_DIVERGED: 1}
+
+
 def _train_and_save(exp, seed, steps, run_dir, resume, destination, progress=True,
                     checkpoint_every=1000):
-    from sinelib.models import weights_finite
-    from sinelib.pretrained import save_pretrained
-    from sinelib.history import history_to_csv
-    from sinelib.training import train
 
     result = train(exp, seed=seed, steps=steps, out_dir=run_dir, resume=resume,
                    progress=progress, checkpoint_every=checkpoint_every)
@@ -49,13 +60,10 @@ def _cmd_train(args) -> int:
     result = _train_and_save(exp, args.seed, args.steps, out, args.resume, out,
                              progress=not args.no_progress,
                              checkpoint_every=args.checkpoint_every)
-    # Like a shell: 130 after Ctrl-C (the checkpoint is kept), 1 when the loss diverged.
-    return {"interrupted": 130, "diverged": 1}.get(result.stop_reason, 0)
+    return EXIT_CODES.get(result.stop_reason, 0)
 
 
 def _cmd_evaluate(args) -> int:
-    from sinelib.evaluation import evaluate
-    from sinelib.pretrained import load_manifest, load_pretrained
 
     exp = get_experiment(args.name)
     manifest = load_manifest(exp, args.weights)
@@ -68,7 +76,6 @@ def _cmd_evaluate(args) -> int:
 
 
 def _cmd_ledger(args) -> int:
-    from sinelib.pretrained import load_manifest
 
     manifests = {}
     for slug in EXPERIMENTS:
@@ -84,7 +91,6 @@ def _cmd_ledger(args) -> int:
 
 
 def _cmd_reproduce(args) -> int:
-    from sinelib.pretrained import PRETRAINED_DIR
 
     if args.all and args.names:
         raise ValueError("give experiment names or --all, not both")
@@ -100,7 +106,7 @@ def _cmd_reproduce(args) -> int:
         run_dir = Path(args.runs) / f"{exp.slug}-seed{args.seed}"
         result = _train_and_save(exp, args.seed, None, run_dir, True, destination,
                                  progress=not args.no_progress)
-        if result.stop_reason in ("diverged", "interrupted"):
+        if result.stop_reason in EXIT_CODES:
             failed.append(exp.slug)
     if failed:
         print(f"not reproduced: {', '.join(failed)}", file=sys.stderr)
@@ -108,8 +114,6 @@ def _cmd_reproduce(args) -> int:
 
 
 def _cmd_control(args) -> int:
-    from sinelib.schedules import STOP_DIVERGED, STOP_INTERRUPTED
-    from sinelib.study.controls import CONTROLS_DIR, control_names, get_control, run_control
 
     if args.all or args.spread:
         if args.names:
@@ -132,31 +136,28 @@ def _cmd_control(args) -> int:
         print(f"{name}: stopped by '{run['stop_reason']}' after {run['steps']} steps "
               f"({run['examples']} examples) in {run['elapsed_s']:.1f} s")
         print(metrics_table(manifest["metrics"], manifest["config"]["n_out"]))
-        status = {STOP_INTERRUPTED: 130, STOP_DIVERGED: 1}.get(run["stop_reason"], 0)
+        status = EXIT_CODES.get(run["stop_reason"], 0)
         if status:
             return status
     return 0
 
 
 def _cmd_autoregressive(args) -> int:
-    from sinelib.study.autoregressive import AR_DIR, ar_experiment
 
     exp = ar_experiment()
     result = _train_and_save(exp, args.seed, None, Path(args.runs) / f"{exp.slug}-seed{args.seed}",
                              True, Path(args.dest) if args.dest else AR_DIR,
                              progress=not args.no_progress)
-    return {"interrupted": 130, "diverged": 1}.get(result.stop_reason, 0)
+    return EXIT_CODES.get(result.stop_reason, 0)
 
 
 def _cmd_atlas(args) -> int:
-    from sinelib.study.atlas import ATLAS_PATH, write_atlas
 
     print(write_atlas(args.out or ATLAS_PATH, args.names or None))
     return 0
 
 
 def _cmd_figures(args) -> int:
-    from sinelib.study.figures import write_figures
 
     for path in write_figures(args.out, args.names or None):
         print(path)
@@ -164,7 +165,6 @@ def _cmd_figures(args) -> int:
 
 
 def _cmd_readme(args) -> int:
-    from sinelib.study.figures import readme_blocks, update_readme
 
     path = Path(args.path)
     text = path.read_text(encoding="utf-8")
@@ -192,9 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m sinelib``."""
     parser = argparse.ArgumentParser(
         prog="python -m sinelib",
-        description="The seed's LSTM sine experiments in TensorFlow 2 / Keras 3. Budgets are "
-                    "in examples (50 per Adam step); losses in seed units (squared error "
-                    "summed over the horizon, mean over the batch).")
+        description="The original's LSTM sine experiments in TensorFlow 2 / Keras 3. Budgets are "
+                    "in examples (batch size per Adam step: 50, 64 for exp6); losses in the "
+                    "original's units (squared error summed over the horizon, mean over the "
+                    "batch).")
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("list", help="list the experiments").set_defaults(run=_cmd_list)
@@ -202,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train one experiment")
     train.add_argument("name", help="experiment slug or id, e.g. exp3 or 3.1")
     train.add_argument("--steps", type=int, help="stop after N Adam steps instead of the "
-                                                  "seed's rule")
+                                                  "original's rule")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", help="run folder (default runs/<slug>-seed<S>)")
     train.add_argument("--resume", action="store_true", help="continue from the run folder's "
@@ -219,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
                                             "(default: the shipped weights)")
     evaluate.set_defaults(run=_cmd_evaluate)
 
-    ledger = commands.add_parser("ledger", help="the seed's numbers beside the pretrained "
+    ledger = commands.add_parser("ledger", help="the original's numbers beside the pretrained "
                                                 "models' measured ones")
     ledger.add_argument("--weights", help="folder of manifests (default: the shipped weights)")
     ledger.add_argument("--markdown", action="store_true", help="print a Markdown table")
@@ -278,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     figures.set_defaults(run=_cmd_figures)
 
     readme = commands.add_parser("readme", help="rewrite the README's generated blocks "
-                                                "(ledger, the seed's numbers, claims)")
+                                                "(ledger, the original's numbers, claims)")
     readme.add_argument("path", nargs="?", default="README.md")
     readme.add_argument("--check", action="store_true", help="exit 1 if a block is out of "
                                                              "date, change nothing")

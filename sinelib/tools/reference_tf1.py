@@ -1,8 +1,9 @@
-"""The seed's training graph in TensorFlow 1 style: the benchmark's reference contender.
+"""The original's training graph in TensorFlow 1 style: the benchmark's reference contender.
 
 A graph and a session, placeholders fed from NumPy every step, the TF1 cells
 (``BasicLSTMCell`` + ``static_rnn`` for experiments 1-4, ``LSTMCell`` + ``MultiRNNCell`` +
-``dynamic_rnn`` for experiment 5), the read-out drawn from ``N(0, 1)``, Adam on the seed loss,
+``dynamic_rnn`` for experiment 5, ``GRUCell`` in that stack for experiment 6), the read-out
+drawn from ``N(0, 1)``, Adam on the summed loss,
 and ``clip_by_value`` on every gradient for experiment 4: the original code's structure.
 
 The TF1 cells exist only with the ``tf-keras`` package (``pip install -e ".[bench]"``) and
@@ -36,7 +37,7 @@ v1 = tf.compat.v1
 class ReferenceGraph:
     """One experiment's TF1 training graph and its session.
 
-    ``step(x, y, learning_rate)`` runs one Adam step and returns the minibatch seed loss
+    ``step(x, y, learning_rate)`` runs one Adam step and returns the minibatch summed loss
     before the update, as the original's ``sess.run(optimizer, feed_dict=...)`` did.
     """
 
@@ -56,8 +57,11 @@ class ReferenceGraph:
                 outputs, _ = v1.nn.static_rnn(cell, inputs, dtype=tf.float32)
                 last = outputs[-1]
             else:
-                cells = [v1.nn.rnn_cell.LSTMCell(exp.n_hidden, forget_bias=1.0)
-                         for _ in range(exp.n_layers)]
+                if exp.cell == "GRUCell":
+                    cells = [v1.nn.rnn_cell.GRUCell(exp.n_hidden) for _ in range(exp.n_layers)]
+                else:
+                    cells = [v1.nn.rnn_cell.LSTMCell(exp.n_hidden, forget_bias=1.0)
+                             for _ in range(exp.n_layers)]
                 stack = v1.nn.rnn_cell.MultiRNNCell(cells)
                 outputs, _ = v1.nn.dynamic_rnn(stack, self.x, dtype=tf.float32)
                 last = outputs[:, -1, :]

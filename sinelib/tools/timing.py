@@ -1,6 +1,6 @@
 """Start-up and step time of the unrolled network against the symbolic loop.
 
-The seed moved from ``static_rnn`` (a graph unrolled over every input sample) to
+The original moved from ``static_rnn`` (a graph unrolled over every input sample) to
 ``dynamic_rnn`` (one loop in the graph) at experiment 5, "drastically improving the startup
 time". In TF2 the pair is Keras ``LSTM(unroll=True)`` against the default symbolic loop. This
 module times both on the real training step (``training.make_train_step``): start-up is model
@@ -16,6 +16,8 @@ import numpy as np
 
 from sinelib.data import check_positive_int, training_batch
 from sinelib.experiments import Experiment, get_experiment
+from sinelib.models import build_model
+from sinelib.training import make_optimizer, make_train_step
 
 
 def time_training_step(exp: Experiment | str, *, n_in: int | None = None, unroll: bool,
@@ -35,9 +37,6 @@ def time_training_step(exp: Experiment | str, *, n_in: int | None = None, unroll
         ``{"n_in", "unroll", "startup_s", "step_ms", "steps"}``: start-up in seconds (build,
         trace and first step), steady step time in milliseconds (median).
     """
-    from sinelib.models import build_model
-    from sinelib.training import _make_optimizer, make_train_step
-
     exp = get_experiment(exp)
     if n_in is not None:
         exp = exp.replace(n_in=check_positive_int("n_in", n_in))
@@ -46,7 +45,7 @@ def time_training_step(exp: Experiment | str, *, n_in: int | None = None, unroll
                for k in range(steps + 1)]
     start = time.perf_counter()
     model = build_model(exp, seed=seed, unroll=unroll)
-    optimizer = _make_optimizer(exp, model)
+    optimizer = make_optimizer(exp, model)
     train_step = make_train_step(model, optimizer)
     float(train_step(*batches[0]))  # float() waits for the step to finish
     startup = time.perf_counter() - start
