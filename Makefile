@@ -42,7 +42,7 @@ app: install
 screenshot: install
 	SINELIB_SCREENSHOT=figures/explorer.png $(BIN)/python -m pytest tests/test_browser.py -k lab
 
-## reproduce: train every experiment at its full seed budget into the shipped weights
+## reproduce: train every experiment at its full budget into the shipped weights
 reproduce: install
 	$(BIN)/python -m sinelib reproduce --all
 
@@ -50,7 +50,7 @@ reproduce: install
 bench: install
 	$(BIN)/python -m sinelib.tools.benchmark --json benchmarks/results.json --markdown benchmarks/results.md
 
-## bench-target: train the TF1-style reference until it reaches each seed number (long)
+## bench-target: train the TF1-style reference until it reaches each number of the original (long)
 bench-target: install
 	$(BIN)/python -m sinelib.tools.benchmark --to-target --json benchmarks/to_target.json --markdown benchmarks/to_target.md
 

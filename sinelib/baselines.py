@@ -3,7 +3,7 @@
 Each baseline is a function ``predict(x, n_out) -> y_pred`` on a batch of input windows ``x``
 of shape ``(batch, n_in, 1)``, returning ``(batch, n_out)`` float32 like a network. They are
 evaluated exactly like the networks (``evaluation.evaluate`` and friends take a baseline
-wherever they take a model), in seed units on the same held-out sets:
+wherever they take a model), in the original's units on the same held-out sets:
 
 * ``persistence``: repeat the last input sample over the whole horizon.
 * ``seasonal-naive``: repeat the last period of the input, with the period (in whole samples)

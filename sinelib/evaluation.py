@@ -1,4 +1,4 @@
-"""Held-out evaluation in the seed's units and as per-point MSE."""
+"""Held-out evaluation in the original's units and as per-point MSE."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sinelib.experiments import Experiment, get_experiment
 from sinelib.losses import per_point_mse, summed_loss
 from sinelib.models import predict
 
-#: Fixed test frequencies of every report (the seed's pictures use 1, 2 and 3 Hz).
+#: Fixed test frequencies of every report (the original's pictures use 1, 2 and 3 Hz).
 REPORT_FREQUENCIES: tuple[float, ...] = (1.0, 2.0, 3.0)
 
 
@@ -66,7 +66,7 @@ def _measure(predict_fn, exp: Experiment, frequency, size: int) -> tuple[float, 
 
 
 def heldout_loss(model, exp: Experiment, size: int = HELDOUT_SIZE) -> float:
-    """Seed-unit loss on the experiment's own held-out set (its training distribution)."""
+    """Summed loss on the experiment's own held-out set (its training distribution)."""
     exp = get_experiment(exp)
     return _measure(predictor(model, exp), exp, exp.frequency, size)[0]
 
@@ -84,7 +84,7 @@ def evaluate(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIES,
 
     Returns:
         ``{"loss", "mse", "size", "by_frequency": [{"frequency", "loss", "mse"}, ...]}``:
-        ``loss`` in seed units (summed over the horizon), ``mse`` per point, first on the
+        ``loss`` in the original's units (summed over the horizon), ``mse`` per point, first on the
         experiment's training distribution, then at each fixed frequency.
 
     Raises:
@@ -119,7 +119,7 @@ def loss_by_frequency(model, exp: Experiment | str, frequencies=CURVE_FREQUENCIE
 
     Returns:
         ``{"frequency", "loss", "mse"}``: float arrays of shape ``(len(frequencies),)``, the
-        loss in seed units and the per-point MSE.
+        loss in the original's units and the per-point MSE.
     """
     metrics = evaluate(model, exp, frequencies=frequencies, size=size)
     entries = metrics["by_frequency"]
@@ -129,9 +129,9 @@ def loss_by_frequency(model, exp: Experiment | str, frequencies=CURVE_FREQUENCIE
 
 def minibatch_losses(model, exp: Experiment | str, size: int = 5000,
                      batch_size: int | None = None) -> np.ndarray:
-    """The seed loss of fixed weights on many held-out minibatches.
+    """The summed loss of fixed weights on many held-out minibatches.
 
-    The seed printed one minibatch value; this is how much that value scatters for one set
+    The original printed one minibatch value; this is how much that value scatters for one set
     of weights, from the draw of the minibatch alone (held-out windows, fixed and seeded).
 
     Args:
@@ -141,7 +141,7 @@ def minibatch_losses(model, exp: Experiment | str, size: int = 5000,
         batch_size: Windows per minibatch; default the experiment's (50).
 
     Returns:
-        float array of shape ``(size // batch_size,)``: one seed loss per minibatch.
+        float array of shape ``(size // batch_size,)``: one summed loss per minibatch.
     """
     exp = get_experiment(exp)
     size = check_positive_int("size", size)
@@ -157,7 +157,7 @@ def loss_by_horizon(model, exp: Experiment | str, frequency=None,
                     size: int = HELDOUT_SIZE) -> np.ndarray:
     """Mean squared error at each step of the horizon, on a held-out set.
 
-    The seed loss is the sum of these ``n_out`` numbers; the curve says where along the
+    The summed loss is the sum of these ``n_out`` numbers; the curve says where along the
     horizon the error builds up.
 
     Args:
@@ -187,7 +187,7 @@ NOISE_KEY = 20_161_003
 
 def loss_by_noise(model, exp: Experiment | str, sigmas=NOISE_LEVELS,
                   size: int = HELDOUT_SIZE) -> dict:
-    """Held-out seed loss when Gaussian noise is added to the input windows (targets clean).
+    """Held-out summed loss when Gaussian noise is added to the input windows (targets clean).
 
     Args:
         model: A model built for ``exp``, or a baseline.

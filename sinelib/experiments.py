@@ -1,11 +1,11 @@
-"""The experiment registry: every seed experiment declared once, as frozen data.
+"""The experiment registry: every experiment of the original declared once, as frozen data.
 
 Everything else is derived from these records: the model (``models.build_model``), the
 training run (``training.train``), the weights file name, the notebooks' tables and the
-tests' parametrisation. Units follow the seed (see ``../shared/SPEC.md`` and the README):
+tests' parametrisation. Units follow the original (see ``docs/original.md`` and the README):
 
-* budgets count **examples** (the seed's "iterations"), not optimizer steps;
-* losses are the **seed loss**: squared error summed over the horizon, averaged over the batch.
+* budgets count **examples** (the original's "iterations"), not optimizer steps;
+* losses are the **summed loss**: squared error summed over the horizon, averaged over the batch.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sinelib.checks import check_bool, check_number, check_positive_int, shown
 #: Frequency band (Hz) of the "random frequencies" experiments, uniform on [low, high).
 RANDOM_BAND: tuple[float, float] = (0.5, 4.0)
 
-#: The seed displayed (and tested its stopping rule on) the minibatch loss every 100 steps.
+#: The original displayed (and tested its stopping rule on) the minibatch loss every 100 steps.
 DISPLAY_EVERY_STEPS = 100
 
 #: The TF1 cells the experiments name.
@@ -30,13 +30,13 @@ _SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 @dataclass(frozen=True)
 class OriginalReport:
-    """What the seed text quotes for one experiment (minibatch values, seed units).
+    """What the original's text quotes for one experiment (minibatch values, the original's units).
 
     Attributes:
-        loss: The loss number quoted with the seed's picture, or ``None``.
-        examples: The example count at which that number was quoted, when the seed gives it.
-        best_loss: The lowest loss the seed mentions, when it differs from ``loss``.
-        claim: The seed's qualitative claim, in its own words where possible.
+        loss: The loss number quoted with the original's picture, or ``None``.
+        examples: The example count at which that number was quoted, when the original gives it.
+        best_loss: The lowest loss the original mentions, when it differs from ``loss``.
+        claim: The original's qualitative claim, in its own words where possible.
     """
 
     loss: float | None
@@ -47,13 +47,13 @@ class OriginalReport:
 
 @dataclass(frozen=True)
 class Experiment:
-    """One row of the seed's table.
+    """One row of the original's table.
 
     Attributes:
         slug: Stable identifier, used for file names and on the command line.
         original_id: The SPEC table's id ("1", "3.1", "5 (small)", ...).
         title: Short human title.
-        cell: The TF1 cell the seed used: "BasicLSTMCell" or "LSTMCell" (both become
+        cell: The TF1 cell the original used: "BasicLSTMCell" or "LSTMCell" (both become
             ``keras.layers.LSTM`` here), or "GRUCell" (``keras.layers.GRU``).
         n_layers: Number of stacked LSTM layers.
         n_hidden: Hidden units per layer.
@@ -65,11 +65,11 @@ class Experiment:
         decay_factor: Factor applied to the rate every ``decay_every_examples``.
         clip_value: Element-wise gradient clip (``None``: no clipping).
         batch_size: Windows per Adam step.
-        budget_examples: Examples to train for (the seed's "iterations").
+        budget_examples: Examples to train for (the original's "iterations").
         target_loss: Keep training past the budget until the displayed minibatch loss is at or
             below this (``None``: stop at the budget).
         cap_examples: Safety cap for the target rule, which could otherwise run forever.
-        static_rnn: The seed built a fully unrolled graph (``static_rnn``, experiments 1-4)
+        static_rnn: The original built a fully unrolled graph (``static_rnn``, experiments 1-4)
             rather than a symbolic loop (``dynamic_rnn``, experiment 5 on).
         reported: What the original reported.
     """
@@ -145,7 +145,7 @@ class Experiment:
         """The fields that define the model and its training, as plain JSON-able data.
 
         Pretrained manifests store this; loading refuses weights whose config differs.
-        Titles and the seed's quoted numbers are left out: editing them changes no weights.
+        Titles and the original's quoted numbers are left out: editing them changes no weights.
         """
         fields = dataclasses.asdict(self)
         for name in ("title", "reported"):
@@ -214,7 +214,7 @@ EXPERIMENTS: Mapping[str, Experiment] = {
              budget_examples=300_000, target_loss=0.2, cap_examples=1_500_000, static_rnn=False,
              reported=OriginalReport(loss=0.180995, examples=510_000, best_loss=None,
                              claim="a higher base rate with step decay gets below 0.2")),
-        # Beyond the seed's text: the original project's last experiment. Its author trained 4
+        # Beyond the original's text: the original project's last experiment. Its author trained 4
         # stacked GRUs of 10 units at batch 64 with 5.1's rate and step decay, to stop as soon as
         # the displayed loss was below 0.2 (checked at every display, from the first) or at
         # 1000000 examples, and reports it never went below 0.3.
@@ -230,10 +230,10 @@ EXPERIMENTS: Mapping[str, Experiment] = {
 
 
 def get_experiment(name: str | Experiment) -> Experiment:
-    """Look up an experiment by slug ("exp3-1") or by the SPEC table's id ("3.1").
+    """Look up an experiment by slug ("exp3-1") or by the original's experiment number ("3.1").
 
     Args:
-        name: A slug, a seed id, or an ``Experiment`` (returned unchanged).
+        name: A slug, an experiment number of the original, or an ``Experiment`` (returned unchanged).
 
     Returns:
         The registered ``Experiment``.

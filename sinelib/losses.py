@@ -1,6 +1,6 @@
-"""The seed's loss and its per-point counterpart.
+"""The original's loss and its per-point counterpart.
 
-The seed's "loss" is the squared error **summed over the horizon**, then averaged over the
+The original's "loss" is the squared error **summed over the horizon**, then averaged over the
 batch. Per-point MSE is that number divided by the horizon ``n_out``.
 """
 
@@ -37,14 +37,14 @@ def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
 
 
 def summed_loss(y_true, y_pred) -> float:
-    """The seed's loss: ``mean over the batch of sum over the horizon of (y_pred - y_true)^2``.
+    """The original's loss: ``mean over the batch of sum over the horizon of (y_pred - y_true)^2``.
 
     Args:
         y_true: Targets, shape ``(batch, n_out)``.
         y_pred: Predictions, shape ``(batch, n_out)``.
 
     Returns:
-        The loss as a Python float, in the units the seed quotes; NaN or infinite when
+        The loss as a Python float, in the units the original quotes; NaN or infinite when
         ``y_pred`` is (a diverged model).
 
     Raises:

@@ -21,10 +21,10 @@ from sinelib.losses import summed_loss
 
 def plot_predictions(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIES, shift=None,
                      seed: int = 0, title: str | None = None):
-    """The seed's picture: one panel per frequency, input, true continuation and prediction.
+    """The original's picture: one panel per frequency, input, true continuation and prediction.
 
     Black is the input window, green dotted the true continuation, red the prediction; the
-    y-axis is fixed to [-1, 1] as in the seed.
+    y-axis is fixed to [-1, 1] as in the original.
 
     Args:
         model: A model for ``exp``, or a baseline ``predict(x, n_out)``.
@@ -61,7 +61,7 @@ def plot_predictions(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIE
 
 
 def draw_prediction(ax, frequency, x_row, y_row, p_row) -> dict:
-    """One panel of the seed's picture: input (black), truth (green dotted), prediction (red).
+    """One panel of the original's picture: input (black), truth (green dotted), prediction (red).
 
     Args:
         ax: A Matplotlib axes.
@@ -82,7 +82,7 @@ def draw_prediction(ax, frequency, x_row, y_row, p_row) -> dict:
                             label="true continuation")
     (line_prediction,) = ax.plot(t[n_in:], p_row, color="red", label="prediction")
     loss = summed_loss(np.asarray(y_row)[None], np.asarray(p_row)[None])
-    ax.set_title(f"{frequency:g} Hz: seed loss {loss:.3g}", fontsize=9, loc="left")
+    ax.set_title(f"{frequency:g} Hz: summed loss {loss:.3g}", fontsize=9, loc="left")
     ax.set_ylim(-1, 1)
     return {"input": line_input, "truth": line_truth, "prediction": line_prediction}
 
@@ -165,10 +165,10 @@ OTHER_COLORS = ("C2", "C4", "C5", "C6", "C8")
 
 def draw_training_curve(ax, history: list[dict], exp: Experiment | str, *, others=None,
                         marks: bool = True, legend: bool = True) -> None:
-    """Draw a training history on ``ax`` in seed units, against examples (log loss axis).
+    """Draw a training history on ``ax`` in the original's units, against examples (log loss axis).
 
     The displayed minibatch loss (every 100 steps) is a thin line, the held-out loss (every
-    1000 steps) dots. With ``marks``: the seed's quoted loss (red dashed) and lowest loss
+    1000 steps) dots. With ``marks``: the original's quoted loss (red dashed) and lowest loss
     (red dotted), the target of the stopping rule (black dash-dot), the budget (grey) and
     every learning-rate step (purple dotted, labelled with the new rate).
 
@@ -178,7 +178,7 @@ def draw_training_curve(ax, history: list[dict], exp: Experiment | str, *, other
         exp: The experiment, for its marks.
         others: Optional mapping of label to another history (e.g. a control run), drawn as
             extra minibatch curves.
-        marks: Draw the seed's numbers, the target, the budget and the learning-rate steps.
+        marks: Draw the original's numbers, the target, the budget and the learning-rate steps.
         legend: Add a legend.
     """
     from matplotlib.ticker import FuncFormatter
@@ -202,13 +202,13 @@ def draw_training_curve(ax, history: list[dict], exp: Experiment | str, *, other
     if marks:
         if exp.reported.loss is not None:
             ax.axhline(exp.reported.loss, color=QUOTED_COLOR, linestyle="--", linewidth=1,
-                       label=f"seed's loss {exp.reported.loss:g}")
+                       label=f"original's loss {exp.reported.loss:g}")
         if exp.reported.best_loss is not None:
             ax.axhline(exp.reported.best_loss, color=QUOTED_COLOR, linestyle=":", linewidth=1,
-                       label=f"seed's lowest {exp.reported.best_loss:g}")
+                       label=f"original's lowest {exp.reported.best_loss:g}")
         if exp.reported.examples is not None and exp.reported.loss is not None:
             ax.plot([exp.reported.examples], [exp.reported.loss], "*", color=QUOTED_COLOR,
-                    markersize=9, label=f"seed at {exp.reported.examples} examples")
+                    markersize=9, label=f"the original at {exp.reported.examples} examples")
         if exp.target_loss is not None:
             ax.axhline(exp.target_loss, color=TARGET_COLOR, linestyle="-.", linewidth=1,
                        label=f"target {exp.target_loss:g}")
@@ -221,7 +221,7 @@ def draw_training_curve(ax, history: list[dict], exp: Experiment | str, *, other
                         xytext=(2, -10), textcoords="offset points", fontsize=7,
                         color=DECAY_COLOR)
     ax.set_xlabel(f"examples ({exp.batch_size} per step)")
-    ax.set_ylabel("loss (seed units)")
+    ax.set_ylabel("loss (the original's units)")
     ax.grid(True, which="major", alpha=0.3)
     if legend:
         ax.legend(fontsize=7, loc="upper right")
@@ -229,7 +229,7 @@ def draw_training_curve(ax, history: list[dict], exp: Experiment | str, *, other
 
 def plot_training_curve(history: list[dict], exp: Experiment | str, *, others=None,
                         title: str | None = None):
-    """A full training curve in seed units with the seed's numbers marked.
+    """A full training curve in the original's units with the original's numbers marked.
 
     Args:
         history: Rows of a training history (e.g. ``RunRecord.history``).
@@ -266,7 +266,7 @@ def plot_error_vs_frequency(curves, *, unit: str = "loss", n_out: int | None = N
     Args:
         curves: Mapping of label to ``evaluation.loss_by_frequency`` output
             (``{"frequency", "loss", "mse"}`` arrays).
-        unit: ``"loss"`` (seed units) or ``"mse"`` (per-point MSE, comparable across
+        unit: ``"loss"`` (the original's units) or ``"mse"`` (per-point MSE, comparable across
             horizons).
         n_out: With ``unit="loss"``, the common horizon: adds a per-point MSE axis on the
             right.
@@ -275,7 +275,7 @@ def plot_error_vs_frequency(curves, *, unit: str = "loss", n_out: int | None = N
         title: Figure title.
 
     Returns:
-        A ``matplotlib.figure.Figure``; the seed's test frequencies 1, 2, 3 Hz are marked.
+        A ``matplotlib.figure.Figure``; the original's test frequencies 1, 2, 3 Hz are marked.
     """
     from matplotlib.figure import Figure
 
@@ -296,7 +296,7 @@ def plot_error_vs_frequency(curves, *, unit: str = "loss", n_out: int | None = N
                 color=f"C{index % 10}", label=label)
     ax.set_yscale("log")
     ax.set_xlabel("test frequency [Hz]")
-    ax.set_ylabel("held-out loss (seed units)" if unit == "loss" else "per-point MSE")
+    ax.set_ylabel("held-out loss (the original's units)" if unit == "loss" else "per-point MSE")
     if unit == "loss" and n_out:
         right = ax.secondary_yaxis("right", functions=(lambda v: v / n_out,
                                                        lambda v: v * n_out))

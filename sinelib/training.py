@@ -2,7 +2,7 @@
 
 Experiments differ only by their registry record: size, input length, horizon, frequency
 rule, learning rate and decay, clipping, budget and stopping rule. The loop follows the
-original's protocol (``../shared/SPEC.md``):
+original's protocol (``docs/original.md``):
 
 * a fresh minibatch of ``exp.batch_size`` windows for every Adam step; step ``k`` of a run
   seeded ``s`` always sees the same batch, so a resumed run continues the same random stream;

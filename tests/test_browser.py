@@ -190,8 +190,8 @@ def _check_slider_move(page, errors) -> bytes:
     readout = page.locator(".sinelib-readout").first
     figure = page.locator(".sinelib-figure canvas").first
     _wait(page, "() => { const r = document.querySelector('.sinelib-readout');"
-                " return r && r.innerText.includes('seed loss'); }",
-          "the explorer's readout did not show a seed loss", EXPLORER_TIMEOUT)
+                " return r && r.innerText.includes('summed loss'); }",
+          "the explorer's readout did not show a summed loss", EXPLORER_TIMEOUT)
     figure.wait_for(state="visible", timeout=EXPLORER_TIMEOUT * 1000)
     picture_before = _settled_picture(figure)
     text_before = readout.inner_text()
@@ -203,7 +203,7 @@ def _check_slider_move(page, errors) -> bytes:
           "the readout did not change after the frequency slider moved", MOVE_TIMEOUT,
           arg=text_before)
     text_after = readout.inner_text()
-    assert "seed loss" in text_after and text_after != text_before
+    assert "summed loss" in text_after and text_after != text_before
     deadline = time.monotonic() + MOVE_TIMEOUT
     while True:
         picture_after = _top_panel(figure.screenshot())

@@ -25,7 +25,7 @@ def test_train_then_evaluate(tmp_path, capsys):
     assert "trained 100 steps (5000 examples)" in out and "3 Hz" in out
     assert main(["ledger", "--weights", str(tmp_path), "--markdown"]) == 0
     ledger = capsys.readouterr().out.splitlines()
-    assert ledger[0].startswith("| experiment | seed's loss | held-out loss")
+    assert ledger[0].startswith("| experiment | original's loss | held-out loss")
     assert ledger[2].startswith("| 5 (small) (exp5-small) | 0.5 |") and "| steps |" in ledger[2]
     # --resume past the end of the run trains no further.
     assert main(["train", "exp5-small", "--steps", "100", "--seed", "1", "--out",

@@ -80,7 +80,7 @@ def test_a_baseline_is_predicted_beside_the_network():
     np.testing.assert_array_equal(result.baseline_pred, np.full(50, result.x[-1]))
     assert result.baseline_loss == pytest.approx(summed_loss(result.y[None],
                                                            result.baseline_pred[None]))
-    assert "baseline last sample: seed loss" in _text(readout_html(result))
+    assert "baseline last sample: summed loss" in _text(readout_html(result))
 
 
 @pytest.mark.shipped
@@ -132,7 +132,7 @@ def test_panel_limits_follow_the_setting_not_the_prediction():
 def test_readout_names_the_numbers_of_the_result():
     result = run_probe(shipped_model(EXP), EXP, Probe(frequency=1.7, shift=0.5))
     text = _text(readout_html(result))
-    assert f"seed loss {result.loss:.4g}" in text
+    assert f"summed loss {result.loss:.4g}" in text
     assert f"per-point MSE {result.mse:.3g}" in text
     assert "exp3 (25 → 50 samples) at 1.7 Hz" in text
     # A prediction beyond the panel is reported, with its range.
@@ -170,8 +170,8 @@ def test_moving_the_frequency_slider_redraws_the_prediction(fresh):
     np.testing.assert_allclose(fresh.lines["prediction"].get_ydata(), y_pred[0])
     loss, mse = summed_loss(y, y_pred), per_point_mse(y, y_pred)
     text = _text(fresh.readout.value)
-    assert f"seed loss {loss:.4g}" in text and f"per-point MSE {mse:.3g}" in text
-    assert fresh.lines["title"].get_text() == f"2.5 Hz: seed loss {loss:.3g}"
+    assert f"summed loss {loss:.4g}" in text and f"per-point MSE {mse:.3g}" in text
+    assert fresh.lines["title"].get_text() == f"2.5 Hz: summed loss {loss:.3g}"
     assert list(fresh.lines["marker"].get_xdata()) == [2.5, 2.5]
     assert fresh.lines["marker_point"].get_xdata()[0] == 2.5
     assert fresh.lines["marker_point"].get_ydata()[0] == pytest.approx(mse, rel=1e-6)
@@ -261,7 +261,7 @@ def test_the_baseline_toggle_overlays_a_sinelib_baseline(fresh):
     expected = baseline_for("analytic", EXP)(x[None, :, None], 50)[0]
     np.testing.assert_allclose(fresh.lines["baseline"].get_ydata(), expected)
     assert fresh.result.baseline_loss == pytest.approx(summed_loss(y[None], expected[None]))
-    assert f"baseline analytic: seed loss {fresh.result.baseline_loss:.4g}" in \
+    assert f"baseline analytic: summed loss {fresh.result.baseline_loss:.4g}" in \
         _text(fresh.readout.value)
     fresh.controls["baseline_name"].value = "linear"  # fitted on the experiment's own band
     np.testing.assert_allclose(fresh.lines["baseline"].get_ydata(),

@@ -60,7 +60,7 @@ def test_training_curve_marks_the_originals_numbers_and_the_decay():
     np.testing.assert_allclose(lines["displayed minibatch loss"].get_ydata(),
                                [r["train_loss"] for r in history[1:]])
     assert len(lines["held-out loss"].get_xdata()) == 12  # step 0 and every 1000 steps
-    assert lines["seed's loss 0.180995"].get_ydata()[0] == 0.180995
+    assert lines["original's loss 0.180995"].get_ydata()[0] == 0.180995
     assert lines["target 0.2"].get_ydata()[0] == 0.2
     assert len(lines["seed 1"].get_xdata()) == 49
     decay = [line for line in ax.get_lines() if line.get_color() == "purple"]

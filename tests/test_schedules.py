@@ -40,7 +40,7 @@ def test_target_rule_keeps_going_past_the_budget():
     assert stop_reason(exp, 299_950, 0.01) is None          # below target, budget not reached
     assert stop_reason(exp, 300_000, 0.15) == "target"      # both met
     assert stop_reason(exp, 300_000, 0.151) is None         # over target: keep going
-    assert stop_reason(exp, 375_000, 0.138701) == "target"  # the seed's stopping point
+    assert stop_reason(exp, 375_000, 0.138701) == "target"  # the original's stopping point
     assert stop_reason(exp, 1_499_950, 0.3) is None
     assert stop_reason(exp, 1_500_000, 0.3) == "cap"        # the safety cap
     assert stop_reason(exp, 1_500_000, float("nan")) == "cap"

@@ -35,11 +35,11 @@ def test_quote_rows_put_every_original_number_beside_ours():
         "1 (exp1)", "2 (exp2)", "3 (exp3)", "3.1 (exp3-1)", "4 (exp4)", "4 (exp4)", "5 (exp5)",
         "5 (small) (exp5-small)", "5.1 (exp5-1)", "6 (exp6)"]
     exp3 = entries[2]
-    assert exp3["seed loss"] == "0.177742" and exp3["seed per-point MSE"] == "3.55e-03"
-    assert exp3["seed examples / steps"] == "<= 500000 / 10000"
-    assert entries[6]["seed examples / steps"] == "375000 / 7500"
-    assert entries[5]["the seed quotes"] == "lowest loss 0.069027"
-    assert entries[9]["the seed quotes"] == "never below 0.3"
+    assert exp3["original's loss"] == "0.177742" and exp3["original's per-point MSE"] == "3.55e-03"
+    assert exp3["original's examples / steps"] == "<= 500000 / 10000"
+    assert entries[6]["original's examples / steps"] == "375000 / 7500"
+    assert entries[5]["the original quotes"] == "lowest loss 0.069027"
+    assert entries[9]["the original quotes"] == "never below 0.3"
     assert all(e["verdict"] in ("holds", "holds on the minibatch only", "does not hold")
                for e in entries)
 
@@ -58,7 +58,7 @@ def test_spread_rows_and_the_ledger_column():
     entry = dict(zip(rows[0], rows[1]))
     assert entry["seeds"] == "0, 1, 2" and entry["held-out mean ± std"] == "0.2 ± 0.1"
     assert entry["min–max"] == "0.1–0.3" and entry["per seed (0, 1, ...)"] == "0.2, 0.1, 0.3"
-    assert entry["stopped by"] == "budget x2, cap x1" and entry["seed's loss"] == "0.177742"
+    assert entry["stopped by"] == "budget x2, cap x1" and entry["original's loss"] == "0.177742"
     assert spread_text(seed_spread([0.2, 0.1, 0.3])) == "0.2 ± 0.1 (0.1–0.3, 3 seeds)"
     assert spread_text(None) == "-"
     ledger = ledger_rows({"exp3": load_manifest("exp3")}, {"exp3": seed_spread([0.2])})

@@ -1,7 +1,7 @@
-"""Pure functions of a training history: what the seed's claims need from a loss curve.
+"""Pure functions of a training history: what the original's claims need from a loss curve.
 
 A history is a list of rows as ``training.train`` records them (``training.HISTORY_COLUMNS``):
-one row every 100 steps with the displayed minibatch loss (``train_loss``, seed units), and
+one row every 100 steps with the displayed minibatch loss (``train_loss``, the original's units), and
 the held-out loss on some rows. No TensorFlow here: these run on shipped CSV files.
 """
 
@@ -16,7 +16,7 @@ def displayed_losses(history: list[dict], *, max_examples: int | None = None,
 
     Args:
         history: Rows of a training history.
-        max_examples: Keep rows with at most this many examples (e.g. the seed's budget).
+        max_examples: Keep rows with at most this many examples (e.g. the original's budget).
         last_steps: Keep rows within this many steps of the last row (after
             ``max_examples``).
 
@@ -46,7 +46,7 @@ def loss_spread(history: list[dict], last_steps: int = 2000,
                 max_examples: int | None = None) -> dict:
     """How much the displayed minibatch loss varies over the last ``last_steps`` steps.
 
-    The seed's "vary wildly" as numbers: the spread of the values it would have printed.
+    The original's "vary wildly" as numbers: the spread of the values it would have printed.
 
     Args:
         history: Rows of a training history.
@@ -55,7 +55,7 @@ def loss_spread(history: list[dict], last_steps: int = 2000,
 
     Returns:
         ``{"n", "min", "q25", "median", "q75", "max", "std", "iqr", "range",
-        "max_over_min", "iqr_over_median"}`` in seed units (the ratios are unitless).
+        "max_over_min", "iqr_over_median"}`` in the original's units (the ratios are unitless).
     """
     _, losses = displayed_losses(history, max_examples=max_examples, last_steps=last_steps)
     q25, median, q75 = np.percentile(losses, [25, 50, 75])
@@ -74,7 +74,7 @@ def best_displayed(history: list[dict], max_examples: int | None = None) -> tupl
 
     Args:
         history: Rows of a training history.
-        max_examples: Only look at rows up to this many examples (e.g. the seed's budget).
+        max_examples: Only look at rows up to this many examples (e.g. the original's budget).
 
     Returns:
         ``(loss, examples)``.
@@ -119,7 +119,7 @@ def stall_ratio(history: list[dict], window_examples: int) -> float:
 
 
 def seed_spread(losses) -> dict:
-    """Mean, sample standard deviation (n - 1), minimum and maximum of per-seed losses.
+    """Mean, sample standard deviation (n - 1), minimum and maximum of per-summed losses.
 
     Args:
         losses: One held-out loss per seed, at least one, all finite.

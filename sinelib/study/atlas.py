@@ -2,10 +2,10 @@
 
 For each experiment it measures, on fixed seeded held-out sets:
 
-* the seed loss against test frequency, 0.1 to 8 Hz in steps of 0.1 Hz (the training band,
+* the summed loss against test frequency, 0.1 to 8 Hz in steps of 0.1 Hz (the training band,
   or experiment 1's single frequency, marked in the figures);
 * the per-point MSE at each step of the horizon, on the experiment's training distribution;
-* the seed loss against Gaussian noise added to the input (``evaluation.NOISE_LEVELS``).
+* the summed loss against Gaussian noise added to the input (``evaluation.NOISE_LEVELS``).
 
 The networks and the four baselines (``sinelib.BASELINES``; the linear one fitted on the
 experiment's own training distribution) go through the same evaluation functions. Beside
@@ -153,7 +153,7 @@ def curve(atlas: dict, slug: str, name: str, view: str) -> tuple[np.ndarray, np.
 
 
 def heldout(atlas: dict, slug: str, name: str) -> float:
-    """The held-out seed loss of one predictor on its experiment's own held-out set: the sum
+    """The held-out summed loss of one predictor on its experiment's own held-out set: the sum
     of its per-step errors over the horizon."""
     return float(sum(atlas["experiments"][slug]["curves"][name]["horizon_mse"]))
 

@@ -42,14 +42,14 @@ def plot_curve_grid(runs, ncols: int = 4, title: str = "Training curves"):
         draw_training_curve(ax, history, exp, legend=False)
         ax.set_title(label, fontsize=9)
         ax.set_xlabel("examples", fontsize=8)
-        ax.set_ylabel("seed loss", fontsize=8)
+        ax.set_ylabel("summed loss", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.xaxis.get_offset_text().set_fontsize(7)
     for ax in axes[len(runs):]:
         ax.set_visible(False)
     handles, labels = [], []
     for color, style, label in ((CURVE_COLOR, "-", "displayed minibatch loss"),
-                                (QUOTED_COLOR, "--", "seed's loss"),
+                                (QUOTED_COLOR, "--", "original's loss"),
                                 (TARGET_COLOR, "-.", "target"),
                                 (DECAY_COLOR, ":", "learning-rate step"),
                                 ("0.6", "-", "budget")):
@@ -66,7 +66,7 @@ def plot_curve_grid(runs, ncols: int = 4, title: str = "Training curves"):
 
 def plot_prediction_grid(models, frequencies=REPORT_FREQUENCIES, seed: int = 0,
                          title: str = "Every experiment at 1, 2 and 3 Hz"):
-    """The seed's picture for several models side by side: one column per model.
+    """The original's picture for several models side by side: one column per model.
 
     Args:
         models: Mapping of label to ``(model, experiment)``; a model may be a baseline
@@ -121,7 +121,7 @@ def plot_loss_spread(histories, last_steps: int = 2000,
 
     Returns:
         A ``matplotlib.figure.Figure``: the displayed loss over the window (left) and its
-        distribution as box plots (right), in seed units on a log axis.
+        distribution as box plots (right), in the original's units on a log axis.
     """
     from matplotlib.figure import Figure
 
@@ -144,7 +144,7 @@ def plot_loss_spread(histories, last_steps: int = 2000,
             label.set_horizontalalignment("right")
     left.set_yscale("log")
     left.set_xlabel("examples")
-    left.set_ylabel("displayed minibatch loss (seed units)")
+    left.set_ylabel("displayed minibatch loss (the original's units)")
     left.set_title(f"last {last_steps} steps", fontsize=9)
     right.set_title("min, quartiles, max", fontsize=9)
     left.legend(fontsize=7 if len(histories) > 3 else 8, ncols=2 if len(histories) > 3 else 1)
@@ -201,11 +201,11 @@ _ATLAS_STYLE = {
     "analytic": dict(color="C4", linewidth=1.0),
 }
 _ATLAS_VIEWS = {
-    "frequency": ("test frequency [Hz]", "held-out loss (seed units)",
+    "frequency": ("test frequency [Hz]", "held-out loss (the original's units)",
                   "Held-out loss against test frequency (training band shaded)"),
     "horizon": ("horizon step", "per-point MSE",
                 "Error at each step of the horizon, on the training distribution"),
-    "noise": ("input noise σ (σ = 0 at the left end)", "held-out loss (seed units)",
+    "noise": ("input noise σ (σ = 0 at the left end)", "held-out loss (the original's units)",
               "Held-out loss against Gaussian noise on the input (targets clean)"),
 }
 
@@ -270,16 +270,16 @@ def plot_atlas(atlas: dict, view: str, experiments=None, ncols: int = 3):
 
 
 def plot_seed_spread(per_seed, title: str = "Held-out loss of every seed"):
-    """The held-out loss of each seed of each experiment, with the seed's quoted number.
+    """The held-out loss of each seed of each experiment, with the original's quoted number.
 
     Args:
         per_seed: Mapping of label to ``(losses, quoted)``: the per-seed held-out losses
-            (seed 0 first) and the seed's number (``None`` where it quotes none).
+            (seed 0 first) and the original's number (``None`` where it quotes none).
         title: Figure title.
 
     Returns:
         A ``matplotlib.figure.Figure``: a dot per seed (seed 0, the shipped run, ringed), the
-        mean with ± one standard deviation, and the seed's number as a red bar.
+        mean with ± one standard deviation, and the original's number as a red bar.
     """
     from matplotlib.figure import Figure
 
@@ -301,10 +301,10 @@ def plot_seed_spread(per_seed, title: str = "Held-out loss of every seed"):
                         label="mean ± std" if index == 0 else None)
         if quoted is not None:
             ax.hlines(quoted, index - 0.35, index + 0.35, color="C3", linewidth=2,
-                      label="the seed's number" if index == 0 else None)
+                      label="the original's number" if index == 0 else None)
     ax.set_xticks(range(len(per_seed)), list(per_seed), rotation=30, ha="right", fontsize=8)
     ax.set_yscale("log")
-    ax.set_ylabel("held-out loss (seed units)")
+    ax.set_ylabel("held-out loss (the original's units)")
     ax.grid(True, which="major", alpha=0.3)
     handles, labels = [], []
     for handle, label in zip(*ax.get_legend_handles_labels()):

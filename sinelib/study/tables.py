@@ -26,11 +26,11 @@ def _learning_rate(exp: Experiment) -> str:
 
 
 def experiment_rows(experiments=None) -> list[list[str]]:
-    """The registry in the seed's units: a header row, then one row per experiment."""
+    """The registry in the original's units: a header row, then one row per experiment."""
     experiments = (list(EXPERIMENTS.values()) if experiments is None
                    else [get_experiment(exp) for exp in experiments])
     rows = [["slug", "id", "cells", "n_in -> n_out", "frequency", "lr",
-             "budget (examples / steps)", "extra", "target", "seed loss"]]
+             "budget (examples / steps)", "extra", "target", "original's loss"]]
     for exp in experiments:
         extra = ["static_rnn" if exp.static_rnn else "dynamic_rnn"]
         if exp.cell == "GRUCell":
@@ -56,7 +56,7 @@ def metrics_rows(metrics: dict) -> list[list[str]]:
     if not isinstance(metrics, dict) or not {"loss", "mse", "by_frequency"} <= set(metrics):
         raise ValueError(f"metrics must be the dict evaluate() returns (loss, mse, "
                          f"by_frequency), got {shown(metrics)}")
-    rows = [["held-out set", "seed loss", "per-point MSE"],
+    rows = [["held-out set", "summed loss", "per-point MSE"],
             ["training distribution", f"{metrics['loss']:.6f}", f"{metrics['mse']:.3e}"]]
     for entry in metrics["by_frequency"]:
         rows.append([f"{entry['frequency']:g} Hz", f"{entry['loss']:.6f}", f"{entry['mse']:.3e}"])
@@ -101,7 +101,7 @@ def spread_text(spread: dict | None) -> str:
 
 
 def ledger_rows(manifests: dict, spreads: dict | None = None) -> list[list[str]]:
-    """The seed's numbers beside ours, from pretrained manifests.
+    """The original's numbers beside ours, from pretrained manifests.
 
     Args:
         manifests: Experiment slug to manifest (``sinelib.load_manifest``); experiments
@@ -110,14 +110,14 @@ def ledger_rows(manifests: dict, spreads: dict | None = None) -> list[list[str]]
             adds a column when given.
 
     Returns:
-        A header row, then one row per experiment: the seed's quoted (minibatch) loss, our
-        held-out seed loss and per-point MSE, the seed loss at 1, 2 and 3 Hz, the examples and
+        A header row, then one row per experiment: the original's quoted (minibatch) loss, our
+        held-out summed loss and per-point MSE, the summed loss at 1, 2 and 3 Hz, the examples and
         steps trained, the rule that stopped the run, and the training time.
     """
     if not hasattr(manifests, "get"):
         raise ValueError(f"manifests must map experiment slugs to manifests, got "
                          f"{shown(manifests)}")
-    rows = [["experiment", "seed's loss", "held-out loss", "per-point MSE", "1 Hz", "2 Hz",
+    rows = [["experiment", "original's loss", "held-out loss", "per-point MSE", "1 Hz", "2 Hz",
              "3 Hz", "examples / steps", "stopped by", "train time"]]
     if spreads is not None:
         rows[0][3:3] = ["held-out over seeds: mean ± std (min–max)"]
@@ -143,12 +143,12 @@ def ledger_rows(manifests: dict, spreads: dict | None = None) -> list[list[str]]
 
 
 def quote_rows(runs=None) -> list[list[str]]:
-    """Every number the seed quotes beside ours, with the verdict of its claim.
+    """Every number the original quotes beside ours, with the verdict of its claim.
 
-    Losses in seed units and as per-point MSE (seed loss / horizon); budgets in examples and
-    steps. "ours" is the held-out loss at the example count where the seed quoted its number
+    Losses in the original's units and as per-point MSE (summed loss / horizon); budgets in examples and
+    steps. "ours" is the held-out loss at the example count where the original quoted its number
     (or at the end of the run, when it ended earlier), and the lowest displayed minibatch loss
-    up to there (the seed's own measure).
+    up to there (the original's own measure).
 
     Args:
         runs: Mapping of slug to ``RunRecord``; defaults to the shipped runs.
@@ -158,8 +158,8 @@ def quote_rows(runs=None) -> list[list[str]]:
         carries the verdict of its picture's claims).
     """
     runs = dict(runs) if runs is not None else {slug: shipped_run(slug) for slug in EXPERIMENTS}
-    rows = [["experiment", "the seed quotes", "seed loss", "seed per-point MSE",
-             "seed examples / steps", "our held-out loss", "our per-point MSE",
+    rows = [["experiment", "the original quotes", "original\'s loss", "original\'s per-point MSE",
+             "original\'s examples / steps", "our held-out loss", "our per-point MSE",
              "our lowest displayed loss", "our examples / steps (stopped by)", "verdict"]]
     rank = {HOLDS: 0, MINIBATCH_ONLY: 1, DOES_NOT_HOLD: 2}
     for slug, exp in EXPERIMENTS.items():
@@ -193,17 +193,17 @@ def quote_rows(runs=None) -> list[list[str]]:
 
 
 def spread_rows(runs_by_experiment: dict) -> list[list[str]]:
-    """Each experiment's held-out loss over seeds, beside the seed's single number.
+    """Each experiment's held-out loss over seeds, beside the original's single number.
 
     Args:
         runs_by_experiment: Slug to its runs, seed 0 first (``records.seed_runs``).
 
     Returns:
-        A header row, then one row per experiment: the seed's number, the seeds trained, mean
+        A header row, then one row per experiment: the original's number, the seeds trained, mean
         ± sample standard deviation, min–max, every seed's held-out loss, and how many runs
         stopped by which rule.
     """
-    rows = [["experiment", "seed's loss", "seeds", "held-out mean ± std", "min–max",
+    rows = [["experiment", "original's loss", "seeds", "held-out mean ± std", "min–max",
              "per seed (0, 1, ...)", "stopped by"]]
     for slug, runs in runs_by_experiment.items():
         exp = get_experiment(slug)
@@ -224,7 +224,7 @@ def spread_rows(runs_by_experiment: dict) -> list[list[str]]:
 def baseline_rows(atlas: dict) -> list[list[str]]:
     """Every network beside the baselines on its own held-out set, from the atlas.
 
-    The held-out seed loss is the sum of the atlas' per-step errors over the horizon (the
+    The held-out summed loss is the sum of the atlas' per-step errors over the horizon (the
     same 1000 windows as the ledger's).
 
     Returns:
@@ -242,9 +242,9 @@ def baseline_rows(atlas: dict) -> list[list[str]]:
 
 
 def horizon_rows(atlas: dict, slug: str, names, steps=(1, 5, 10, 25, 50)) -> list[list[str]]:
-    """Per-point MSE of named curves at chosen horizon steps, and their sum (the seed loss)."""
+    """Per-point MSE of named curves at chosen horizon steps, and their sum (the summed loss)."""
     steps = [step for step in steps if step <= atlas["experiments"][slug]["n_out"]]
-    rows = [["predictor", *(f"step {step}" for step in steps), "seed loss (sum)"]]
+    rows = [["predictor", *(f"step {step}" for step in steps), "summed loss (sum)"]]
     for name in names:
         _, mse = curve(atlas, slug, name, "horizon")
         rows.append([name, *(f"{mse[step - 1]:.3g}" for step in steps), f"{mse.sum():.3g}"])

@@ -24,6 +24,10 @@ asserted in a test: ratios measured in one run are what to compare.
 ``--to-target`` instead trains the reference at the original's protocol until its held-out loss
 reaches the original's quoted number (or the budget ends) and records the wall time; ``sinelib``'s
 time comes from its own full-budget histories (the shipped ``*.history.csv``).
+
+TensorFlow, and the TF1-style reference (which switches ``tf.keras`` to Keras 2 for the whole
+process), are imported inside the functions that run them: each measurement runs in a worker
+process of its own, and only the reference's workers may load the legacy Keras.
 """
 
 from __future__ import annotations
@@ -38,10 +42,16 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from sinelib import schedules, training
+from sinelib.data import heldout_windows, training_batch
 from sinelib.experiments import DISPLAY_EVERY_STEPS, EXPERIMENTS, Experiment, get_experiment
+from sinelib.history import history_from_csv
 from sinelib.losses import summed_loss_tensor
+from sinelib.models import build_model
 from sinelib.pretrained import PRETRAINED_DIR, environment, history_path
+from sinelib.study.tables import to_markdown, to_text
 
 
 def _distinct_configs() -> tuple[str, ...]:
@@ -104,6 +114,8 @@ def _time_calls(call, batches) -> list[float]:
 
 def measure_reference(exp: Experiment, steps: int) -> dict:
     """Start-up and per-step time of the TF1-style graph (needs ``TF_USE_LEGACY_KERAS=1``)."""
+    from sinelib.tools.reference_tf1 import ReferenceGraph
+
     batches = _batches(exp, steps + 1)
     start = time.perf_counter()
     graph = ReferenceGraph(exp, seed=0)
@@ -253,6 +265,7 @@ def measure_gemm_bound(exp: Experiment, chain: int = 100) -> dict:
 def train_reference_to_target(exp: Experiment, seed: int = 0, eval_every: int = 1000) -> dict:
     """Train the reference with the original's rule until the held-out loss reaches its
     quoted number."""
+    from sinelib.tools.reference_tf1 import ReferenceGraph
 
     target = exp.reported.loss
     x_held, y_held = heldout_windows(exp.n_in, exp.n_out, exp.frequency)

@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     ledger.set_defaults(run=_cmd_ledger)
 
     reproduce = commands.add_parser(
-        "reproduce", help="train experiments at their full seed budgets and write the "
+        "reproduce", help="train experiments at their full budgets and write the "
                           "shipped weights, manifests and histories")
     reproduce.add_argument("names", nargs="*")
     reproduce.add_argument("--all", action="store_true")

@@ -347,7 +347,7 @@ class Explorer:
             lines["input"].set_data(t_in, result.x)
             lines["truth"].set_data(t_out, result.y)
             lines["prediction"].set_data(t_out, result.y_pred)
-            lines["title"].set_text(f"{probe.frequency:.3g} Hz: seed loss {result.loss:.3g}")
+            lines["title"].set_text(f"{probe.frequency:.3g} Hz: summed loss {result.loss:.3g}")
             lines["message"].set_text("")
             # A point beyond the strip's range sits on its edge rather than vanishing.
             low, high = self.strip.get_ylim()

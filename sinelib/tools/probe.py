@@ -316,12 +316,12 @@ def readout_html(result: ProbeResult, limits: tuple[float, float] | None = None)
             f"<b>{probe.frequency:.3g} Hz</b>, shift {probe.shift:.2f} s, amplitude "
             f"{probe.amplitude:g}, offset {probe.offset:+g}, noise σ {probe.noise:g}")
     if result.predicted:
-        losses = (f"network: seed loss <b class='sinelib-loss'>{result.loss:.4g}</b>, "
+        losses = (f"network: summed loss <b class='sinelib-loss'>{result.loss:.4g}</b>, "
                   f"per-point MSE <b class='sinelib-mse'>{result.mse:.3g}</b>")
     else:
         losses = "network: nothing to predict"
     if result.baseline_name is not None and result.predicted:
-        losses += (f" &nbsp;|&nbsp; baseline {html.escape(result.baseline_name)}: seed loss "
+        losses += (f" &nbsp;|&nbsp; baseline {html.escape(result.baseline_name)}: summed loss "
                    f"<b>{result.baseline_loss:.4g}</b>, per-point MSE "
                    f"<b>{result.baseline_mse:.3g}</b>")
     notes = list(result.notes)
