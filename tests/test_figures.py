@@ -1,6 +1,7 @@
 """make figures: deterministic PNGs and the README's generated blocks."""
 
 import pytest
+from matplotlib.figure import Figure
 
 from sinelib.tools.cli import main
 from sinelib.experiments import EXPERIMENTS
@@ -8,8 +9,6 @@ from sinelib.study.figures import figure_set, save_figure, update_readme, write_
 
 
 def test_saved_figures_are_deterministic_and_carry_no_version(tmp_path):
-    from matplotlib.figure import Figure
-
     def draw():
         figure = Figure(figsize=(2, 2))
         figure.subplots().plot([0, 1, 2], [1, 0, 1])
@@ -51,9 +50,9 @@ def test_update_readme_replaces_only_generated_blocks():
 
 
 def test_readme_command_checks_and_writes(tmp_path, capsys, monkeypatch):
-    import sinelib.study.figures
+    import sinelib.tools.cli
 
-    monkeypatch.setattr(sinelib.study.figures, "readme_blocks", lambda: {"claims": "- new"})
+    monkeypatch.setattr(sinelib.tools.cli, "readme_blocks", lambda: {"claims": "- new"})
     readme = tmp_path / "README.md"
     readme.write_text("<!-- generated:claims -->\n- old\n<!-- /generated -->\n")
     assert main(["readme", str(readme), "--check"]) == 1
