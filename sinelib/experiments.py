@@ -233,7 +233,8 @@ def get_experiment(name: str | Experiment) -> Experiment:
     """Look up an experiment by slug ("exp3-1") or by the original's experiment number ("3.1").
 
     Args:
-        name: A slug, an experiment number of the original, or an ``Experiment`` (returned unchanged).
+        name: A slug, an experiment number of the original ("3.1"), or an ``Experiment``
+            (returned unchanged).
 
     Returns:
         The registered ``Experiment``.

@@ -174,7 +174,7 @@ def draw_training_curve(ax, history: list[dict], exp: Experiment | str, *, other
 
     Args:
         ax: A Matplotlib axes.
-        history: Rows of a training history (``training.HISTORY_COLUMNS``).
+        history: Rows of a training history (``history.HISTORY_COLUMNS``).
         exp: The experiment, for its marks.
         others: Optional mapping of label to another history (e.g. a control run), drawn as
             extra minibatch curves.

@@ -12,8 +12,8 @@ original's protocol (``docs/original.md``):
   stopping rule looks at it;
 * every ``eval_every`` steps the loss on a fixed held-out set is recorded too;
 * every ``checkpoint_every`` steps, on interrupt and at the end, a checkpoint is written
-  atomically; ``resume=True`` continues from it. A run folder belongs to one live run at a
-  time (an OS lock on ``run.lock`` that dies with the process).
+  atomically into the run folder; ``resume=True`` continues from it. A run folder belongs to
+  one live run at a time (``sinelib.runs``).
 
 TensorFlow, Keras and tqdm are imported inside the functions that need them: importing
 ``sinelib`` stays fast.
@@ -21,9 +21,6 @@ TensorFlow, Keras and tqdm are imported inside the functions that need them: imp
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import json
 import math
 import os
 import time
@@ -31,32 +28,17 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from sinelib import schedules
 from sinelib.checks import check_bool, check_non_negative_int, check_positive_int, shown
 from sinelib.data import HELDOUT_SIZE, training_batch
 from sinelib.evaluation import evaluate, heldout_loss
 from sinelib.experiments import DISPLAY_EVERY_STEPS, Experiment, get_experiment
-from sinelib.history import history_to_csv
 from sinelib.losses import summed_loss, summed_loss_tensor
 from sinelib.models import MAX_SEED, build_model, predict, weights_finite
-from sinelib.storage import (
-    ArraySpec, assign_arrays, atomic_write_text, load_array, load_arrays, save_arrays,
-    variable_specs,
-    variables_to_arrays,
-)
+from sinelib.runs import run_folder_lock, start_or_resume
 
-CHECKPOINT_FILE = "checkpoint.npz"
-HISTORY_FILE = "history.csv"
-#: The file a live run holds an OS lock on; it records the run's process id.
-LOCK_FILE = "run.lock"
 #: TF1's AdamOptimizer default; Keras defaults to 1e-7.
 ADAM_EPSILON = 1e-8
-#: Bounds of a checkpoint's state record (its JSON text), which grows by one history row per
-#: display: ample room for a row, and for the config and counters around the rows.
-STATE_CHARS_PER_ROW = 512
-STATE_CHARS_FIXED = 16_384
 
 
 @dataclass
@@ -69,7 +51,8 @@ class TrainResult:
         seed: The run's seed.
         steps: Adam steps taken in total (including before a resume).
         stop_reason: Which rule ended the run (see ``sinelib.schedules``).
-        history: One dict per displayed step (``HISTORY_COLUMNS``), the original's units (summed loss).
+        history: One dict per displayed step (``history.HISTORY_COLUMNS``), losses in the
+            original's unit (summed loss).
         metrics: ``evaluate`` on the held-out sets at the end.
         elapsed_s: Wall time of training and evaluation in seconds, summed over resumes.
         out_dir: Where checkpoints and history were written, or ``None``.
@@ -185,64 +168,6 @@ def make_train_step(model, optimizer, jit_compile: bool = False):
     return train_step
 
 
-class _Checkpoint:
-    """Reads and writes one run's checkpoint (weights, optimizer state, counters, history)."""
-
-    def __init__(self, out_dir: Path, exp: Experiment, seed: int, steps: int | None = None):
-        self.path = out_dir / CHECKPOINT_FILE
-        self.exp = exp
-        self.seed = seed
-        self.steps = steps  # the run's step count, if it has one: bounds the history
-
-    def save(self, model, optimizer, step: int, displayed_loss, history: list[dict]) -> None:
-        arrays = variables_to_arrays(model.weights, prefix="model/")
-        arrays.update(variables_to_arrays(optimizer.variables, prefix="optimizer/"))
-        state = {
-            "experiment": self.exp.config(),
-            "seed": self.seed,
-            "step": step,
-            "displayed_loss": displayed_loss,
-            "history": history,
-        }
-        arrays["state"] = np.array(json.dumps(state))
-        save_arrays(self.path, arrays)
-        atomic_write_text(self.path.parent / HISTORY_FILE, history_to_csv(history))
-
-    def state_spec(self) -> ArraySpec:
-        """The state record's spec: JSON text of at most one history row per display."""
-        rows = max(self.exp.cap_steps, self.steps or 0) // DISPLAY_EVERY_STEPS + 1
-        chars = STATE_CHARS_FIXED + STATE_CHARS_PER_ROW * rows
-        return ArraySpec((), "U", max_bytes=np.dtype("U1").itemsize * chars)
-
-    def load(self, model, optimizer) -> dict:
-        """Restore ``model`` and ``optimizer``; returns the state record.
-
-        Only what this run's network and optimizer hold, and a state record of at most the
-        history the run's steps (or the cap) can write, is read (``storage.load_arrays``).
-        """
-        state_spec = self.state_spec()
-        state = json.loads(str(load_array(self.path, "state", state_spec)))
-        if not isinstance(state, dict):
-            raise ValueError(f"{self.path} is not a sinelib checkpoint (its state record is "
-                             f"not a JSON object)")
-        if state.get("experiment") != self.exp.config():
-            raise ValueError(
-                f"checkpoint {self.path} was written for a different configuration than "
-                f"{self.exp.slug}; start a new run with another out_dir"
-            )
-        if state.get("seed") != self.seed:
-            raise ValueError(
-                f"checkpoint {self.path} was written with seed {state.get('seed')}, "
-                f"not {self.seed}; resume with --seed {state.get('seed')}"
-            )
-        specs = {**variable_specs(model.weights, prefix="model/"),
-                 **variable_specs(optimizer.variables, prefix="optimizer/"), "state": state_spec}
-        arrays = load_arrays(self.path, expected=specs)
-        assign_arrays(model.weights, arrays, str(self.path), prefix="model/")
-        assign_arrays(optimizer.variables, arrays, str(self.path), prefix="optimizer/")
-        return state
-
-
 def _check_arguments(seed, steps, out_dir, resume, eval_every, checkpoint_every,
                      heldout_size, progress, callback, unroll) -> Path | None:
     """Refuse bad ``train`` arguments by name, before any folder is made; returns ``out_dir``
@@ -274,51 +199,6 @@ def _check_arguments(seed, steps, out_dir, resume, eval_every, checkpoint_every,
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"out_dir {str(out_dir)!r} exists and is not a folder")
     return out_dir
-
-
-@contextlib.contextmanager
-def _run_folder_lock(out_dir: Path | None):
-    """Hold ``out_dir`` for this run, or refuse at once if another live run holds it.
-
-    ``flock`` belongs to the open file: the kernel drops it when the process ends, even by
-    SIGKILL, so a killed run's folder can be resumed at once.
-    """
-    if out_dir is None:
-        yield
-        return
-    out_dir.mkdir(parents=True, exist_ok=True)
-    lock = open(out_dir / LOCK_FILE, "a+", encoding="utf-8")
-    try:
-        try:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.seek(0)
-            holder = lock.read().strip() or "unknown"
-            raise ValueError(f"run folder {out_dir} is in use by another training run (PID "
-                             f"{holder}); wait for it to end or choose another out_dir") from None
-        lock.truncate(0)
-        lock.write(f"{os.getpid()}\n")
-        lock.flush()
-        yield
-    finally:
-        lock.close()  # closing the file releases the lock
-
-
-def _start_or_resume(out_dir, exp, seed, resume, steps, model, optimizer):
-    """The run's checkpoint (``None`` without ``out_dir``) and ``(step, displayed loss,
-    history)``, restored from the checkpoint when resuming."""
-    if out_dir is None:
-        return None, (0, None, [])
-    checkpoint = _Checkpoint(out_dir, exp, seed, steps)
-    if not checkpoint.path.exists():
-        return checkpoint, (0, None, [])
-    if not resume:
-        raise ValueError(
-            f"{out_dir} already holds a checkpoint of an earlier run; pass resume=True "
-            f"(--resume) to continue it, or choose another out_dir (--out)"
-        )
-    state = checkpoint.load(model, optimizer)
-    return checkpoint, (state["step"], state["displayed_loss"], state["history"])
 
 
 class _ProgressBar:
@@ -420,12 +300,12 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
     exp = get_experiment(exp)
     out_dir = _check_arguments(seed, steps, out_dir, resume, eval_every, checkpoint_every,
                                heldout_size, progress, callback, unroll)
-    with _run_folder_lock(out_dir):
+    with run_folder_lock(out_dir):
         plan = step_plan(exp)
         model = build_model(exp, seed=seed, unroll=plan["unroll"] if unroll is None else unroll)
         optimizer = make_optimizer(exp, model)
         train_step = make_train_step(model, optimizer, jit_compile=plan["jit_compile"])
-        checkpoint, (step, displayed_loss, history) = _start_or_resume(
+        checkpoint, (step, displayed_loss, history) = start_or_resume(
             out_dir, exp, seed, resume, steps, model, optimizer)
         log = _Recorder(exp, history, callback)
         if not history:

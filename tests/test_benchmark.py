@@ -186,6 +186,6 @@ def test_markdown_report_says_how_each_configuration_was_measured():
               "rounds": 2, "machine": "m", "versions": {}, "date": "first",
               "load_average": {"start": None, "end": None}}
     text = benchmark.markdown_report(report, "exp1 exp3")
-    assert "| exp1 | later | 3 x 200 | 1.00, 1.50, 2.00 | `python -m sinelib.tools.benchmark exp1 " \
-        "--rounds 3` |" in text
+    assert ("| exp1 | later | 3 x 200 | 1.00, 1.50, 2.00 | "
+            "`python -m sinelib.tools.benchmark exp1 --rounds 3` |") in text
     assert "| exp3 | first | 2 x 100 | - | `python -m sinelib.tools.benchmark exp1 exp3` |" in text

@@ -11,7 +11,9 @@ import re
 import numpy as np
 import pytest
 
-from sinelib import build_model, get_experiment, per_point_mse, predict, sample_windows, summed_loss
+from sinelib import (
+    build_model, get_experiment, per_point_mse, predict, sample_windows, summed_loss,
+)
 from sinelib.data import NYQUIST
 from sinelib.evaluation import loss_by_frequency
 from sinelib.tools.explorer import FREQUENCY_RANGE, Explorer, explore
@@ -43,7 +45,7 @@ def fresh(explorer):
         explorer.controls[name].value = value
 
 
-# --- sinelib.tools.probe: the pure layer ----------------------------------------------------------
+# --- sinelib.tools.probe: the pure layer ---------------------------------------------------------
 
 def test_the_window_is_the_package_window_scaled_shifted_and_noisy():
     exp = get_experiment(EXP)
@@ -152,7 +154,7 @@ def test_the_error_strip_is_loss_by_frequency(explorer):
     assert min(STRIP_FREQUENCIES) >= FREQUENCY_RANGE[0] and max(STRIP_FREQUENCIES) < NYQUIST
 
 
-# --- sinelib.tools.explorer: the widget, headless -------------------------------------------------
+# --- sinelib.tools.explorer: the widget, headless ------------------------------------------------
 
 @pytest.mark.shipped
 def test_moving_the_frequency_slider_redraws_the_prediction(fresh):
@@ -298,7 +300,7 @@ def test_display_shows_the_widget():
     assert bundle["text/plain"].startswith("Explorer('exp3', frequency=1.5")
 
 
-# --- sinelib.tools.explorer_bench: what it reports, not how fast ----------------------------------
+# --- sinelib.tools.explorer_bench: what it reports, not how fast ---------------------------------
 
 @pytest.mark.shipped
 def test_the_benchmark_times_slider_moves_and_writes_its_tables(tmp_path, capsys):

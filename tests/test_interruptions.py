@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from sinelib import predict, train
+from sinelib.runs import Checkpoint
 from sinelib.models import weights_finite
 from sinelib.storage import load_arrays, variables_to_arrays
 
@@ -127,16 +128,14 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tiny, tmp_path
                                                                  seen_at, monkeypatch):
     """Caught at the next loss display (step 300), or at the end of a run that stops between
     displays (step 250): either way the checkpoint of step 200 stays, byte for byte."""
-    from sinelib.training import _Checkpoint
-
     written = []
-    real_save = _Checkpoint.save
+    real_save = Checkpoint.save
 
     def save_and_remember(self, model, optimizer, step, *args, **kwargs):
         real_save(self, model, optimizer, step, *args, **kwargs)
         written.append((step, self.path.read_bytes()))
 
-    monkeypatch.setattr(_Checkpoint, "save", save_and_remember)
+    monkeypatch.setattr(Checkpoint, "save", save_and_remember)
     with pytest.warns(RuntimeWarning) as caught:
         result = train(_blows_up_at_step_200(tiny), steps=steps, out_dir=tmp_path,
                        checkpoint_every=100, progress=False, heldout_size=20)

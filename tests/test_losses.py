@@ -26,7 +26,8 @@ def test_summed_loss_sums_over_horizon_and_averages_over_batch():
 def test_against_a_hand_computation_on_random_data():
     rng = np.random.default_rng(3)
     y_true, y_pred = rng.normal(size=(2, 17, 50))
-    assert summed_loss(y_true, y_pred) == pytest.approx(hand_summed_loss(y_true, y_pred), rel=1e-12)
+    assert summed_loss(y_true, y_pred) == pytest.approx(hand_summed_loss(y_true, y_pred),
+                                                         rel=1e-12)
     assert isinstance(summed_loss(y_true, y_pred), float)
 
 

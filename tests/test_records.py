@@ -10,7 +10,7 @@ from sinelib.study.declarations import STUDIES
 from sinelib.experiments import DISPLAY_EVERY_STEPS, EXPERIMENTS, get_experiment
 from sinelib.pretrained import load_manifest
 from sinelib.study.records import (
-    clipping_off_runs, control_run, load_history, result_run, shipped_run,
+    clipping_off_runs, control_run, load_history, overlay_histories, result_run, shipped_run,
 )
 from sinelib.history import HISTORY_COLUMNS
 from sinelib.training import train
@@ -102,6 +102,16 @@ def test_clipping_off_runs_are_the_declared_ones():
     assert [run.experiment.slug for run in clipping_off_runs()] == [
         "exp4-noclip", "exp4-noclip-seed1", "exp4-noclip-seed2"]
     assert clipping_off_runs("exp3") == []
+
+
+@pytest.mark.shipped
+@pytest.mark.parametrize("slug", list(EXPERIMENTS))
+def test_training_figure_overlays_are_the_declared_controls(slug):
+    overlays = overlay_histories(slug)
+    assert len(overlays) == len(STUDIES[slug].overlays)
+    for label, name in zip(overlays, STUDIES[slug].overlays):
+        assert label.endswith("(control)")
+        assert overlays[label] == control_run(name).history
 
 
 @pytest.mark.shipped

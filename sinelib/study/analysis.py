@@ -1,7 +1,7 @@
 """Pure functions of a training history: what the original's claims need from a loss curve.
 
-A history is a list of rows as ``training.train`` records them (``training.HISTORY_COLUMNS``):
-one row every 100 steps with the displayed minibatch loss (``train_loss``, the original's units), and
+A history is a list of rows as ``training.train`` records them (``history.HISTORY_COLUMNS``):
+one row every 100 steps with the displayed minibatch loss (``train_loss``, a summed loss), and
 the held-out loss on some rows. No TensorFlow here: these run on shipped CSV files.
 """
 

@@ -115,7 +115,7 @@ def load_control(name: str | Control, directory: str | Path | None = None) -> tu
     """Read a control's manifest and training history.
 
     Returns:
-        ``(manifest, history)``; ``history`` as from ``training.history_from_csv``.
+        ``(manifest, history)``; ``history`` as from ``history.history_from_csv``.
 
     Raises:
         FileNotFoundError: the control has not been run into ``directory``.

@@ -301,7 +301,8 @@ class Generalises(Check):
                      f"generalises to {_hz(self.frequencies[1:])}: errors at "
                      f"{_hz(self.frequencies)} within {self.factor:g}x of each other",
                      verdict_of(max(values) / min(values) < self.factor),
-                     ", ".join(f"{f:g} Hz {loss:.3g}" for f, loss in zip(self.frequencies, values)))
+                     ", ".join(f"{f:g} Hz {loss:.3g}"
+                               for f, loss in zip(self.frequencies, values)))
 
 
 @dataclass(frozen=True)
@@ -383,8 +384,8 @@ class LowestDisplayed(Check):
             other = sources.control(self.beside)
             other_best, other_at = best_displayed(other.history,
                                                   max_examples=exp.budget_examples)
-            measured += (f"; {sources.label(self.beside)} (control) {other_best:.4g} at {other_at} "
-                         f"examples")
+            measured += (f"; {sources.label(self.beside)} (control) {other_best:.4g} at "
+                         f"{other_at} examples")
         return Claim(exp.slug, f"displayed minibatch loss as low as {exp.reported.best_loss:g} "
                                f"within {exp.budget_examples} examples",
                      verdict_of(best <= exp.reported.best_loss), measured, exp.reported.best_loss)
@@ -407,7 +408,8 @@ class VariesWildly(Check):
         if self.beside is not None:
             other = sources.control(self.beside)
             theirs = loss_spread(other.history, self.window)
-            measured += (f"; {sources.label(self.beside)} {theirs['min']:.3g} to {theirs['max']:.3g} "
+            measured += (f"; {sources.label(self.beside)} {theirs['min']:.3g} to "
+                         f"{theirs['max']:.3g} "
                          f"({theirs['max_over_min']:.3g}x), median {theirs['median']:.3g}")
         prefix = "with clipping " if exp.clip_value is not None else ""
         return Claim(exp.slug, f"{prefix}the loss varies wildly: over the last {self.window} "

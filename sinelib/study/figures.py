@@ -27,7 +27,7 @@ from sinelib.study.claims import all_claims
 from sinelib.study.declarations import CONTROLS, STUDIES
 from sinelib.study.explanations import explain
 from sinelib.study.records import (
-    all_seed_spreads, clipping_off_runs, control_run, seed_runs, shipped_run,
+    all_seed_spreads, clipping_off_runs, control_run, overlay_histories, seed_runs, shipped_run,
 )
 from sinelib.study.tables import (
     baseline_rows, experiment_rows, horizon_rows, ledger_rows, quote_rows, spread_rows,
@@ -62,9 +62,8 @@ def figure_set() -> dict:
         return f"{EXPERIMENTS[slug].original_id} ({slug})"
 
     def curve(slug):
-        others = {f"{CONTROLS[name].label} (control)": control_run(name).history
-                  for name in STUDIES[slug].overlays}
-        return plots.plot_training_curve(shipped_run(slug).history, slug, others=others)
+        return plots.plot_training_curve(shipped_run(slug).history, slug,
+                                         others=overlay_histories(slug))
 
     def clipping_seeds(slug):
         return study_plots.plot_loss_spread(
@@ -105,7 +104,8 @@ def figure_set() -> dict:
             drawings[f"{slug}-clipping-spread.png"] = (
                 lambda slug=slug, unclipped=unclipped: clipping_spread(slug, unclipped[0]))
     for view in ("frequency", "horizon", "noise"):
-        drawings[f"atlas-{view}.png"] = lambda view=view: study_plots.plot_atlas(load_atlas(), view)
+        drawings[f"atlas-{view}.png"] = (
+            lambda view=view: study_plots.plot_atlas(load_atlas(), view))
     drawings["autoregressive-horizon.png"] = lambda: study_plots.plot_atlas(
         load_atlas(), "horizon", experiments=[AR_BASE], ncols=1)
     return drawings

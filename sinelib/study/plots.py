@@ -250,7 +250,8 @@ def plot_atlas(atlas: dict, view: str, experiments=None, ncols: int = 3):
         if view == "noise":
             ax.set_xscale("log")
         exp = get_experiment(slug)
-        ax.set_title(f"{exp.original_id} ({slug}): {entry['n_in']} → {entry['n_out']}", fontsize=9)
+        ax.set_title(f"{exp.original_id} ({slug}): {entry['n_in']} → {entry['n_out']}",
+                     fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(True, which="major", alpha=0.3)
     for ax in axes.flat[len(slugs):]:

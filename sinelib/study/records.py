@@ -32,7 +32,7 @@ class RunRecord:
         stop_reason: The rule that ended the run (``schedules.STOP_BUDGET``, ``STOP_TARGET``,
             ``STOP_CAP``, ...).
         metrics: ``evaluate`` output at the end of the run (summed loss and per-point MSE).
-        history: Training history rows (``training.HISTORY_COLUMNS``).
+        history: Training history rows (``history.HISTORY_COLUMNS``).
         source: Where the record came from, for captions ("shipped", "control exp4-noclip",
             "trained live").
     """
@@ -136,6 +136,19 @@ def clipping_off_runs(name: str | Experiment | None = None,
     names = [control for study in studies for control in study.clipping_off()]
     return [control_run(name, controls_directory) for name in names
             if control_manifest_path(name, controls_directory).is_file()]
+
+
+def overlay_histories(name: str | Experiment, controls_directory=None) -> dict[str, list]:
+    """The control runs an experiment's training figure draws beside its own curve.
+
+    Returns:
+        Label ("seed 1 (control)", "without clipping (control)", ...) to training history, for
+        ``plots.plot_training_curve(..., others=...)``; the controls are the study's
+        ``overlays``.
+    """
+    study = get_study(get_experiment(name).slug)
+    return {f"{get_control(control).label or control} (control)":
+            control_run(control, controls_directory).history for control in study.overlays}
 
 
 def shipped_sources(directory=None, controls_directory=None) -> Sources:

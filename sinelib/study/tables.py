@@ -145,10 +145,10 @@ def ledger_rows(manifests: dict, spreads: dict | None = None) -> list[list[str]]
 def quote_rows(runs=None) -> list[list[str]]:
     """Every number the original quotes beside ours, with the verdict of its claim.
 
-    Losses in the original's units and as per-point MSE (summed loss / horizon); budgets in examples and
-    steps. "ours" is the held-out loss at the example count where the original quoted its number
-    (or at the end of the run, when it ended earlier), and the lowest displayed minibatch loss
-    up to there (the original's own measure).
+    Losses as summed losses (the original's unit) and as per-point MSE (summed loss / horizon);
+    budgets in examples and steps. "ours" is the held-out loss at the example count where the
+    original quoted its number (or at the end of the run, when it ended earlier), and the
+    lowest displayed minibatch loss up to there (the original's own measure).
 
     Args:
         runs: Mapping of slug to ``RunRecord``; defaults to the shipped runs.
@@ -170,7 +170,8 @@ def quote_rows(runs=None) -> list[list[str]]:
         quotes = [("picture: " + exp.reported.claim, None, claims)]
         if exp.reported.loss is not None:
             quotes = [(f"{get_study(slug).quote_label} {exp.reported.loss:g}", exp.reported.loss,
-                       [c for c in claims if c.quoted == exp.reported.loss and c.experiment == slug])]
+                       [c for c in claims
+                        if c.quoted == exp.reported.loss and c.experiment == slug])]
         if exp.reported.best_loss is not None:
             quotes.append((f"lowest loss {exp.reported.best_loss:g}", exp.reported.best_loss,
                            [c for c in claims if c.quoted == exp.reported.best_loss]))
@@ -212,7 +213,8 @@ def spread_rows(runs_by_experiment: dict) -> list[list[str]]:
         std = "-" if spread["n"] == 1 else f"{spread['std']:.2g}"
         reasons = Counter(run.stop_reason for run in runs)
         rows.append([
-            f"{exp.original_id} ({slug})", "-" if exp.reported.loss is None else f"{exp.reported.loss:g}",
+            f"{exp.original_id} ({slug})",
+            "-" if exp.reported.loss is None else f"{exp.reported.loss:g}",
             ", ".join(str(run.seed) for run in runs), f"{spread['mean']:.3g} ± {std}",
             f"{spread['min']:.3g}–{spread['max']:.3g}",
             ", ".join(f"{loss:.3g}" for loss in losses),

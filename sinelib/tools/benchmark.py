@@ -4,9 +4,8 @@
 the registry, in one run and alternating the contenders:
 
 * the median milliseconds per training step (at the experiment's batch size) of the TF1-style
-  reference
-  (``sinelib.tools.reference_tf1``, in a process of its own) and of the step ``sinelib.train`` uses,
-  and their ratio;
+  reference (``sinelib.tools.reference_tf1``, in a process of its own) and of the step
+  ``sinelib.train`` uses, and their ratio;
 * each one's start-up time (graph build plus first step) and peak memory (the process's
   maximum resident set, TensorFlow included);
 * the time of the step's matrix products alone at the GEMM rate this machine reaches on the
@@ -390,7 +389,8 @@ def run_benchmark(configs=CONFIGS, steps: int = 200, rounds: int = 2,
 def step_table(report: dict) -> list[list[str]]:
     """Rows of the main table: reference against sinelib, with the bound beside them."""
     rows = [["config", "network", "TF1 ms/step", "sinelib ms/step", "speed-up",
-             "GEMM GFLOP/s", "products alone ms", "sinelib / products", "start-up TF1 s", "start-up sinelib s",
+             "GEMM GFLOP/s", "products alone ms", "sinelib / products", "start-up TF1 s",
+             "start-up sinelib s",
              "peak MB TF1", "peak MB sinelib"]]
     for slug, result in report["configs"].items():
         exp = get_experiment(slug)
@@ -431,7 +431,8 @@ def target_table(report: dict) -> list[list[str]]:
             return f"not reached in {run['steps']} steps ({run['elapsed_s']:.0f} s)"
         return f"step {run['reached']['step']}, {run['reached']['elapsed_s']:.0f} s"
 
-    rows = [["config", "the original's loss", "TF1 reference reaches it held-out", "sinelib reaches it "
+    rows = [["config", "the original's loss", "TF1 reference reaches it held-out",
+             "sinelib reaches it "
              "held-out (shipped run)"]]
     for slug, result in report["configs"].items():
         target = get_experiment(slug).reported.loss

@@ -193,9 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sinelib",
         description="The original's LSTM sine experiments in TensorFlow 2 / Keras 3. Budgets are "
-                    "in examples (batch size per Adam step: 50, 64 for exp6); losses in the "
-                    "original's units (squared error summed over the horizon, mean over the "
-                    "batch).")
+                    "in examples (an Adam step takes one batch of the experiment's batch size: "
+                    "python -m sinelib list); losses are summed losses (squared error summed "
+                    "over the horizon, mean over the batch), the original's unit.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("list", help="list the experiments").set_defaults(run=_cmd_list)

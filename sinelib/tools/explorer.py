@@ -79,8 +79,8 @@ class Explorer:
     Controls (``controls[name]``, ipywidgets): ``experiment`` (every registered experiment;
     input length and horizon follow it), ``frequency`` (log scale, 0.1 to 60 Hz), ``shift``,
     ``amplitude``, ``offset``, ``noise``, ``baseline`` (a toggle) and ``baseline_name`` (one of
-    ``sinelib.BASELINES``, as ``baselines.baseline_for`` fits it to the experiment). Setting a control's ``value`` runs the update
-    at once, in the browser or in a test.
+    ``sinelib.BASELINES``, as ``baselines.baseline_for`` fits it to the experiment). Setting a
+    control's ``value`` runs the update at once, in the browser or in a test.
 
     Args:
         experiment: The experiment shown first (or its name).

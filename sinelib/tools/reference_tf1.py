@@ -8,8 +8,8 @@ and ``clip_by_value`` on every gradient for experiment 4: the original code's st
 
 The TF1 cells exist only with the ``tf-keras`` package (``pip install -e ".[bench]"``) and
 ``TF_USE_LEGACY_KERAS=1`` set before TensorFlow is imported, which changes ``tf.keras`` for
-the whole process. So this module refuses to load otherwise, and ``sinelib.tools.benchmark`` runs it
-in a process of its own. It feeds the same minibatches as ``sinelib.training`` (from
+the whole process. So this module refuses to load otherwise, and ``sinelib.tools.benchmark``
+runs it in a process of its own. It feeds the same minibatches as ``sinelib.training`` (from
 ``sinelib.data.training_batch``) and follows the same learning-rate schedule.
 """
 
@@ -19,7 +19,8 @@ import os
 
 if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
     raise ImportError(
-        "sinelib.tools.reference_tf1 needs TF_USE_LEGACY_KERAS=1 set before TensorFlow is imported "
+        "sinelib.tools.reference_tf1 needs TF_USE_LEGACY_KERAS=1 set before TensorFlow is "
+        "imported "
         "(and the tf-keras package: pip install -e '.[bench]'); run it through "
         "`python -m sinelib.tools.benchmark`, which starts it in a process of its own"
     )
