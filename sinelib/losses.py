@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sinelib import backend
 from sinelib.checks import shown
 
 
@@ -63,6 +64,6 @@ def per_point_mse(y_true, y_pred) -> float:
 
 def summed_loss_tensor(y_true, y_pred):
     """``summed_loss`` on tensors, for the compiled training step."""
-    import keras
+    keras = backend.keras()
 
     return keras.ops.mean(keras.ops.sum(keras.ops.square(y_pred - y_true), axis=1))

@@ -24,6 +24,7 @@ import weakref
 
 import numpy as np
 
+from sinelib import backend
 from sinelib.checks import (
     check_bool, check_model, check_non_negative_int, check_positive_int, numeric_windows,
 )
@@ -59,7 +60,7 @@ def build_model(exp: Experiment | str, seed: int = 0, unroll: bool | None = None
     Raises:
         ValueError: unknown experiment, or a seed or ``unroll`` of the wrong kind.
     """
-    import keras
+    keras = backend.keras()
 
     exp = get_experiment(exp)
     seed = check_non_negative_int("seed", seed)
@@ -99,7 +100,7 @@ def _GRU_BIAS(shape, dtype=None):
 
     Keras lays a ``reset_after=False`` GRU bias out as ``[update | reset | candidate]``.
     """
-    import keras
+    keras = backend.keras()
 
     units = shape[0] // 3
     return keras.ops.concatenate([keras.ops.ones((2 * units,), dtype),
@@ -122,7 +123,7 @@ _COMPILED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def _compiled_call(model):
     """One ``tf.function`` per model: a plain ``model.predict`` is ~15x slower per call."""
-    import tensorflow as tf
+    tf = backend.tensorflow()
 
     function = _COMPILED.get(model)
     if function is None:

@@ -28,7 +28,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sinelib import schedules
+from sinelib import backend, schedules
 from sinelib.checks import check_bool, check_non_negative_int, check_positive_int, shown
 from sinelib.data import HELDOUT_SIZE, training_batch
 from sinelib.evaluation import evaluate, heldout_loss
@@ -103,7 +103,7 @@ def make_optimizer(exp: Experiment, model):
         A built ``keras.optimizers.Adam`` with TF1's epsilon and ``exp.clip_value``'s
         element-wise clipping.
     """
-    import keras
+    keras = backend.keras()
 
     kwargs = {"clipvalue": exp.clip_value} if exp.clip_value is not None else {}
     # A float rate (not a schedule) so the step decay can assign a new one between steps.
@@ -153,7 +153,7 @@ def make_train_step(model, optimizer, jit_compile: bool = False):
     ``x`` has shape ``(batch, n_in, 1)``, ``y`` shape ``(batch, n_out)``; the loss is a scalar
     tensor.
     """
-    import tensorflow as tf
+    tf = backend.tensorflow()
 
     variables = model.trainable_variables
 

@@ -88,3 +88,14 @@ def test_notebooks_are_numbered_tagged_and_stripped():
         for cell in notebook["cells"]:
             if cell["cell_type"] == "code":
                 assert cell["execution_count"] is not None, f"{path.name} is not executed"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")),
+                         ids=lambda path: path.name)
+def test_committed_notebooks_show_no_stderr_and_no_error(path):
+    outputs = [output for cell in json.loads(path.read_text())["cells"]
+               for output in cell.get("outputs", [])]
+    stderr = ["".join(output["text"])[:200] for output in outputs
+              if output.get("name") == "stderr"]
+    assert stderr == [], f"{path.name} stores stderr output, which readers see: {stderr}"
+    assert not [output for output in outputs if output["output_type"] == "error"]
