@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # Jupyter refuses to run as root without being told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install test lab app screenshot reproduce notebooks bench bench-target bench-explorer clean
+.PHONY: install test lab app screenshot reproduce notebooks bench bench-target bench-explorer tf1-runs clean
 
 install: $(STAMP)
 
@@ -58,6 +58,12 @@ bench-target: install
 bench-explorer: install
 	$(BIN)/python -m sinelib.tools.explorer_bench --json benchmarks/explorer.json \
 	  --markdown benchmarks/explorer.md
+
+## tf1-runs: train the original's TF1 graph (its own cells and initialisation, the same protocol and
+## minibatches) for every experiment at seed 0 and its spread seeds: histories and manifests into
+## sinelib/pretrained/tf1, no weights (hours; a run already written is skipped)
+tf1-runs: install
+	TF_USE_LEGACY_KERAS=1 $(BIN)/python -m sinelib.tools.reference_tf1
 
 ## notebooks: execute every notebook in place (stored outputs, no widget state), for committing
 notebooks: install

@@ -16,6 +16,8 @@ import pytest
 from sinelib import training
 from sinelib.tools import benchmark
 from sinelib.experiments import EXPERIMENTS, get_experiment
+from sinelib.history import history_from_csv
+from sinelib.schedules import STOP_STEPS
 
 HAS_TF_KERAS = importlib.util.find_spec("tf_keras") is not None
 
@@ -132,6 +134,30 @@ def test_reference_graph_learns_with_the_seed_loss():
     assert done.returncode == 0, done.stderr[-2000:]
     first, late = map(float, done.stdout.split())
     assert late < first / 3
+
+
+@pytest.mark.skipif(not HAS_TF_KERAS, reason="the reference needs the bench extra (tf-keras)")
+def test_reference_runs_are_written_like_control_runs(tmp_path):
+    """The TF1 graph trained with the protocol (``make tf1-runs``), here for 200 steps: a
+    history with the loop's columns and rows, and a manifest of the run, without weights."""
+    command = [sys.executable, "-m", "sinelib.tools.reference_tf1", "exp5-small", "--seeds", "3",
+               "--steps", "200", "--out", str(tmp_path)]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_USE_LEGACY_KERAS="1")
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    manifest = json.loads((tmp_path / "exp5-small-seed3.json").read_text())
+    exp = get_experiment("exp5-small")
+    assert manifest["kind"] == "tf1-graph" and manifest["seed"] == 3
+    assert manifest["config"] == exp.config()
+    assert manifest["run"]["steps"] == 200 and manifest["run"]["stop_reason"] == STOP_STEPS
+    assert set(manifest["metrics"]) >= {"loss", "mse", "by_frequency"}
+    history = history_from_csv((tmp_path / "exp5-small-seed3.history.csv").read_text())
+    assert [row["step"] for row in history] == [0, 100, 200]
+    assert history[0]["heldout_loss"] > 0 and history[0]["train_loss"] is None
+    assert all(row["train_loss"] > 0 for row in history[1:])
+    assert not list(tmp_path.glob("*.npz"))
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "already written, skipped" in again.stdout
 
 
 def test_tables_from_a_report():

@@ -11,6 +11,13 @@ The TF1 cells exist only with the ``tf-keras`` package (``pip install -e ".[benc
 the whole process. So this module refuses to load otherwise, and ``sinelib.tools.benchmark``
 runs it in a process of its own. It feeds the same minibatches as ``sinelib.training`` (from
 ``sinelib.data.training_batch``) and follows the same learning-rate schedule.
+
+``train_reference`` trains the graph with the original's whole protocol (budget, stopping rule
+and cap, step decay, clipping), recording the history ``sinelib.train`` records; ``make
+tf1-runs`` (``TF_USE_LEGACY_KERAS=1 python -m sinelib.tools.reference_tf1``) runs it for every
+experiment at seed 0 and its spread seeds and ships histories and manifests in
+``sinelib/pretrained/tf1/``: the original's network trained today on the port's minibatches,
+the control that says whether a number the port misses is the port's or the original's.
 """
 
 from __future__ import annotations
@@ -25,14 +32,33 @@ if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
         "`python -m sinelib.tools.benchmark`, which starts it in a process of its own"
     )
 
+import argparse  # noqa: E402
+import math  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from sinelib import schedules  # noqa: E402
-from sinelib.data import training_batch  # noqa: E402
-from sinelib.experiments import Experiment  # noqa: E402
+from sinelib.data import HELDOUT_SIZE, heldout_windows, training_batch  # noqa: E402
+from sinelib.evaluation import evaluate  # noqa: E402
+from sinelib.experiments import (  # noqa: E402
+    DISPLAY_EVERY_STEPS, EXPERIMENTS, Experiment, get_experiment,
+)
+from sinelib.history import history_to_csv  # noqa: E402
+from sinelib.pretrained import PRETRAINED_DIR, environment  # noqa: E402
+from sinelib.storage import atomic_write_json, atomic_write_text  # noqa: E402
+from sinelib.study.declarations import get_study  # noqa: E402
 
 v1 = tf.compat.v1
+
+#: Where the TF1 graph's training runs (histories and manifests, no weights) are shipped.
+REFERENCE_RUNS_DIR = PRETRAINED_DIR / "tf1"
+#: Bumped whenever the layout of a run's manifest changes.
+REFERENCE_RUN_FORMAT = 1
 
 
 class ReferenceGraph:
@@ -67,6 +93,7 @@ class ReferenceGraph:
                 outputs, _ = v1.nn.dynamic_rnn(stack, self.x, dtype=tf.float32)
                 last = outputs[:, -1, :]
             pred = tf.matmul(last, weights) + biases
+            self.pred = pred
             self.loss = tf.reduce_mean(tf.reduce_sum(tf.square(pred - self.y), axis=1))
             optimizer = v1.train.AdamOptimizer(learning_rate=self.learning_rate, epsilon=1e-8)
             grads_and_vars = optimizer.compute_gradients(self.loss)
@@ -100,5 +127,133 @@ class ReferenceGraph:
     def heldout_loss(self, x: np.ndarray, y: np.ndarray) -> float:
         return float(self.session.run(self.loss, feed_dict={self.x: x, self.y: y}))
 
+    def predict(self, x: np.ndarray, n_out: int) -> np.ndarray:
+        """The graph's prediction for windows ``x`` of shape ``(batch, n_in, 1)``, as a
+        baseline's ``predict(x, n_out)`` gives it, so ``sinelib.evaluate`` can measure it."""
+        if n_out != self.exp.n_out:
+            raise ValueError(f"this graph predicts {self.exp.n_out} samples, not {n_out}")
+        return self.session.run(self.pred, feed_dict={self.x: np.asarray(x, np.float32)})
+
     def close(self) -> None:
         self.session.close()
+
+
+def train_reference(exp: Experiment, seed: int = 0, steps: int | None = None,
+                    eval_every: int = 1000, heldout_size: int = HELDOUT_SIZE) -> dict:
+    """Train the TF1 graph with the original's protocol, as ``sinelib.train`` trains the port.
+
+    The same minibatch stream (step ``k`` of seed ``s``), learning-rate schedule, clipping,
+    stopping rule and cap, displayed loss (the current minibatch's after the update, every 100
+    steps) and held-out loss (every ``eval_every`` steps), but TF1's own cells and
+    initialisation.
+
+    Args:
+        exp: The experiment (a registered one or a variant).
+        seed: Seed of the graph's initial weights (``tf.set_random_seed``) and the minibatches.
+        steps: Stop after this many steps instead of the original's rule (tests only).
+        eval_every: Record the held-out loss every this many steps (a multiple of 100).
+        heldout_size: Windows in the held-out set.
+
+    Returns:
+        ``{"history", "run", "metrics"}``: history rows as ``history.HISTORY_COLUMNS``, the run
+        facts a manifest records (seed, steps, examples, stop reason, time) and ``evaluate``'s
+        held-out metrics at the end.
+    """
+    if eval_every % DISPLAY_EVERY_STEPS:
+        raise ValueError(f"eval_every must be a multiple of {DISPLAY_EVERY_STEPS}, got "
+                         f"{eval_every}")
+    graph = ReferenceGraph(exp, seed=seed)
+    x_held, y_held = heldout_windows(exp.n_in, exp.n_out, exp.frequency, heldout_size)
+    start = time.perf_counter()
+    history = [{"step": 0, "examples": 0, "learning_rate": graph.rate(0), "train_loss": None,
+                "heldout_loss": graph.heldout_loss(x_held, y_held), "elapsed_s": 0.0}]
+    step, displayed = 0, None
+    while (reason := schedules.stop_reason(exp, step * exp.batch_size, displayed,
+                                           steps)) is None:
+        x, y = graph.minibatch(seed, step)
+        rate = graph.rate(step)
+        graph.step(x, y, rate)
+        step += 1
+        if step % DISPLAY_EVERY_STEPS:
+            continue
+        displayed = graph.heldout_loss(x, y)  # the current minibatch's, after the update
+        if not math.isfinite(displayed):
+            reason = schedules.STOP_DIVERGED
+            break
+        history.append({"step": step, "examples": step * exp.batch_size, "learning_rate": rate,
+                        "train_loss": displayed,
+                        "heldout_loss": (graph.heldout_loss(x_held, y_held)
+                                         if step % eval_every == 0 else None),
+                        "elapsed_s": round(time.perf_counter() - start, 3)})
+    metrics = evaluate(graph.predict, exp, size=heldout_size)
+    elapsed = time.perf_counter() - start
+    graph.close()
+    run = {"seed": seed, "steps": step, "examples": step * exp.batch_size,
+           "stop_reason": reason, "elapsed_s": round(elapsed, 3),
+           "final_train_loss": displayed}
+    return {"history": history, "run": run, "metrics": metrics}
+
+
+def write_reference_run(exp: Experiment, seed: int, directory: Path, steps: int | None = None,
+                        command: str = "") -> dict:
+    """Train the TF1 graph (``train_reference``) and write its history and manifest, without
+    weights, as ``<slug>-seed<seed>.history.csv`` and ``.json`` in ``directory``.
+
+    Returns:
+        The manifest written.
+    """
+    result = train_reference(exp, seed, steps)
+    name = f"{exp.slug}-seed{seed}"
+    manifest = {
+        "format": REFERENCE_RUN_FORMAT, "kind": "tf1-graph", "experiment": exp.slug,
+        "seed": seed, "command": command, "config": exp.config(), "run": result["run"],
+        "metrics": result["metrics"], "versions": environment(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "history_file": f"{name}.history.csv",
+        "weights": "not shipped (the comparison uses the history and metrics only)",
+    }
+    atomic_write_text(Path(directory) / f"{name}.history.csv", history_to_csv(result["history"]))
+    atomic_write_json(Path(directory) / f"{name}.json", manifest)
+    return manifest
+
+
+def main(argv=None) -> int:
+    """``python -m sinelib.tools.reference_tf1 SLUG... [--seeds N...]`` (``make tf1-runs``):
+    train the TF1 graph at the seeds of each experiment's spread; a run already written is
+    skipped."""
+    parser = argparse.ArgumentParser(prog="python -m sinelib.tools.reference_tf1",
+                                     description=main.__doc__)
+    parser.add_argument("names", nargs="*", help="experiments (default: every one)")
+    parser.add_argument("--seeds", type=int, nargs="*",
+                        help="seeds (default: 0 and the experiment's spread seeds)")
+    parser.add_argument("--out", default=str(REFERENCE_RUNS_DIR), help="destination folder")
+    parser.add_argument("--steps", type=int, help="stop after N steps (tests only)")
+    args = parser.parse_args(argv)
+    try:
+        experiments = [get_experiment(name) for name in args.names] or list(EXPERIMENTS.values())
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    # Seed by seed (a stable sort on each seed's place in its experiment's list): every
+    # experiment's seed 0 first, so an interrupted batch of runs has covered every experiment
+    # before it adds seeds.
+    runs = sorted(((place, exp, seed) for exp in experiments
+                   for place, seed in enumerate(args.seeds or
+                                                [0, *get_study(exp.slug).spread_seeds])),
+                  key=lambda entry: entry[0])
+    for _, exp, seed in runs:
+        if (Path(args.out) / f"{exp.slug}-seed{seed}.json").is_file():
+            print(f"{exp.slug} seed {seed}: already written, skipped", flush=True)
+            continue
+        manifest = write_reference_run(
+            exp, seed, Path(args.out), args.steps,
+            command=f"python -m sinelib.tools.reference_tf1 {exp.slug} --seeds {seed}")
+        run = manifest["run"]
+        print(f"{exp.slug} seed {seed}: stopped by '{run['stop_reason']}' after "
+              f"{run['steps']} steps in {run['elapsed_s']:.0f} s, held-out "
+              f"{manifest['metrics']['loss']:.4g}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
