@@ -1,6 +1,7 @@
 """Figures of the study: several experiments side by side, the clipping spread, the timings,
 the atlas and the seed spread. Every function takes data and returns a Matplotlib Figure; the
-plots of one experiment are in ``sinelib.plots``, whose drawing helpers these reuse."""
+plots of one experiment are in ``sinelib.plots``, whose drawing helpers these reuse. As there,
+Matplotlib is imported inside the functions, so that importing the study stays fast."""
 
 from __future__ import annotations
 
