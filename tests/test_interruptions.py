@@ -26,20 +26,31 @@ def _cli(*arguments):
     return [sys.executable, "-m", "sinelib", "train", *arguments, "--no-progress"]
 
 
+#: The environment of the training processes the tests start.
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def _started(command, cwd, out):
+    """A training process started with ``command``, once it has written its first checkpoint
+    into ``out``."""
+    process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while not (out / "checkpoint.npz").exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError("training ended, or wrote no checkpoint within 180 s")
+        time.sleep(0.02)
+    return process
+
+
 def test_sigkill_then_resume_ends_like_an_uninterrupted_run(tmp_path):
     """A real training process, killed with SIGKILL after its first checkpoint, resumes to the
     same step count and the same weights, bit for bit, as a run that was never stopped."""
     out = tmp_path / "run"
     command = _cli("exp3", "--steps", "200", "--checkpoint-every", "100", "--out", str(out))
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = _started(command, tmp_path, out)
     try:
-        deadline = time.monotonic() + 180
-        while not (out / "checkpoint.npz").exists():
-            assert process.poll() is None, "training ended before its first checkpoint"
-            assert time.monotonic() < deadline, "no checkpoint within 180 s"
-            time.sleep(0.02)
         assert process.poll() is None, "training finished before it could be killed"
         process.send_signal(signal.SIGKILL)
     finally:
@@ -50,7 +61,7 @@ def test_sigkill_then_resume_ends_like_an_uninterrupted_run(tmp_path):
     assert killed_at in (100,), killed_at
     assert not (out / "exp3.weights.npz").exists()  # the run never reached its end
 
-    resumed = subprocess.run(command + ["--resume"], cwd=tmp_path, env=env, text=True,
+    resumed = subprocess.run(command + ["--resume"], cwd=tmp_path, env=ENV, text=True,
                              capture_output=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "stopped by 'steps' after 200 steps (10000 examples)" in resumed.stdout
@@ -209,15 +220,8 @@ def test_a_live_process_holds_its_folder_and_a_killed_one_leaves_no_lock(tiny, t
     process's PID; once it is killed by SIGKILL, the folder resumes at once."""
     out = tmp_path / "run"
     command = _cli("exp3", "--steps", "100000", "--checkpoint-every", "100", "--out", str(out))
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = _started(command, tmp_path, out)
     try:
-        deadline = time.monotonic() + 180
-        while not (out / "checkpoint.npz").exists():
-            assert process.poll() is None, "training ended before its first checkpoint"
-            assert time.monotonic() < deadline, "no checkpoint within 180 s"
-            time.sleep(0.02)
         with pytest.raises(ValueError, match=f"in use by another training run \\(PID "
                                              f"{process.pid}\\)"):
             train("exp3", steps=100000, out_dir=out, resume=True, progress=False)
