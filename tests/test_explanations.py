@@ -50,8 +50,8 @@ def test_longer_budget_says_what_twice_the_budget_does():
                                               spread={"exp3": [_seed(1, 0.3)]}))
     assert text == ("With twice the budget the same run (identical for its first 500000 "
                     "examples) ends at 0.1, and its displayed loss first reaches 0.177742 at "
-                    "505000 examples. No seed gets there within the budget; twice the budget "
-                    "does.")
+                    "505000 examples. No seed reaches it held-out within the budget; at seed 0, "
+                    "twice the budget does.")
     # A seed within the budget: no such sentence.
     text = check.explain(run, made_up_sources(controls={"exp3-long": reaches},
                                               spread={"exp3": [_seed(1, 0.1)]}))

@@ -364,7 +364,7 @@ class LongerBudget(Check):
         seeds = [run] + sources.spread(exp.slug)
         if (min(heldout_at(other, budget)[0] for other in seeds) > quoted
                 and longer.metrics["loss"] <= quoted):
-            text += (f" No seed gets there within the budget; "
+            text += (f" No seed reaches it held-out within the budget; at seed {longer.seed}, "
                      f"{_times(longer.experiment.budget_examples / budget)} the budget does.")
         return text
 
