@@ -2,18 +2,16 @@
 minibatch-only one where it applies), the study's declarations, and the shipped runs' claims."""
 
 import pytest
-
 from made_up_runs import made_up_run, made_up_sources
+
 from sinelib.experiments import EXPERIMENTS, get_experiment
 from sinelib.schedules import STOP_BUDGET, STOP_CAP, STOP_TARGET
-from sinelib.study.claims import (
-    DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, Claim, check_claims, claim_rows, heldout_at,
-    quoted_loss_claim, quoted_loss_verdict, startup_claims,
-)
+from sinelib.study.claims import check_claims, claim_rows, startup_claims
 from sinelib.study.criteria import (
-    BelowTarget, ClippingCalms, FailsElsewhere, FitsFrequency, Generalises, LongerBudget,
-    LowestDisplayed, NeverBelow, NeverBelowTarget, OnControl, OtherSeeds, QuotedLoss,
-    StallsNear, StallStops, StoppedByTarget, VariesWildly, WorseThan,
+    DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, BelowTarget, Claim, ClippingCalms, FailsElsewhere,
+    FitsFrequency, Generalises, LongerBudget, LowestDisplayed, NeverBelow, NeverBelowTarget,
+    OnControl, OtherSeeds, QuotedLoss, StallsNear, StallStops, StoppedByTarget, VariesWildly,
+    WorseThan, heldout_at, quoted_loss_claim, quoted_loss_verdict,
 )
 from sinelib.study.records import RunRecord
 

@@ -9,18 +9,9 @@ thresholds and the verdict rules live in ``sinelib.study.criteria``. This module
 from __future__ import annotations
 
 from sinelib.experiments import EXPERIMENTS
-from sinelib.study.criteria import (
-    DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, Claim, Sources, heldout_at, quoted_loss_claim,
-    quoted_loss_verdict, verdict_of,
-)
+from sinelib.study.criteria import Claim, Sources, verdict_of
 from sinelib.study.declarations import get_study
 from sinelib.study.records import RunRecord, shipped_run, shipped_sources
-
-__all__ = [
-    "DOES_NOT_HOLD", "HOLDS", "MINIBATCH_ONLY", "DRASTIC_FACTOR", "Claim", "all_claims",
-    "check_claims", "claim_rows", "heldout_at", "quoted_loss_claim", "quoted_loss_verdict",
-    "startup_claims",
-]
 
 #: "Drastically improves start-up": the unrolled graph's start-up more than this many times
 #: the loop's.

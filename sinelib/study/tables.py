@@ -9,7 +9,8 @@ from sinelib.checks import shown
 from sinelib.experiments import EXPERIMENTS, Experiment, get_experiment
 from sinelib.study.analysis import best_displayed, seed_spread
 from sinelib.study.atlas import NETWORK, curve, generalisation_band, heldout, noise_crossing
-from sinelib.study.claims import DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, check_claims, heldout_at
+from sinelib.study.claims import check_claims
+from sinelib.study.criteria import DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, heldout_at
 from sinelib.study.declarations import get_study
 from sinelib.study.records import shipped_run
 
