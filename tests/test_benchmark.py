@@ -17,6 +17,7 @@ from sinelib import training
 from sinelib.tools import benchmark
 from sinelib.experiments import EXPERIMENTS, get_experiment
 from sinelib.history import history_from_csv
+from sinelib.pretrained import PRETRAINED_DIR
 from sinelib.schedules import STOP_STEPS
 
 HAS_TF_KERAS = importlib.util.find_spec("tf_keras") is not None
@@ -158,6 +159,23 @@ def test_reference_runs_are_written_like_control_runs(tmp_path):
     assert not list(tmp_path.glob("*.npz"))
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "already written, skipped" in again.stdout
+
+
+REFERENCE_RUNS = sorted((PRETRAINED_DIR / "tf1").glob("*.json"))
+
+
+@pytest.mark.shipped
+@pytest.mark.parametrize("path", REFERENCE_RUNS, ids=lambda path: path.stem)
+def test_shipped_reference_runs_match_the_registry(path):
+    """Each shipped TF1-graph run was trained on its experiment's current configuration, and
+    its history reaches the step count its manifest gives."""
+    manifest = json.loads(path.read_text())
+    exp = get_experiment(manifest["experiment"])
+    assert manifest["config"] == exp.config() and manifest["kind"] == "tf1-graph"
+    assert path.stem == f"{exp.slug}-seed{manifest['seed']}"
+    history = history_from_csv((path.parent / manifest["history_file"]).read_text())
+    assert history[-1]["step"] == manifest["run"]["steps"]
+    assert manifest["run"]["examples"] == manifest["run"]["steps"] * exp.batch_size
 
 
 def test_tables_from_a_report():
