@@ -15,7 +15,7 @@ import pytest
 
 from sinelib import training
 from sinelib.tools import benchmark
-from sinelib.experiments import EXPERIMENTS, get_experiment
+from sinelib.experiments import DISPLAY_EVERY_STEPS, EXPERIMENTS, get_experiment
 from sinelib.history import history_from_csv
 from sinelib.pretrained import PRETRAINED_DIR
 from sinelib.schedules import STOP_STEPS
@@ -168,13 +168,15 @@ REFERENCE_RUNS = sorted((PRETRAINED_DIR / "tf1").glob("*.json"))
 @pytest.mark.parametrize("path", REFERENCE_RUNS, ids=lambda path: path.stem)
 def test_shipped_reference_runs_match_the_registry(path):
     """Each shipped TF1-graph run was trained on its experiment's current configuration, and
-    its history reaches the step count its manifest gives."""
+    its history's last display is the last one before the step count its manifest gives (a
+    run can stop between displays, as exp6's cap of 15625 steps does)."""
     manifest = json.loads(path.read_text())
     exp = get_experiment(manifest["experiment"])
     assert manifest["config"] == exp.config() and manifest["kind"] == "tf1-graph"
     assert path.stem == f"{exp.slug}-seed{manifest['seed']}"
     history = history_from_csv((path.parent / manifest["history_file"]).read_text())
-    assert history[-1]["step"] == manifest["run"]["steps"]
+    steps = manifest["run"]["steps"]
+    assert steps - DISPLAY_EVERY_STEPS < history[-1]["step"] <= steps
     assert manifest["run"]["examples"] == manifest["run"]["steps"] * exp.batch_size
 
 
