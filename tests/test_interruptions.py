@@ -1,6 +1,7 @@
 """Interrupted and diverging training runs lose at most the steps since the last checkpoint,
 never keep non-finite weights, and the same seed gives bit-identical runs on one machine."""
 
+import contextlib
 import json
 import os
 import signal
@@ -30,18 +31,30 @@ def _cli(*arguments):
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
+@contextlib.contextmanager
 def _started(command, cwd, out):
     """A training process started with ``command``, once it has written its first checkpoint
-    into ``out``."""
+    into ``out``; it is killed on leaving the block, whatever happened in it."""
     process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 180
-    while not (out / "checkpoint.npz").exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError("training ended, or wrote no checkpoint within 180 s")
-        time.sleep(0.02)
-    return process
+    try:
+        deadline = time.monotonic() + 180
+        while not (out / "checkpoint.npz").exists():
+            assert process.poll() is None and time.monotonic() < deadline, (
+                "training ended, or wrote no checkpoint within 180 s")
+            time.sleep(0.02)
+        yield process
+    finally:
+        process.kill()
+        process.wait()
+
+
+def _kill(process):
+    """SIGKILL a training process that is still running, and wait for it to die."""
+    assert process.poll() is None, "training finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
 
 
 def test_sigkill_then_resume_ends_like_an_uninterrupted_run(tmp_path):
@@ -49,14 +62,8 @@ def test_sigkill_then_resume_ends_like_an_uninterrupted_run(tmp_path):
     same step count and the same weights, bit for bit, as a run that was never stopped."""
     out = tmp_path / "run"
     command = _cli("exp3", "--steps", "200", "--checkpoint-every", "100", "--out", str(out))
-    process = _started(command, tmp_path, out)
-    try:
-        assert process.poll() is None, "training finished before it could be killed"
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.kill()
-        process.wait()
-    assert process.returncode == -signal.SIGKILL
+    with _started(command, tmp_path, out) as process:
+        _kill(process)
     killed_at = _checkpoint_state(out)["step"]
     assert killed_at in (100,), killed_at
     assert not (out / "exp3.weights.npz").exists()  # the run never reached its end
@@ -220,17 +227,11 @@ def test_a_live_process_holds_its_folder_and_a_killed_one_leaves_no_lock(tiny, t
     process's PID; once it is killed by SIGKILL, the folder resumes at once."""
     out = tmp_path / "run"
     command = _cli("exp3", "--steps", "100000", "--checkpoint-every", "100", "--out", str(out))
-    process = _started(command, tmp_path, out)
-    try:
+    with _started(command, tmp_path, out) as process:
         with pytest.raises(ValueError, match=f"in use by another training run \\(PID "
                                              f"{process.pid}\\)"):
             train("exp3", steps=100000, out_dir=out, resume=True, progress=False)
-        assert process.poll() is None, "training finished before it could be killed"
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.kill()
-        process.wait()
-    assert process.returncode == -signal.SIGKILL
+        _kill(process)
     killed_at = _checkpoint_state(out)["step"]
     resumed = train("exp3", steps=killed_at + 100, out_dir=out, resume=True, progress=False,
                     heldout_size=50)
