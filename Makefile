@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # Jupyter refuses to run as root without being told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install test lab app screenshot reproduce notebooks bench bench-target bench-explorer tf1-runs clean
+.PHONY: install test lab app screenshot reproduce notebooks bench bench-target bench-explorer tf1-runs transplant clean
 
 install: $(STAMP)
 
@@ -64,6 +64,11 @@ bench-explorer: install
 ## sinelib/pretrained/tf1, no weights (hours; a run already written is skipped)
 tf1-runs: install
 	TF_USE_LEGACY_KERAS=1 $(BIN)/python -m sinelib.tools.reference_tf1
+
+## transplant: start the TF1 graph from the port's initial weights and train both for 300 steps on
+## the same minibatches: how far their losses differ, for every experiment (~10 min)
+transplant: install
+	TF_USE_LEGACY_KERAS=1 $(BIN)/python -m sinelib.tools.reference_tf1 --transplant --steps 300
 
 ## notebooks: execute every notebook in place (stored outputs, no widget state), for committing
 notebooks: install

@@ -17,7 +17,7 @@ from sinelib import training
 from sinelib.tools import benchmark
 from sinelib.experiments import DISPLAY_EVERY_STEPS, EXPERIMENTS, get_experiment
 from sinelib.history import history_from_csv
-from sinelib.pretrained import PRETRAINED_DIR
+from sinelib.study.records import TF1_RUNS_DIR
 from sinelib.schedules import STOP_STEPS
 
 HAS_TF_KERAS = importlib.util.find_spec("tf_keras") is not None
@@ -161,7 +161,7 @@ def test_reference_runs_are_written_like_control_runs(tmp_path):
     assert again.returncode == 0 and "already written, skipped" in again.stdout
 
 
-REFERENCE_RUNS = sorted((PRETRAINED_DIR / "tf1").glob("*.json"))
+REFERENCE_RUNS = sorted(TF1_RUNS_DIR.glob("*.json"))
 
 
 @pytest.mark.shipped

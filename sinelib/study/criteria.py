@@ -83,12 +83,15 @@ class Sources:
             (``records.spread_runs``).
         label: Control name to the words that say how it differs ("without clipping");
             default the name itself.
+        tf1: Experiment slug to the original's TF1 graph trained on its protocol, one run per
+            seed found (``records.tf1_runs``); default none.
     """
 
     shipped: Callable[[str], "RunRecord"]
     control: Callable[[str], "RunRecord"]
     spread: Callable[[str], list]
     label: Callable[[str], str] = str
+    tf1: Callable[[str], list] = lambda name: []
 
 
 def verdict_of(holds: bool) -> str:
@@ -697,3 +700,97 @@ class OnControl(Check):
 
     def claim(self, run, sources):
         return self.check.claim(sources.control(self.control), sources)
+
+
+def _count(verdicts: list[str], verdict: str) -> str:
+    """"2 of 5"."""
+    return f"{verdicts.count(verdict)} of {len(verdicts)}"
+
+
+def _spread_words(runs: list) -> str:
+    """"0.66 ± 0.20 (0.42–0.95)" of the runs' final held-out losses."""
+    losses = [run.metrics["loss"] for run in runs]
+    if len(losses) == 1:
+        return f"{losses[0]:.3g}"
+    mean = sum(losses) / len(losses)
+    std = math.sqrt(sum((loss - mean) ** 2 for loss in losses) / (len(losses) - 1))
+    return f"{mean:.3g} ± {std:.2g} ({min(losses):.3g}–{max(losses):.3g})"
+
+
+@dataclass(frozen=True)
+class OriginalGraph(Check):
+    """Another check applied to the original's own TF1 graph, trained today with the same
+    protocol on the same minibatches at each of its seeds (``sources.tf1``), and to the port at
+    its seeds (the run and its spread) for comparison: is a number the port misses the port's
+    or the original's?
+
+    Attributes:
+        check: The check to apply to each run (a ``QuotedLoss``, a ``NeverBelow``, ...).
+        every_seed: The claim holds on the graph when ``check`` holds at every seed (a claim
+            that something never happens); otherwise at any seed (a number reached).
+        summary: The explanation starts by saying what the graph is and gives both
+            implementations' held-out loss over seeds (once per experiment: the first such
+            check).
+    """
+
+    check: Check = QuotedLoss()
+    every_seed: bool = False
+    summary: bool = True
+
+    def _runs(self, run, sources) -> tuple[list, list]:
+        graph = sources.tf1(run.experiment.slug)
+        if not graph:
+            raise ValueError(f"no TF1-graph runs of {run.experiment.slug} to compare with; "
+                             f"train them with: make tf1-runs")
+        return graph, [run] + [other for other in sources.spread(run.experiment.slug)
+                               if other.seed != run.seed]
+
+    def claim(self, run, sources):
+        graph, _ = self._runs(run, sources)
+        claims = [self.check.claim(other, sources) for other in graph]
+        verdicts = [claim.verdict for claim in claims]
+        if self.every_seed:
+            verdict = max(verdicts, key=[HOLDS, MINIBATCH_ONLY, DOES_NOT_HOLD].index)
+            which = "at every one of"
+        else:
+            verdict = best_verdict(verdicts)
+            which = "at any of"
+        measured = [claim.measured if claim.measured.startswith(f"seed {other.seed}:")
+                    else f"seed {other.seed}: {claim.measured}"
+                    for other, claim in zip(graph, claims)]
+        return Claim(f"{run.experiment.slug} (TF1 graph)",
+                     f"{claims[0].statement}, on the original's TF1 graph {which} seeds "
+                     f"{', '.join(str(other.seed) for other in graph)}", verdict,
+                     "; ".join(f"{words} ({claim.verdict})"
+                               for words, claim in zip(measured, claims)))
+
+    def explain(self, run, sources):
+        graph, port = self._runs(run, sources)
+        statement = self.check.claim(run, sources).statement
+        ours = [self.check.claim(other, sources).verdict for other in port]
+        theirs = [self.check.claim(other, sources).verdict for other in graph]
+        text = ""
+        if self.summary:
+            text = (f"The original's TF1 graph (its own cells and initialisation) trained today "
+                    f"on the same protocol and minibatches ends at a held-out "
+                    f"{_spread_words(graph)} over {len(graph)} seeds, the port at "
+                    f"{_spread_words(port)} over {len(port)}. ")
+        text += (f"\"{statement[:1].upper() + statement[1:]}\" holds on the graph at {_count(theirs, HOLDS)} "
+                 f"seeds")
+        if MINIBATCH_ONLY in theirs + ours:
+            text += f" and on a displayed minibatch only at {_count(theirs, MINIBATCH_ONLY)}"
+        text += f"; on the port at {_count(ours, HOLDS)}"
+        if MINIBATCH_ONLY in theirs + ours:
+            text += f" and {_count(ours, MINIBATCH_ONLY)}"
+        text += "."
+        share = lambda verdicts: verdicts.count(HOLDS) / len(verdicts)
+        if self.every_seed:
+            return text
+        if share(theirs) == 0 and share(ours) == 0:
+            text += (" Trained today on the same protocol, the original's graph misses it as "
+                     "the port does, so the miss is not the port's.")
+        elif share(theirs) > share(ours):
+            text += " The original's graph meets it at a larger share of seeds than the port."
+        elif share(theirs) < share(ours):
+            text += " The port meets it at a larger share of seeds than the original's graph."
+        return text

@@ -18,8 +18,8 @@ from typing import Mapping
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.study.criteria import (
     BelowTarget, Check, ClippingCalms, FailsElsewhere, FitsFrequency, Generalises,
-    LongerBudget, LowestDisplayed, NeverBelow, NeverBelowTarget, OnControl, OtherSeeds,
-    QuotedLoss, StallsNear, StallStops, StoppedByTarget, VariesWildly, WorseThan,
+    LongerBudget, LowestDisplayed, NeverBelow, NeverBelowTarget, OnControl, OriginalGraph,
+    OtherSeeds, QuotedLoss, StallsNear, StallStops, StoppedByTarget, VariesWildly, WorseThan,
 )
 
 #: Seeds beyond the shipped seed 0 that an experiment's seed spread trains by default.
@@ -139,35 +139,43 @@ _LONG_5_SMALL = _longer("exp5-small", 2_400_000,
 #: Every experiment's study, in registry order.
 STUDIES: Mapping[str, Study] = {study.slug: study for study in (
     Study("exp1", (FitsFrequency(frequency=1.0, rms=0.05),
-                   FailsElsewhere(at=1.0, others=(2.0, 3.0), factor=100))),
+                   FailsElsewhere(at=1.0, others=(2.0, 3.0), factor=100),
+                   OriginalGraph(FitsFrequency(frequency=1.0, rms=0.05), every_seed=True),
+                   OriginalGraph(FailsElsewhere(at=1.0, others=(2.0, 3.0), factor=100),
+                                 every_seed=True, summary=False))),
     Study("exp2", (WorseThan("exp1", frequency=1.0),
                    Generalises(frequencies=(1.0, 2.0, 3.0), factor=3),
-                   QuotedLoss())),
-    Study("exp3", (QuotedLoss(),), autoregressive=True),
-    Study("exp3-1", (QuotedLoss(), OtherSeeds(), LongerBudget(_LONG_3_1.name)),
+                   QuotedLoss(), OriginalGraph())),
+    Study("exp3", (QuotedLoss(), OriginalGraph()), autoregressive=True),
+    Study("exp3-1", (QuotedLoss(), OtherSeeds(), LongerBudget(_LONG_3_1.name),
+                     OriginalGraph()),
           controls=(_LONG_3_1,),
           overlays=("exp3-1-seed1", "exp3-1-seed2", _LONG_3_1.name)),
     # The 500-unit network is the slowest to train: three seeds in all.
     Study("exp4", (QuotedLoss(),
                    LowestDisplayed(beside=_NOCLIP.name),
                    VariesWildly(factor=5, window=2000, beside=_NOCLIP.name),
-                   ClippingCalms(_NOCLIP.name, fraction=0.5, window=2000)),
+                   ClippingCalms(_NOCLIP.name, fraction=0.5, window=2000),
+                   OriginalGraph(), OriginalGraph(LowestDisplayed(), summary=False)),
           spread_seeds=(1, 2), controls=(_NOCLIP,), spread_controls=(_NOCLIP.name,),
           overlays=(_NOCLIP.name,)),
-    Study("exp5", (QuotedLoss(), StoppedByTarget())),
+    Study("exp5", (QuotedLoss(), StoppedByTarget(), OriginalGraph())),
     Study("exp5-small", (StallsNear(factor=2),
                          StallStops(fraction=0.8, longer=_LONG_5_SMALL.name,
                                     level=StallsNear(factor=2)),
                          OnControl(_LONG_5_SMALL.name, StallsNear(factor=2)),
-                         OnControl(_LONG_5_SMALL.name, StallStops(fraction=0.8))),
+                         OnControl(_LONG_5_SMALL.name, StallStops(fraction=0.8)),
+                         OriginalGraph()),
           controls=(_LONG_5_SMALL,), quote_label="loss about",
           overlays=(_LONG_5_SMALL.name,)),
     Study("exp5-1", (QuotedLoss(),
                      BelowTarget(beside="exp5-small"),
                      BelowTarget(any_seed=True, beside="exp5-small",
-                                 beside_longer=_LONG_5_SMALL.name)),
+                                 beside_longer=_LONG_5_SMALL.name),
+                     OriginalGraph()),
           overlays=("exp5-1-seed1", "exp5-1-seed2")),
-    Study("exp6", (NeverBelow(), NeverBelowTarget()), quote_label="never below"),
+    Study("exp6", (NeverBelow(), NeverBelowTarget(), OriginalGraph(NeverBelow(), every_seed=True)),
+          quote_label="never below"),
 )}
 
 

@@ -3,11 +3,13 @@
 The notebooks, the claims and the figures all read a ``RunRecord``: the experiment, the run's
 facts (seed, steps, examples, stop reason), its held-out metrics and its training history. A
 reader who trains live (``TRAIN = True``) gets a record of that run instead of the shipped one
-and every later cell works unchanged.
+and every later cell works unchanged. The original's TF1 graph, trained with the same protocol
+on the same minibatches (``make tf1-runs``), gives records of the same kind (``tf1_runs``).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +20,12 @@ from sinelib.study.analysis import seed_spread
 from sinelib.study.controls import control_manifest_path, get_control, load_control
 from sinelib.study.criteria import Sources
 from sinelib.study.declarations import STUDIES, get_study
+
+#: Where the original's TF1 graph's training runs are shipped: ``<slug>-seed<N>.json`` and
+#: ``.history.csv`` (``sinelib.tools.reference_tf1`` writes them; no weights).
+TF1_RUNS_DIR = PRETRAINED_DIR / "tf1"
+#: The ``source`` of a TF1-graph run's record.
+TF1_SOURCE = "TF1 graph"
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,32 @@ def all_seed_spreads(directory=None, controls_directory=None) -> dict:
             for slug in EXPERIMENTS}
 
 
+def tf1_runs(name: str | Experiment, directory=None) -> list[RunRecord]:
+    """The original's TF1 graph trained on the experiment's protocol and minibatches, at every
+    seed found (``make tf1-runs``), in seed order; empty when none has been trained.
+
+    Args:
+        name: The experiment.
+        directory: Where the runs are (default the shipped ones, ``TF1_RUNS_DIR``).
+    """
+    exp = get_experiment(name)
+    folder = TF1_RUNS_DIR if directory is None else Path(directory)
+    runs = []
+    for path in folder.glob(f"{exp.slug}-seed*.json"):
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        history = history_from_csv((folder / manifest["history_file"]).read_text(
+            encoding="utf-8"))
+        runs.append(_from_manifest(exp, manifest, history, TF1_SOURCE))
+    return sorted(runs, key=lambda run: run.seed)
+
+
+def all_tf1_spreads(directory=None) -> dict:
+    """``analysis.seed_spread`` of the TF1 graph's held-out loss over its seeds, for every
+    experiment with at least one run."""
+    return {slug: seed_spread([run.metrics["loss"] for run in runs])
+            for slug in EXPERIMENTS if (runs := tf1_runs(slug, directory))}
+
+
 def clipping_off_runs(name: str | Experiment | None = None,
                       controls_directory=None) -> list[RunRecord]:
     """The runs without value clipping that have been trained: seed 0, then the spread's seeds.
@@ -158,4 +192,5 @@ def shipped_sources(directory=None, controls_directory=None) -> Sources:
         control=lambda name: control_run(name, controls_directory),
         spread=lambda name: spread_runs(name, controls_directory),
         label=lambda name: get_control(name).label or name,
+        tf1=lambda name: tf1_runs(name),
     )

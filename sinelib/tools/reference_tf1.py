@@ -18,6 +18,12 @@ tf1-runs`` (``TF_USE_LEGACY_KERAS=1 python -m sinelib.tools.reference_tf1``) run
 experiment at seed 0 and its spread seeds and ships histories and manifests in
 ``sinelib/pretrained/tf1/``: the original's network trained today on the port's minibatches,
 the control that says whether a number the port misses is the port's or the original's.
+
+``transplant_losses`` (``make transplant``) proves that the port is the same network: it copies
+the port's initial weights into the graph (``keras_to_tf1``), trains both on the same
+minibatches, and returns each step's loss from each; ``tests/test_transplant.py`` holds them to
+agree within float32 drift. What remains different between the two implementations is only how
+the initial weights are drawn (see ``sinelib.models``).
 """
 
 from __future__ import annotations
@@ -49,14 +55,13 @@ from sinelib.experiments import (  # noqa: E402
     DISPLAY_EVERY_STEPS, EXPERIMENTS, Experiment, get_experiment,
 )
 from sinelib.history import history_to_csv  # noqa: E402
-from sinelib.pretrained import PRETRAINED_DIR, environment  # noqa: E402
+from sinelib.pretrained import environment  # noqa: E402
 from sinelib.storage import atomic_write_json, atomic_write_text  # noqa: E402
 from sinelib.study.declarations import get_study  # noqa: E402
+from sinelib.study.records import TF1_RUNS_DIR  # noqa: E402
 
 v1 = tf.compat.v1
 
-#: Where the TF1 graph's training runs (histories and manifests, no weights) are shipped.
-REFERENCE_RUNS_DIR = PRETRAINED_DIR / "tf1"
 #: Bumped whenever the layout of a run's manifest changes.
 REFERENCE_RUN_FORMAT = 1
 
@@ -109,6 +114,20 @@ class ReferenceGraph:
         self.session = v1.Session(graph=self.graph, config=config)
         self.session.run(init)
 
+    def assign(self, values: list[np.ndarray]) -> None:
+        """Set every trainable variable, in the graph's order (``keras_to_tf1`` gives it)."""
+        with self.graph.as_default():
+            variables = v1.trainable_variables()
+            if len(values) != len(variables):
+                raise ValueError(f"the graph has {len(variables)} trainable variables, got "
+                                 f"{len(values)} arrays")
+            for variable, value in zip(variables, values):
+                if tuple(variable.shape) != np.shape(value):
+                    raise ValueError(f"{variable.name} has shape {tuple(variable.shape)}, got "
+                                     f"{np.shape(value)}")
+            self.session.run([variable.assign(np.asarray(value, np.float32))
+                              for variable, value in zip(variables, values)])
+
     def step(self, x: np.ndarray, y: np.ndarray, learning_rate: float) -> float:
         loss, _ = self.session.run(
             [self.loss, self.train_op],
@@ -136,6 +155,88 @@ class ReferenceGraph:
 
     def close(self) -> None:
         self.session.close()
+
+
+#: TF1's ``BasicLSTMCell`` and ``LSTMCell`` add this constant to the forget gate (the graph
+#: above builds them with it); the Keras port starts a trainable forget bias at it instead.
+TF1_FORGET_BIAS = 1.0
+
+
+def _lstm_blocks(matrix: np.ndarray) -> np.ndarray:
+    """Keras' gate blocks ``[i | f | c | o]`` along the last axis, as TF1's ``[i | j | f | o]``
+    (``j`` is the candidate)."""
+    i, f, c, o = np.split(matrix, 4, axis=-1)
+    return np.concatenate([i, c, f, o], axis=-1)
+
+
+def keras_to_tf1(model, exp: Experiment, forget_bias: float = TF1_FORGET_BIAS
+                 ) -> list[np.ndarray]:
+    """The weights of a Keras network from ``sinelib.build_model(exp)`` laid out as the TF1
+    graph's trainable variables, in their order (``ReferenceGraph.assign`` takes them).
+
+    * The read-out ``W`` and ``b`` are the Dense layer's kernel and bias as they are.
+    * LSTM: TF1 multiplies ``[x; h]`` by one kernel, so Keras' input kernel is stacked on its
+      recurrent kernel; the gate blocks move from Keras' i, f, c, o to TF1's i, j, f, o; and
+      TF1 adds a constant ``forget_bias`` to the forget gate, so its bias is Keras' minus it.
+    * GRU (``reset_after=False``): Keras' blocks are update ``z``, reset ``r``, candidate
+      ``h``. TF1's ``gates`` kernel and bias hold ``[r | u]`` with ``u`` the update gate (the
+      same ``z``: both keep ``u * h_prev``), its ``candidate`` kernel and bias the rest.
+
+    Args:
+        model: A Keras network of ``exp``'s architecture.
+        exp: Its experiment.
+        forget_bias: The constant TF1's LSTM cells add (a test passes 0 to see a wrong
+            transplant disagree).
+    """
+    readout = model.get_layer("readout")
+    values = [np.asarray(w) for w in readout.get_weights()]
+    gru = exp.cell == "GRUCell"
+    for index in range(exp.n_layers):
+        kernel, recurrent, bias = (np.asarray(w) for w in model.get_layer(
+            f"{'gru' if gru else 'lstm'}_{index}").get_weights())
+        merged = np.concatenate([kernel, recurrent], axis=0)
+        if gru:
+            z, r, h = np.split(merged, 3, axis=-1)
+            bz, br, bh = np.split(bias, 3)
+            values += [np.concatenate([r, z], axis=-1), np.concatenate([br, bz]), h, bh]
+        else:
+            bias = _lstm_blocks(bias).copy()
+            bias[2 * exp.n_hidden:3 * exp.n_hidden] -= forget_bias
+            values += [_lstm_blocks(merged), bias]
+    return values
+
+
+def transplant_losses(exp: Experiment, seed: int = 0, steps: int = 300,
+                      forget_bias: float = TF1_FORGET_BIAS) -> dict:
+    """The Keras port and the TF1 graph from the same initial weights, trained step by step on
+    the same minibatches with the same learning rates: the proof that they are one network.
+
+    The port is built and stepped exactly as ``sinelib.train`` does it (``build_model``,
+    ``make_optimizer`` with its clipping, ``make_train_step``, ``step_plan``'s variant); its
+    initial weights go into the graph through ``keras_to_tf1``.
+
+    Returns:
+        ``{"keras": losses, "tf1": losses}``: each step's minibatch summed loss before the
+        update, as float64 arrays of length ``steps``.
+    """
+    from sinelib.models import build_model
+    from sinelib.training import make_optimizer, make_train_step, step_plan
+
+    plan = step_plan(exp)
+    model = build_model(exp, seed=seed, unroll=plan["unroll"])
+    optimizer = make_optimizer(exp, model)
+    train_step = make_train_step(model, optimizer, jit_compile=plan["jit_compile"])
+    graph = ReferenceGraph(exp, seed=seed)
+    graph.assign(keras_to_tf1(model, exp, forget_bias))
+    losses = {"keras": [], "tf1": []}
+    for step in range(steps):
+        x, y = graph.minibatch(seed, step)
+        rate = graph.rate(step)
+        optimizer.learning_rate.assign(rate)
+        losses["keras"].append(float(train_step(x, y)))
+        losses["tf1"].append(graph.step(x, y, rate))
+    graph.close()
+    return {name: np.asarray(values, np.float64) for name, values in losses.items()}
 
 
 def train_reference(exp: Experiment, seed: int = 0, steps: int | None = None,
@@ -220,20 +321,36 @@ def write_reference_run(exp: Experiment, seed: int, directory: Path, steps: int 
 def main(argv=None) -> int:
     """``python -m sinelib.tools.reference_tf1 SLUG... [--seeds N...]`` (``make tf1-runs``):
     train the TF1 graph at the seeds of each experiment's spread; a run already written is
-    skipped."""
+    skipped. With ``--transplant`` (``make transplant``), compare it step by step with the
+    port started from the same weights instead."""
     parser = argparse.ArgumentParser(prog="python -m sinelib.tools.reference_tf1",
                                      description=main.__doc__)
     parser.add_argument("names", nargs="*", help="experiments (default: every one)")
     parser.add_argument("--seeds", type=int, nargs="*",
                         help="seeds (default: 0 and the experiment's spread seeds)")
-    parser.add_argument("--out", default=str(REFERENCE_RUNS_DIR), help="destination folder")
-    parser.add_argument("--steps", type=int, help="stop after N steps (tests only)")
+    parser.add_argument("--out", default=str(TF1_RUNS_DIR), help="destination folder")
+    parser.add_argument("--steps", type=int,
+                        help="stop after N steps (tests only; with --transplant: default 300)")
+    parser.add_argument("--transplant", action="store_true",
+                        help="instead of training: start the TF1 graph from the Keras port's "
+                             "initial weights and print how far their losses differ, step by "
+                             "step, on the same minibatches")
     args = parser.parse_args(argv)
     try:
         experiments = [get_experiment(name) for name in args.names] or list(EXPERIMENTS.values())
+        if args.steps is not None and args.steps < 1:
+            raise ValueError(f"--steps must be a positive number of steps, got {args.steps}")
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.transplant:
+        for exp, seed in ((exp, seed) for exp in experiments for seed in (args.seeds or [0])):
+            losses = transplant_losses(exp, seed, args.steps or 300)
+            gap = np.abs(losses["tf1"] - losses["keras"]) / np.abs(losses["keras"])
+            print(f"{exp.slug} seed {seed}: {len(gap)} steps, loss {losses['keras'][0]:.4g} -> "
+                  f"{losses['keras'][-1]:.4g}; largest relative difference TF1 graph vs port "
+                  f"{gap.max():.2g} (step {int(gap.argmax())})", flush=True)
+        return 0
     # Seed by seed (a stable sort on each seed's place in its experiment's list): every
     # experiment's seed 0 first, so an interrupted batch of runs has covered every experiment
     # before it adds seeds.
