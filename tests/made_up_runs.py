@@ -37,10 +37,12 @@ def made_up_run(exp, displayed, heldout=None, final_loss=None, stop_reason=STOP_
                      source="made up")
 
 
-def made_up_sources(shipped=None, controls=None, spread=None, labels=None):
-    """``Sources`` that look runs up in the dicts given (a missing name is a KeyError)."""
-    shipped, controls, spread, labels = (shipped or {}, controls or {}, spread or {},
-                                         labels or {})
+def made_up_sources(shipped=None, controls=None, spread=None, labels=None, tf1=None):
+    """``Sources`` that look runs up in the dicts given (a missing name is a KeyError; a
+    missing spread or TF1 graph is an empty list)."""
+    shipped, controls, spread, labels, tf1 = (shipped or {}, controls or {}, spread or {},
+                                              labels or {}, tf1 or {})
     return Sources(shipped=shipped.__getitem__, control=controls.__getitem__,
                    spread=lambda slug: list(spread.get(slug, [])),
-                   label=lambda name: labels.get(name, name))
+                   label=lambda name: labels.get(name, name),
+                   tf1=lambda slug: list(tf1.get(slug, [])))

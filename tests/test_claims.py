@@ -10,7 +10,7 @@ from sinelib.study.claims import check_claims, claim_rows, startup_claims
 from sinelib.study.criteria import (
     DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, BelowTarget, Claim, ClippingCalms, FailsElsewhere,
     FitsFrequency, Generalises, LongerBudget, LowestDisplayed, NeverBelow, NeverBelowTarget,
-    OnControl, OtherSeeds, QuotedLoss, StallsNear, StallStops, StoppedByTarget, VariesWildly,
+    OnControl, OriginalGraph, OtherSeeds, QuotedLoss, StallsNear, StallStops, StoppedByTarget, VariesWildly,
     WorseThan, heldout_at, quoted_loss_claim, quoted_loss_verdict,
 )
 from sinelib.study.records import RunRecord
@@ -195,6 +195,28 @@ def test_never_below_a_floor_and_never_below_the_target():
     assert NeverBelowTarget().claim(above, NONE).verdict == HOLDS
     assert NeverBelowTarget().claim(above, made_up_sources(
         spread={"exp6": [below]})).verdict == DOES_NOT_HOLD
+
+
+def test_the_original_graph_reaches_a_number_at_any_seed_or_keeps_a_floor_at_every_seed():
+    run = _seed(0, 0.5, 0.5)  # the port's run; exp3 quotes 0.177742
+    check = OriginalGraph()
+    for graph, verdict in (([_seed(0, 0.5, 0.5), _seed(1, 0.1, 0.15)], HOLDS),
+                           ([_seed(0, 0.5, 0.5), _seed(1, 0.1, 0.3)], MINIBATCH_ONLY),
+                           ([_seed(0, 0.5, 0.5), _seed(1, 0.3, 0.3)], DOES_NOT_HOLD)):
+        claim = check.claim(run, made_up_sources(tf1={"exp3": graph}))
+        assert claim.verdict == verdict and claim.experiment == "exp3 (TF1 graph)"
+        assert "on the original's TF1 graph at any of seeds 0, 1" in claim.statement
+        assert claim.quoted is None  # the quote table's verdicts are the port's
+    # A floor is kept only when every seed keeps it.
+    above = made_up_run("exp6", [1.0, 0.35], stop_reason=STOP_CAP)
+    below = made_up_run("exp6", [1.0, 0.25], seed=1, stop_reason=STOP_TARGET)
+    floor = OriginalGraph(NeverBelow(), every_seed=True)
+    assert floor.claim(above, made_up_sources(tf1={"exp6": [above]})).verdict == HOLDS
+    claim = floor.claim(above, made_up_sources(tf1={"exp6": [above, below]}))
+    assert claim.verdict == DOES_NOT_HOLD and "every one of seeds 0, 1" in claim.statement
+    assert claim.measured.startswith("seed 0: lowest")  # the seed is named once
+    with pytest.raises(ValueError, match="make tf1-runs"):
+        check.claim(run, NONE)
 
 
 def test_claim_text_has_the_verdict_but_not_the_measurement():

@@ -8,7 +8,8 @@ from sinelib.experiments import EXPERIMENTS, OriginalReport, get_experiment
 from sinelib.schedules import STOP_CAP, STOP_TARGET
 from sinelib.study.claims import check_claims
 from sinelib.study.criteria import (
-    BelowTarget, ClippingCalms, FitsFrequency, LongerBudget, OtherSeeds, QuotedLoss,
+    BelowTarget, ClippingCalms, FitsFrequency, LongerBudget, NeverBelow, OriginalGraph,
+    OtherSeeds, QuotedLoss,
     StallsNear, StallStops, StoppedByTarget,
 )
 from sinelib.study.declarations import STUDIES, Control, Study, all_controls
@@ -150,6 +151,41 @@ def test_target_at_any_seed_explains_the_schedule():
     # Every seed misses: no sentence on what decides it.
     text = check.explain(seed0, made_up_sources(shipped={"exp5-small": small}))
     assert "Whether a run meets the target" not in text
+
+
+def test_the_original_graph_says_whose_miss_it_is():
+    port = [_seed(0, 0.5), _seed(1, 0.4)]  # exp3 quotes 0.177742; neither reaches it
+    sources = lambda graph: made_up_sources(spread={"exp3": port[1:]}, tf1={"exp3": graph})
+    text = OriginalGraph().explain(port[0], sources([_seed(0, 0.3), _seed(1, 0.5)]))
+    assert text == (
+        "The original's TF1 graph (its own cells and initialisation) trained today on the same "
+        "protocol and minibatches ends at a held-out 0.4 ± 0.14 (0.3–0.5) over 2 seeds, the "
+        "port at 0.45 ± 0.071 (0.4–0.5) over 2. \"Loss 0.177742 reached within 500000 "
+        "examples\" holds on the graph at 0 of 2 seeds; on the port at 0 of 2. Trained today "
+        "on the same protocol, the original's graph misses it as the port does, so the miss is "
+        "not the port's.")
+    # A displayed minibatch that reaches it is counted on both sides.
+    lucky = made_up_run("exp3", [1.0] * 99 + [0.1], {99: 0.3}, seed=1)
+    text = OriginalGraph().explain(port[0], sources([_seed(0, 0.3), lucky]))
+    assert ("holds on the graph at 0 of 2 seeds and on a displayed minibatch only at 1 of 2; "
+            "on the port at 0 of 2 and 0 of 2.") in text
+    text = OriginalGraph().explain(port[0], sources([_seed(0, 0.1), _seed(1, 0.5)]))
+    assert text.endswith("The original's graph meets it at a larger share of seeds than the "
+                         "port.")
+    ahead = [_seed(0, 0.1), _seed(1, 0.1)]
+    text = OriginalGraph().explain(ahead[0], made_up_sources(
+        spread={"exp3": ahead[1:]}, tf1={"exp3": [_seed(0, 0.1), _seed(1, 0.5)]}))
+    assert text.endswith("The port meets it at a larger share of seeds than the original's "
+                         "graph.")
+    text = OriginalGraph(summary=False).explain(ahead[0], made_up_sources(
+        spread={"exp3": ahead[1:]}, tf1={"exp3": ahead}))
+    assert text.startswith("\"Loss 0.177742") and text.endswith("on the port at 2 of 2.")
+    # A floor kept at every seed: the counts, no conclusion.
+    above = made_up_run("exp6", [1.0, 0.35])
+    text = OriginalGraph(NeverBelow(), every_seed=True, summary=False).explain(
+        above, made_up_sources(tf1={"exp6": [above]}))
+    assert text == ("\"Never goes below 0.3: no displayed minibatch loss below it\" holds on "
+                    "the graph at 1 of 1 seeds; on the port at 1 of 1.")
 
 
 def test_a_made_up_experiment_needs_one_registry_and_one_study_entry(monkeypatch):

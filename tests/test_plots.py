@@ -110,3 +110,24 @@ def test_experiment_windows_follow_the_frequency_rule():
     other = plot_experiment_windows("exp3", count=2, seed=4)
     labels = [t.get_text() for t in other.axes[0].get_legend().get_texts()]
     assert all(0.5 <= float(label.split()[0]) < 4 for label in labels)
+
+
+def test_seed_spread_puts_the_tf1_graph_beside_the_port():
+    from sinelib.study.plots import plot_seed_spread
+
+    figure = plot_seed_spread({"a": ([0.1, 0.2, 0.3], 0.15), "b": ([0.5], None)},
+                              tf1={"a": [0.4, 0.6]})
+    ax = figure.axes[0]
+    from matplotlib.collections import PathCollection
+
+    dots = [collection.get_offsets() for collection in ax.collections
+            if isinstance(collection, PathCollection)]  # the scatters, not the error bars
+    port, ring, graph = dots[0], dots[1], dots[2]
+    np.testing.assert_allclose(port[:, 1], [0.1, 0.2, 0.3])
+    np.testing.assert_allclose(ring[:, 1], [0.1])  # seed 0 ringed
+    np.testing.assert_allclose(graph[:, 1], [0.4, 0.6])
+    assert graph[:, 0].min() > port[:, 0].max()  # the graph to the right of the port
+    labels = ax.get_legend_handles_labels()[1]
+    assert "the original's TF1 graph, one seed" in labels and "the original's number" in labels
+    with pytest.raises(ValueError, match="per_seed lacks"):
+        plot_seed_spread({"a": ([0.1], None)}, tf1={"c": [0.2]})

@@ -1,5 +1,7 @@
 """Run records from shipped files, controls and live runs; control runs end to end."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -9,8 +11,10 @@ from sinelib.study.controls import (
 from sinelib.study.declarations import STUDIES
 from sinelib.experiments import DISPLAY_EVERY_STEPS, EXPERIMENTS, get_experiment
 from sinelib.pretrained import load_manifest
+from sinelib.study.analysis import seed_spread
 from sinelib.study.records import (
-    clipping_off_runs, control_run, load_history, overlay_histories, result_run, shipped_run,
+    TF1_SOURCE, all_tf1_spreads, clipping_off_runs, control_run, load_history,
+    overlay_histories, result_run, shipped_run, tf1_runs,
 )
 from sinelib.history import HISTORY_COLUMNS
 from sinelib.training import train
@@ -123,6 +127,31 @@ def test_every_experiment_ships_its_seed_spread(slug):
     assert [run.seed for run in runs] == [0, *STUDIES[slug].spread_seeds]
     assert all(run.experiment.config() | {"slug": slug} == get_experiment(slug).config()
                for run in runs)
+
+
+@pytest.mark.shipped
+@pytest.mark.parametrize("slug", list(EXPERIMENTS))
+def test_the_tf1_graph_is_shipped_at_seed_zero_and_the_spread_seeds(slug):
+    runs = tf1_runs(slug)
+    assert [run.seed for run in runs] == [0, *STUDIES[slug].spread_seeds]
+    assert all(run.source == TF1_SOURCE and run.experiment == get_experiment(slug)
+               and run.history and run.metrics["loss"] > 0 for run in runs)
+
+
+def test_tf1_runs_are_read_from_their_folder(tmp_path):
+    assert tf1_runs("exp3", tmp_path) == []
+    history = "step,examples,learning_rate,train_loss,heldout_loss,elapsed_s\n0,0,0.0005,,2.0,0.0\n"
+    for slug, seed in (("exp3", 2), ("exp3", 0), ("exp3-1", 0)):
+        (tmp_path / f"{slug}-seed{seed}.history.csv").write_text(history)
+        (tmp_path / f"{slug}-seed{seed}.json").write_text(json.dumps({
+            "experiment": slug, "seed": seed, "history_file": f"{slug}-seed{seed}.history.csv",
+            "run": {"seed": seed, "steps": 0, "examples": 0, "stop_reason": "steps"},
+            "metrics": {"loss": 2.0 + seed}}))
+    runs = tf1_runs("exp3", tmp_path)
+    assert [run.seed for run in runs] == [0, 2] and runs[1].metrics["loss"] == 4.0
+    assert runs[0].history[0]["heldout_loss"] == 2.0
+    spreads = all_tf1_spreads(tmp_path)
+    assert list(spreads) == ["exp3", "exp3-1"] and spreads["exp3"] == seed_spread([2.0, 4.0])
 
 
 def test_seed_spread_statistics():

@@ -46,21 +46,35 @@ def test_quote_rows_put_every_original_number_beside_ours():
 
 @pytest.mark.shipped
 def test_spread_rows_and_the_ledger_column():
+    from made_up_runs import made_up_run
     from sinelib.study.analysis import seed_spread
-    from sinelib.study.records import RunRecord
-    from sinelib.study.tables import ledger_rows, spread_rows, spread_text
-    from sinelib import get_experiment, load_manifest
+    from sinelib.study.tables import PORT, TF1_GRAPH, ledger_rows, spread_rows, spread_text
+    from sinelib import load_manifest
 
-    exp = get_experiment("exp3")
-    runs = [RunRecord(exp, seed, 10, 500, reason, {"loss": loss}, [])
-            for seed, loss, reason in ((0, 0.2, "budget"), (1, 0.1, "budget"), (2, 0.3, "cap"))]
-    rows = spread_rows({"exp3": runs})
-    entry = dict(zip(rows[0], rows[1]))
-    assert entry["seeds"] == "0, 1, 2" and entry["held-out mean ± std"] == "0.2 ± 0.1"
-    assert entry["min–max"] == "0.1–0.3" and entry["per seed (0, 1, ...)"] == "0.2, 0.1, 0.3"
-    assert entry["stopped by"] == "budget x2, cap x1" and entry["original's loss"] == "0.177742"
+    # exp3 quotes 0.177742 at the end of its 500000 examples (100 rows of 5000).
+    runs = [made_up_run("exp3", [1.0] * 99 + [last], {99: loss}, stop_reason=reason, seed=seed)
+            for seed, loss, last, reason in ((0, 0.2, 0.15, "budget"), (1, 0.1, 0.3, "budget"),
+                                             (2, 0.3, 0.4, "cap"))]
+    graph = [made_up_run("exp3", [1.0] * 99 + [0.5], {99: 0.5}, seed=3)]
+    rows = spread_rows({"exp3": runs}, {"exp3": graph, "exp2": graph})
+    assert len(rows) == 3  # the graph's rows only beside a port's
+    port, tf1 = (dict(zip(rows[0], row)) for row in rows[1:])
+    assert port["implementation"] == PORT and tf1["implementation"] == TF1_GRAPH
+    assert port["seeds"] == "0, 1, 2" and port["held-out mean ± std"] == "0.2 ± 0.1"
+    assert port["min–max"] == "0.1–0.3" and port["per seed (0, 1, ...)"] == "0.2, 0.1, 0.3"
+    assert port["stopped by"] == "budget x2, cap x1" and port["original's loss"] == "0.177742"
+    assert port["lowest displayed"] == "0.15"
+    assert port["reach the original's loss: held-out · displayed"] == "1/3 · 1/3"
+    assert tf1["held-out mean ± std"] == "0.5 ± -" and tf1["seeds"] == "3"
+    assert tf1["reach the original's loss: held-out · displayed"] == "0/1 · 0/1"
+    assert len(spread_rows({"exp3": runs})) == 2
     assert spread_text(seed_spread([0.2, 0.1, 0.3])) == "0.2 ± 0.1 (0.1–0.3, 3 seeds)"
     assert spread_text(None) == "-"
     ledger = ledger_rows({"exp3": load_manifest("exp3")}, {"exp3": seed_spread([0.2])})
     assert ledger[0][3] == "held-out over seeds: mean ± std (min–max)"
     assert ledger[1][3] == spread_text(seed_spread([0.2]))
+    ledger = ledger_rows({"exp3": load_manifest("exp3")}, {"exp3": seed_spread([0.2])},
+                         {"exp3": seed_spread([0.4, 0.6])})
+    assert ledger[0][3:5] == ["held-out over seeds: mean ± std (min–max)",
+                              "TF1 graph, held-out over seeds"]
+    assert ledger[1][4] == spread_text(seed_spread([0.4, 0.6])) and len(ledger[0]) == 12

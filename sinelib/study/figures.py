@@ -27,7 +27,8 @@ from sinelib.study.claims import all_claims
 from sinelib.study.declarations import CONTROLS, STUDIES
 from sinelib.study.explanations import explain
 from sinelib.study.records import (
-    all_seed_spreads, clipping_off_runs, control_run, overlay_histories, seed_runs, shipped_run,
+    all_seed_spreads, all_tf1_spreads, clipping_off_runs, control_run, overlay_histories,
+    seed_runs, shipped_run, tf1_runs,
 )
 from sinelib.study.tables import (
     baseline_rows, experiment_rows, horizon_rows, ledger_rows, quote_rows, spread_rows,
@@ -95,7 +96,10 @@ def figure_set() -> dict:
     drawings["error-vs-frequency.png"] = error_vs_frequency
     drawings["seed-spread.png"] = lambda: study_plots.plot_seed_spread(
         {label(slug): ([run.metrics["loss"] for run in seed_runs(slug)],
-                       EXPERIMENTS[slug].reported.loss) for slug in EXPERIMENTS})
+                       EXPERIMENTS[slug].reported.loss) for slug in EXPERIMENTS},
+        tf1={label(slug): [run.metrics["loss"] for run in runs]
+             for slug in EXPERIMENTS if (runs := tf1_runs(slug))},
+        title="Held-out loss of every seed: the port and the original's TF1 graph")
     for slug, study in STUDIES.items():
         unclipped = study.clipping_off()
         if unclipped:
@@ -144,12 +148,13 @@ def readme_blocks() -> dict[str, str]:
         for claim in all_claims())
     why = "\n".join(f"- **{EXPERIMENTS[slug].original_id} ({slug})**: {explain(slug)}"
                     for slug in EXPERIMENTS if explain(slug))
-    ledger = to_markdown(ledger_rows(manifests, all_seed_spreads()))
+    ledger = to_markdown(ledger_rows(manifests, all_seed_spreads(), all_tf1_spreads()))
     atlas = load_atlas()
     return {"ledger": ledger, "quotes": to_markdown(quote_rows()),
             "claims": claims, "why": why,
             "experiments": to_markdown(experiment_rows()),
-            "spread": to_markdown(spread_rows({slug: seed_runs(slug) for slug in EXPERIMENTS})),
+            "spread": to_markdown(spread_rows({slug: seed_runs(slug) for slug in EXPERIMENTS},
+                                              {slug: tf1_runs(slug) for slug in EXPERIMENTS})),
             "baselines": to_markdown(baseline_rows(atlas)),
             "autoregressive": to_markdown(horizon_rows(
                 atlas, AR_BASE, [NETWORK, AUTOREGRESSIVE, "linear", "analytic"]))}

@@ -271,39 +271,56 @@ def plot_atlas(atlas: dict, view: str, experiments=None, ncols: int = 3):
     return figure
 
 
-def plot_seed_spread(per_seed, title: str = "Held-out loss of every seed"):
-    """The held-out loss of each seed of each experiment, with the original's quoted number.
+def plot_seed_spread(per_seed, tf1=None, title: str = "Held-out loss of every seed"):
+    """The held-out loss of each seed of each experiment, with the original's quoted number,
+    and beside it the original's TF1 graph trained on the same protocol.
 
     Args:
-        per_seed: Mapping of label to ``(losses, quoted)``: the per-seed held-out losses
-            (seed 0 first) and the original's number (``None`` where it quotes none).
+        per_seed: Mapping of label to ``(losses, quoted)``: the port's per-seed held-out
+            losses (seed 0 first) and the original's number (``None`` where it quotes none).
+        tf1: Mapping of label (the same labels) to the TF1 graph's per-seed held-out losses;
+            labels without any get the port's dots alone.
         title: Figure title.
 
     Returns:
         A ``matplotlib.figure.Figure``: a dot per seed (seed 0, the shipped run, ringed), the
-        mean with ± one standard deviation, and the original's number as a red bar.
+        mean with ± one standard deviation beside each implementation's seeds, the TF1 graph's
+        seeds as triangles to the right of the port's, and the original's number as a red bar.
     """
     from matplotlib.figure import Figure
 
-    per_seed = dict(per_seed)
+    per_seed, tf1 = dict(per_seed), dict(tf1 or {})
     if not per_seed:
         raise ValueError("per_seed is empty: nothing to plot")
-    figure = Figure(figsize=(1.0 * len(per_seed) + 2.5, 3.6), layout="constrained")
+    unknown = sorted(set(tf1) - set(per_seed))
+    if unknown:
+        raise ValueError(f"tf1 has labels {unknown} that per_seed lacks")
+    figure = Figure(figsize=(1.2 * len(per_seed) + 2.5, 3.8), layout="constrained")
     ax = figure.subplots()
-    for index, (label, (losses, quoted)) in enumerate(per_seed.items()):
+    shift = 0.18 if tf1 else 0.0
+
+    def seeds(center, losses, marker, color, name):
+        """One implementation's seeds as dots around ``center``, their mean ± std beside."""
         losses = np.asarray(losses, dtype=np.float64)
-        offsets = np.linspace(-0.15, 0.15, len(losses)) if len(losses) > 1 else np.zeros(1)
-        ax.scatter(index + offsets, losses, s=16, color="C0", zorder=3,
-                   label="one seed" if index == 0 else None)
-        ax.scatter([index + offsets[0]], losses[:1], s=60, facecolors="none", edgecolors="k",
-                   zorder=4, label="seed 0 (shipped)" if index == 0 else None)
+        offsets = np.linspace(-0.08, 0.08, len(losses)) if len(losses) > 1 else np.zeros(1)
+        ax.scatter(center + offsets, losses, s=16, color=color, marker=marker, zorder=3,
+                   label=name)
         if len(losses) > 1:
-            ax.errorbar(index + 0.3, losses.mean(), yerr=losses.std(ddof=1), fmt="s",
-                        color="C1", markersize=4, capsize=3,
-                        label="mean ± std" if index == 0 else None)
+            ax.errorbar(center + 0.13, losses.mean(), yerr=losses.std(ddof=1), fmt="s",
+                        color=color, markersize=3, capsize=2, alpha=0.8, label="mean ± std")
+        return center + offsets[0], losses[0]
+
+    # Every artist is labelled; the legend below keeps the first of each label.
+    for index, (label, (losses, quoted)) in enumerate(per_seed.items()):
+        x0, y0 = seeds(index - shift, losses, "o", "C0",
+                       "port (Keras 3), one seed" if tf1 else "one seed")
+        ax.scatter([x0], [y0], s=60, facecolors="none", edgecolors="k", zorder=4,
+                   label="seed 0 (shipped)")
+        if label in tf1:
+            seeds(index + shift, tf1[label], "^", "C2", "the original's TF1 graph, one seed")
         if quoted is not None:
-            ax.hlines(quoted, index - 0.35, index + 0.35, color="C3", linewidth=2,
-                      label="the original's number" if index == 0 else None)
+            ax.hlines(quoted, index - 0.4, index + 0.4, color="C3", linewidth=2,
+                      label="the original's number")
     ax.set_xticks(range(len(per_seed)), list(per_seed), rotation=30, ha="right", fontsize=8)
     ax.set_yscale("log")
     ax.set_ylabel("held-out loss (the original's units)")
@@ -313,6 +330,6 @@ def plot_seed_spread(per_seed, title: str = "Held-out loss of every seed"):
         if label not in labels:
             handles.append(handle)
             labels.append(label)
-    ax.legend(handles, labels, fontsize=7, loc="upper left")
+    ax.legend(handles, labels, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     figure.suptitle(title)
     return figure

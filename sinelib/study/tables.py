@@ -101,7 +101,8 @@ def spread_text(spread: dict | None) -> str:
             f"{spread['max']:.3g}, {spread['n']} seeds)")
 
 
-def ledger_rows(manifests: dict, spreads: dict | None = None) -> list[list[str]]:
+def ledger_rows(manifests: dict, spreads: dict | None = None,
+                tf1_spreads: dict | None = None) -> list[list[str]]:
     """The original's numbers beside ours, from pretrained manifests.
 
     Args:
@@ -109,6 +110,8 @@ def ledger_rows(manifests: dict, spreads: dict | None = None) -> list[list[str]]
             without one are left out.
         spreads: Experiment slug to ``analysis.seed_spread`` of the held-out loss over seeds;
             adds a column when given.
+        tf1_spreads: The same for the original's TF1 graph trained on the same protocol
+            (``records.all_tf1_spreads``); adds a column when given.
 
     Returns:
         A header row, then one row per experiment: the original's quoted (minibatch) loss, our
@@ -120,8 +123,12 @@ def ledger_rows(manifests: dict, spreads: dict | None = None) -> list[list[str]]
                          f"{shown(manifests)}")
     rows = [["experiment", "original's loss", "held-out loss", "per-point MSE", "1 Hz", "2 Hz",
              "3 Hz", "examples / steps", "stopped by", "train time"]]
+    extra = []
     if spreads is not None:
-        rows[0][3:3] = ["held-out over seeds: mean ± std (min–max)"]
+        extra.append("held-out over seeds: mean ± std (min–max)")
+    if tf1_spreads is not None:
+        extra.append("TF1 graph, held-out over seeds")
+    rows[0][3:3] = extra
     for slug, exp in EXPERIMENTS.items():
         manifest = manifests.get(slug)
         if manifest is None:
@@ -138,8 +145,8 @@ def ledger_rows(manifests: dict, spreads: dict | None = None) -> list[list[str]]
             f"{run.get('examples', '-')} / {run.get('steps', '-')}", run.get("stop_reason", "-"),
             "-" if run.get("elapsed_s") is None else f"{run['elapsed_s'] / 60:.1f} min",
         ])
-        if spreads is not None:
-            rows[-1][3:3] = [spread_text(spreads.get(slug))]
+        rows[-1][3:3] = [spread_text(table.get(slug)) for table in (spreads, tf1_spreads)
+                         if table is not None]
     return rows
 
 
@@ -194,33 +201,70 @@ def quote_rows(runs=None) -> list[list[str]]:
     return rows
 
 
-def spread_rows(runs_by_experiment: dict) -> list[list[str]]:
-    """Each experiment's held-out loss over seeds, beside the original's single number.
+#: The two implementations the spread table puts side by side.
+PORT, TF1_GRAPH = "port (Keras 3)", "TF1 graph"
+
+
+def _quoted_within(exp: Experiment) -> int:
+    """The examples within which the spread table looks: where the original quoted its number,
+    else the whole run (the budget, or the cap of a run with a target rule)."""
+    return exp.reported.examples or exp.cap_examples
+
+
+def _reaches(exp: Experiment, runs: list) -> str:
+    """"held-out k/n · displayed m/n": how many runs reach the original's quoted loss within
+    its examples on the held-out set, and on some displayed minibatch."""
+    if exp.reported.loss is None:
+        return "-"
+    examples = _quoted_within(exp)
+    heldout = sum(heldout_at(run, examples)[0] <= exp.reported.loss for run in runs)
+    displayed = sum(best_displayed(run.history, max_examples=examples)[0] <= exp.reported.loss
+                    for run in runs)
+    return f"{heldout}/{len(runs)} · {displayed}/{len(runs)}"
+
+
+def spread_rows(runs_by_experiment: dict, tf1_by_experiment: dict | None = None
+                ) -> list[list[str]]:
+    """Each experiment's held-out loss over seeds, beside the original's single number; with
+    ``tf1_by_experiment``, the original's TF1 graph trained on the same protocol beside it.
 
     Args:
-        runs_by_experiment: Slug to its runs, seed 0 first (``records.seed_runs``).
+        runs_by_experiment: Slug to the port's runs, seed 0 first (``records.seed_runs``).
+        tf1_by_experiment: Slug to the TF1 graph's runs (``records.tf1_runs``); experiments
+            without any get no graph row.
 
     Returns:
-        A header row, then one row per experiment: the original's number, the seeds trained, mean
-        ± sample standard deviation, min–max, every seed's held-out loss, and how many runs
-        stopped by which rule.
+        A header row, then one row per experiment and implementation: the original's number,
+        the seeds trained, mean ± sample standard deviation, min–max, every seed's held-out
+        loss, the lowest displayed minibatch loss of any seed, how many seeds reach the
+        original's number (held-out, and on a displayed minibatch), and how many runs stopped by
+        which rule. "Lowest" and "reach" look within the examples where the original quoted its
+        number, else over the whole run.
     """
-    rows = [["experiment", "original's loss", "seeds", "held-out mean ± std", "min–max",
-             "per seed (0, 1, ...)", "stopped by"]]
-    for slug, runs in runs_by_experiment.items():
+    rows = [["experiment", "implementation", "original's loss", "seeds", "held-out mean ± std",
+             "min–max", "per seed (0, 1, ...)", "lowest displayed",
+             "reach the original's loss: held-out · displayed", "stopped by"]]
+    tf1_by_experiment = tf1_by_experiment or {}
+    for slug, port_runs in runs_by_experiment.items():
         exp = get_experiment(slug)
-        losses = [run.metrics["loss"] for run in runs]
-        spread = seed_spread(losses)
-        std = "-" if spread["n"] == 1 else f"{spread['std']:.2g}"
-        reasons = Counter(run.stop_reason for run in runs)
-        rows.append([
-            f"{exp.original_id} ({slug})",
-            "-" if exp.reported.loss is None else f"{exp.reported.loss:g}",
-            ", ".join(str(run.seed) for run in runs), f"{spread['mean']:.3g} ± {std}",
-            f"{spread['min']:.3g}–{spread['max']:.3g}",
-            ", ".join(f"{loss:.3g}" for loss in losses),
-            ", ".join(f"{reason} x{count}" for reason, count in reasons.items()),
-        ])
+        examples = _quoted_within(exp)
+        for implementation, runs in ((PORT, port_runs), (TF1_GRAPH, tf1_by_experiment.get(slug))):
+            if not runs:
+                continue
+            losses = [run.metrics["loss"] for run in runs]
+            spread = seed_spread(losses)
+            std = "-" if spread["n"] == 1 else f"{spread['std']:.2g}"
+            reasons = Counter(run.stop_reason for run in runs)
+            lowest = min(best_displayed(run.history, max_examples=examples)[0] for run in runs)
+            rows.append([
+                f"{exp.original_id} ({slug})", implementation,
+                "-" if exp.reported.loss is None else f"{exp.reported.loss:g}",
+                ", ".join(str(run.seed) for run in runs), f"{spread['mean']:.3g} ± {std}",
+                f"{spread['min']:.3g}–{spread['max']:.3g}",
+                ", ".join(f"{loss:.3g}" for loss in losses), f"{lowest:.3g}",
+                _reaches(exp, runs),
+                ", ".join(f"{reason} x{count}" for reason, count in reasons.items()),
+            ])
     return rows
 
 
