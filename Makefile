@@ -66,9 +66,11 @@ tf1-runs: install
 	TF_USE_LEGACY_KERAS=1 $(BIN)/python -m sinelib.tools.reference_tf1
 
 ## transplant: start the TF1 graph from the port's initial weights and train both for 300 steps on
-## the same minibatches: how far their losses differ, for every experiment (~10 min)
+## the same minibatches: how far their losses differ, for every experiment, into
+## benchmarks/transplant.md (~10 min)
 transplant: install
-	TF_USE_LEGACY_KERAS=1 $(BIN)/python -m sinelib.tools.reference_tf1 --transplant --steps 300
+	TF_USE_LEGACY_KERAS=1 $(BIN)/python -m sinelib.tools.reference_tf1 --transplant --steps 300 \
+	  --markdown benchmarks/transplant.md
 
 ## notebooks: execute every notebook in place (stored outputs, no widget state), for committing
 notebooks: install

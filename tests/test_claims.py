@@ -10,8 +10,8 @@ from sinelib.study.claims import check_claims, claim_rows, startup_claims
 from sinelib.study.criteria import (
     DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, BelowTarget, Claim, ClippingCalms, FailsElsewhere,
     FitsFrequency, Generalises, LongerBudget, LowestDisplayed, NeverBelow, NeverBelowTarget,
-    OnControl, OriginalGraph, OtherSeeds, QuotedLoss, StallsNear, StallStops, StoppedByTarget, VariesWildly,
-    WorseThan, heldout_at, quoted_loss_claim, quoted_loss_verdict,
+    OnControl, OriginalGraph, OtherSeeds, QuotedLoss, StallsNear, StallStops, StoppedByTarget,
+    VariesWildly, WorseThan, heldout_at, quoted_loss_claim, quoted_loss_verdict,
 )
 from sinelib.study.records import RunRecord
 
@@ -258,5 +258,5 @@ def test_every_shipped_experiment_has_checked_claims(slug):
 
 @pytest.mark.shipped
 def test_the_memorisation_claims_hold_on_the_shipped_weights():
-    assert [c.verdict for c in check_claims("exp1")] == [HOLDS, HOLDS]
+    assert [c.verdict for c in check_claims("exp1")][:2] == [HOLDS, HOLDS]
     assert [c.verdict for c in check_claims("exp2")][:2] == [HOLDS, HOLDS]

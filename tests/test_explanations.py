@@ -188,6 +188,14 @@ def test_the_original_graph_says_whose_miss_it_is():
                     "the graph at 1 of 1 seeds; on the port at 1 of 1.")
 
 
+@pytest.mark.shipped
+def test_explain_can_keep_one_kind_of_check():
+    graph_only = explain("exp4", kind=OriginalGraph)
+    assert graph_only.startswith("The original's TF1 graph") and graph_only in explain("exp4")
+    assert "clipping" not in graph_only
+    assert explain("exp4", kind=StallsNear) == ""
+
+
 def test_a_made_up_experiment_needs_one_registry_and_one_study_entry(monkeypatch):
     exp = get_experiment("exp3").replace(
         slug="toy", original_id="9", target_loss=0.25, cap_examples=1_000_000,
@@ -236,13 +244,15 @@ def test_the_declared_controls_keep_the_names_of_the_shipped_files():
 
 @pytest.mark.shipped
 @pytest.mark.parametrize("slug", ["exp1", "exp2", "exp3"])
-def test_experiments_that_hold_need_no_explanation(slug):
-    assert explain(slug) == ""
+def test_experiments_that_hold_need_no_explanation_beyond_the_original_graph(slug):
+    text = explain(slug)
+    assert text == explain(slug, kind=OriginalGraph)
+    assert text.startswith("The original's TF1 graph")
 
 
 @pytest.mark.shipped
 def test_shipped_explanations_quote_the_measurements_they_rest_on():
-    from sinelib.study.records import control_run, shipped_run
+    from sinelib.study.records import control_run, shipped_run, tf1_runs
 
     text = explain("exp3-1")
     assert f"{control_run('exp3-1-long').metrics['loss']:.3g}" in text
@@ -252,3 +262,5 @@ def test_shipped_explanations_quote_the_measurements_they_rest_on():
     assert f"{control_run('exp5-small-long').metrics['loss']:.3g}" in explain("exp5-small")
     text = explain("exp5-1")
     assert all(f"seed {seed}:" in text for seed in range(5))
+    graph = [run.metrics["loss"] for run in tf1_runs("exp4")]
+    assert f"ends at a held-out {sum(graph) / len(graph):.3g} ± " in explain("exp4")

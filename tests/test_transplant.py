@@ -85,3 +85,23 @@ def test_the_tf1_graph_from_the_ports_weights_has_the_ports_losses(gaps, name):
 def test_a_wrong_transplant_disagrees_from_the_first_step(gaps):
     gap = gaps["wrong: forget bias not moved"]["gap"]
     assert gap[0] > 100 * TOLERANCE
+
+
+def test_make_transplant_writes_the_gaps_and_the_ports_own_drift(tmp_path):
+    if not HAS_TF_KERAS:
+        pytest.skip("the TF1 graph needs the bench extra (tf-keras)")
+    out = tmp_path / "transplant.md"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_USE_LEGACY_KERAS="1")
+    done = subprocess.run([sys.executable, "-m", "sinelib.tools.reference_tf1", "--transplant",
+                           "exp6", "--steps", "20", "--markdown", str(out)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = [line for line in out.read_text().splitlines() if line.startswith("| 6 (exp6)")]
+    assert len(table) == 1
+    cells = [cell.strip() for cell in table[0].strip("|").split("|")]
+    assert cells[1] == "0" and float(cells[3]) < TOLERANCE
+    assert float(cells[4].split()[0]) < TOLERANCE and float(cells[5].split()[0]) < TOLERANCE
+    bad = subprocess.run([sys.executable, "-m", "sinelib.tools.reference_tf1", "--transplant",
+                          "exp6", "--steps", "0"], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert bad.returncode == 2 and "--steps must be a positive number" in bad.stderr

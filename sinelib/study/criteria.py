@@ -775,8 +775,8 @@ class OriginalGraph(Check):
                     f"on the same protocol and minibatches ends at a held-out "
                     f"{_spread_words(graph)} over {len(graph)} seeds, the port at "
                     f"{_spread_words(port)} over {len(port)}. ")
-        text += (f"\"{statement[:1].upper() + statement[1:]}\" holds on the graph at {_count(theirs, HOLDS)} "
-                 f"seeds")
+        sentence = statement[:1].upper() + statement[1:]
+        text += f"\"{sentence}\" holds on the graph at {_count(theirs, HOLDS)} seeds"
         if MINIBATCH_ONLY in theirs + ours:
             text += f" and on a displayed minibatch only at {_count(theirs, MINIBATCH_ONLY)}"
         text += f"; on the port at {_count(ours, HOLDS)}"

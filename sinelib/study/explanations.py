@@ -9,21 +9,25 @@ retrained. The notebooks print it below their checked claims.
 
 from __future__ import annotations
 
-from sinelib.study.criteria import Sources
+from sinelib.study.criteria import Check, Sources
 from sinelib.study.declarations import get_study
 from sinelib.study.records import RunRecord, shipped_run, shipped_sources
 
 
-def explain(run: RunRecord | str, sources: Sources | None = None) -> str:
+def explain(run: RunRecord | str, sources: Sources | None = None,
+            kind: type[Check] | None = None) -> str:
     """Why the run differs from the original where it does, from the run and its controls.
 
     Args:
         run: A ``RunRecord`` or an experiment name (its shipped run).
         sources: Where the checks find the runs they compare with; default the shipped files.
+        kind: Only the words of the checks of this class (e.g. ``criteria.OriginalGraph``,
+            the comparison with the original's TF1 graph).
 
     Returns:
-        A paragraph of plain text, or ``""`` when no check of the experiment needs words
-        (experiments 1, 2 and 3, for instance).
+        A paragraph of plain text, or ``""`` when no check (of ``kind``) needs words. Where
+        the port meets the original's claims (experiments 1, 2 and 3), only the comparison
+        with the original's TF1 graph has any.
 
     Raises:
         ValueError: no study is declared for the run's experiment.
@@ -31,5 +35,6 @@ def explain(run: RunRecord | str, sources: Sources | None = None) -> str:
     if not isinstance(run, RunRecord):
         run = shipped_run(run)
     sources = shipped_sources() if sources is None else sources
-    texts = (check.explain(run, sources) for check in get_study(run.experiment.slug).checks)
+    texts = (check.explain(run, sources) for check in get_study(run.experiment.slug).checks
+             if kind is None or isinstance(check, kind))
     return " ".join(text for text in texts if text)

@@ -16,6 +16,7 @@ from sinelib.study.atlas import ATLAS_PATH, write_atlas
 from sinelib.study.autoregressive import AR_DIR, ar_experiment
 from sinelib.study.controls import CONTROLS_DIR, control_names, get_control, run_control
 from sinelib.study.figures import readme_blocks, update_readme, write_figures
+from sinelib.study.records import all_seed_spreads, all_tf1_spreads
 from sinelib.study.tables import experiment_rows, ledger_rows, metrics_rows, to_markdown, to_text
 from sinelib.training import train
 
@@ -85,7 +86,10 @@ def _cmd_ledger(args) -> int:
             continue
     if not manifests:
         raise FileNotFoundError("no pretrained manifests found; run python -m sinelib reproduce")
-    rows = ledger_rows(manifests)
+    # The spreads over seeds are the shipped runs': shown beside the shipped weights only.
+    shipped = args.weights is None
+    rows = ledger_rows(manifests, all_seed_spreads() if shipped else None,
+                       all_tf1_spreads() if shipped else None)
     print(to_markdown(rows) if args.markdown else to_text(rows))
     return 0
 

@@ -55,10 +55,12 @@ from sinelib.experiments import (  # noqa: E402
     DISPLAY_EVERY_STEPS, EXPERIMENTS, Experiment, get_experiment,
 )
 from sinelib.history import history_to_csv  # noqa: E402
+from sinelib.models import build_model  # noqa: E402
 from sinelib.pretrained import environment  # noqa: E402
 from sinelib.storage import atomic_write_json, atomic_write_text  # noqa: E402
 from sinelib.study.declarations import get_study  # noqa: E402
 from sinelib.study.records import TF1_RUNS_DIR  # noqa: E402
+from sinelib.training import make_optimizer, make_train_step, step_plan  # noqa: E402
 
 v1 = tf.compat.v1
 
@@ -207,7 +209,8 @@ def keras_to_tf1(model, exp: Experiment, forget_bias: float = TF1_FORGET_BIAS
 
 
 def transplant_losses(exp: Experiment, seed: int = 0, steps: int = 300,
-                      forget_bias: float = TF1_FORGET_BIAS) -> dict:
+                      forget_bias: float = TF1_FORGET_BIAS,
+                      rounding_control: bool = False) -> dict:
     """The Keras port and the TF1 graph from the same initial weights, trained step by step on
     the same minibatches with the same learning rates: the proof that they are one network.
 
@@ -215,25 +218,40 @@ def transplant_losses(exp: Experiment, seed: int = 0, steps: int = 300,
     ``make_optimizer`` with its clipping, ``make_train_step``, ``step_plan``'s variant); its
     initial weights go into the graph through ``keras_to_tf1``.
 
+    Args:
+        exp: The experiment (a registered one or a variant).
+        seed: Seed of the port's initial weights and of the minibatches.
+        steps: Adam steps to take.
+        forget_bias: Passed to ``keras_to_tf1`` (0 makes a wrong transplant, for tests).
+        rounding_control: Also train the port a second time with the recurrence the other way
+            (unrolled if ``step_plan`` loops, else looped): the same function, other float
+            rounding. How far that run drifts from the first is the yardstick for how far the
+            TF1 graph may.
+
     Returns:
-        ``{"keras": losses, "tf1": losses}``: each step's minibatch summed loss before the
-        update, as float64 arrays of length ``steps``.
+        ``{"keras": losses, "tf1": losses}`` (and ``"control"`` with ``rounding_control``):
+        each step's minibatch summed loss before the update, as float64 arrays of length
+        ``steps``.
     """
-    from sinelib.models import build_model
-    from sinelib.training import make_optimizer, make_train_step, step_plan
+    def port(unroll: bool, jit_compile: bool):
+        model = build_model(exp, seed=seed, unroll=unroll)
+        optimizer = make_optimizer(exp, model)
+        return model, optimizer, make_train_step(model, optimizer, jit_compile=jit_compile)
 
     plan = step_plan(exp)
-    model = build_model(exp, seed=seed, unroll=plan["unroll"])
-    optimizer = make_optimizer(exp, model)
-    train_step = make_train_step(model, optimizer, jit_compile=plan["jit_compile"])
+    model, optimizer, train_step = port(plan["unroll"], plan["jit_compile"])
+    ports = {"keras": (optimizer, train_step)}
+    if rounding_control:
+        ports["control"] = port(not plan["unroll"], False)[1:]
     graph = ReferenceGraph(exp, seed=seed)
     graph.assign(keras_to_tf1(model, exp, forget_bias))
-    losses = {"keras": [], "tf1": []}
+    losses = {name: [] for name in [*ports, "tf1"]}
     for step in range(steps):
         x, y = graph.minibatch(seed, step)
         rate = graph.rate(step)
-        optimizer.learning_rate.assign(rate)
-        losses["keras"].append(float(train_step(x, y)))
+        for name, (optimizer, train_step) in ports.items():
+            optimizer.learning_rate.assign(rate)
+            losses[name].append(float(train_step(x, y)))
         losses["tf1"].append(graph.step(x, y, rate))
     graph.close()
     return {name: np.asarray(values, np.float64) for name, values in losses.items()}
@@ -318,6 +336,59 @@ def write_reference_run(exp: Experiment, seed: int, directory: Path, steps: int 
     return manifest
 
 
+#: Steps within which ``make transplant`` reports the gap separately: the start, before the
+#: loss has fallen far.
+TRANSPLANT_EARLY_STEPS = 100
+
+
+def _relative_gap(losses: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    return np.abs(losses - reference) / np.abs(reference)
+
+
+def _transplant_report(experiments, seeds, steps: int, markdown: str | None) -> int:
+    """Print (and with ``markdown``, write) ``transplant_losses``' gaps for each experiment,
+    with the port's own rounding drift beside them."""
+    early = TRANSPLANT_EARLY_STEPS
+    rows = [["experiment", "seed", "loss at step 0 → last",
+             f"TF1 graph vs port, first {early} steps", f"TF1 graph vs port, all {steps} (at step)",
+             f"port unrolled vs looped, all {steps} (at step)"]]
+    for exp, seed in ((exp, seed) for exp in experiments for seed in seeds):
+        losses = transplant_losses(exp, seed, steps, rounding_control=True)
+        gap = _relative_gap(losses["tf1"], losses["keras"])
+        drift = _relative_gap(losses["control"], losses["keras"])
+        rows.append([f"{exp.original_id} ({exp.slug})", str(seed),
+                     f"{losses['keras'][0]:.4g} → {losses['keras'][-1]:.4g}",
+                     f"{gap[:early].max():.2g}", f"{gap.max():.2g} ({int(gap.argmax())})",
+                     f"{drift.max():.2g} ({int(drift.argmax())})"])
+        print(" | ".join(rows[-1]), flush=True)
+    if markdown:
+        machine = environment()
+        text = "\n".join([
+            "# The port and the TF1 graph from the same weights",
+            "",
+            f"`make transplant` (`python -m sinelib.tools.reference_tf1 --transplant --steps "
+            f"{steps} --markdown benchmarks/transplant.md`): {machine['cpu_count']} cores, "
+            f"Python {machine['python']}, TensorFlow {machine['tensorflow']}, Keras "
+            f"{machine['keras']}.",
+            "",
+            "The TF1 graph starts from the Keras port's initial weights (`keras_to_tf1`); both "
+            "take the same Adam steps on the same minibatches with the same learning rates. "
+            "Each cell is the largest |loss − loss_port| / loss_port over the steps, the loss "
+            "being each step's minibatch summed loss before the update. The last column is the "
+            "yardstick: the port trained a second time with its recurrence the other way "
+            "(unrolled where it loops, looped where it unrolls) computes the same function with "
+            "other float rounding, and drifts from the first run the same way once the two "
+            "first differ.",
+            "",
+            "| " + " | ".join(rows[0]) + " |",
+            "|" + "---|" * len(rows[0]),
+            *("| " + " | ".join(row) + " |" for row in rows[1:]),
+            "",
+        ])
+        atomic_write_text(Path(markdown), text)
+    return 0
+
+
 def main(argv=None) -> int:
     """``python -m sinelib.tools.reference_tf1 SLUG... [--seeds N...]`` (``make tf1-runs``):
     train the TF1 graph at the seeds of each experiment's spread; a run already written is
@@ -335,6 +406,7 @@ def main(argv=None) -> int:
                         help="instead of training: start the TF1 graph from the Keras port's "
                              "initial weights and print how far their losses differ, step by "
                              "step, on the same minibatches")
+    parser.add_argument("--markdown", help="with --transplant: also write the table there")
     args = parser.parse_args(argv)
     try:
         experiments = [get_experiment(name) for name in args.names] or list(EXPERIMENTS.values())
@@ -344,13 +416,8 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.transplant:
-        for exp, seed in ((exp, seed) for exp in experiments for seed in (args.seeds or [0])):
-            losses = transplant_losses(exp, seed, args.steps or 300)
-            gap = np.abs(losses["tf1"] - losses["keras"]) / np.abs(losses["keras"])
-            print(f"{exp.slug} seed {seed}: {len(gap)} steps, loss {losses['keras'][0]:.4g} -> "
-                  f"{losses['keras'][-1]:.4g}; largest relative difference TF1 graph vs port "
-                  f"{gap.max():.2g} (step {int(gap.argmax())})", flush=True)
-        return 0
+        return _transplant_report(experiments, args.seeds or [0], args.steps or 300,
+                                  args.markdown)
     # Seed by seed (a stable sort on each seed's place in its experiment's list): every
     # experiment's seed 0 first, so an interrupted batch of runs has covered every experiment
     # before it adds seeds.
