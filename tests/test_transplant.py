@@ -7,15 +7,17 @@ steps, on small networks of each kind the original built (``static_rnn`` with el
 clipping, a ``dynamic_rnn`` stack of LSTM cells, a stack of GRU cells).
 
 The tolerance, a relative difference of 1e-4: the two graphs compute the same sums in a
-different order (TF1 multiplies ``[x; h]`` by one kernel, Keras adds two products), so they
-differ by float32 rounding (about 1e-7 relative) from the first step on, and Adam carries that
-difference forward. Measured, the largest gap over 300 steps is 2e-6 to 9e-6 (``make
-transplant`` prints it for every full-size experiment); a wrong transplant (the forget bias left
-where Keras keeps it) differs by 37-65 % from the first step. 1e-4 is ten times the drift and
-thousands of times below a defect.
+different order (TF1 multiplies ``[x; h]`` by one stacked kernel, Keras adds two products), so
+they differ by float32 rounding (about 1e-7 relative) from the first step on, and Adam carries
+that difference forward and amplifies it (an element of the gradient that is zero up to
+rounding still moves by up to a full learning-rate step). Measured on these three networks, the
+largest gap over 300 steps is 3.6e-6 to 4.5e-6; on the full-size networks, 2.3e-6 to 4.6e-5 over the
+first 100 steps (``benchmarks/transplant.md``, ``make transplant``). A wrong transplant (the
+forget bias left where Keras keeps it) differs by 37-65 % from the first step. 1e-4 is ten times
+the drift and thousands of times below a defect.
 
 The TF1 cells need ``TF_USE_LEGACY_KERAS=1`` set before TensorFlow is imported, so the
-comparison runs in a process of its own (one for every case, to pay TensorFlow's start once).
+comparison runs in a process of its own (one for all the cases, to pay TensorFlow's start once).
 """
 
 from __future__ import annotations
