@@ -30,7 +30,7 @@ from sinelib.history import learning_rate_changes
 from sinelib.schedules import STOP_TARGET
 from sinelib.study.analysis import (
     best_displayed, displayed_losses, first_at_or_below, heldout_losses, loss_spread,
-    stall_ratio,
+    seed_spread, stall_ratio,
 )
 
 if TYPE_CHECKING:  # records imports the declarations, which import this module
@@ -709,12 +709,10 @@ def _count(verdicts: list[str], verdict: str) -> str:
 
 def _spread_words(runs: list) -> str:
     """"0.66 ± 0.20 (0.42–0.95)" of the runs' final held-out losses."""
-    losses = [run.metrics["loss"] for run in runs]
-    if len(losses) == 1:
-        return f"{losses[0]:.3g}"
-    mean = sum(losses) / len(losses)
-    std = math.sqrt(sum((loss - mean) ** 2 for loss in losses) / (len(losses) - 1))
-    return f"{mean:.3g} ± {std:.2g} ({min(losses):.3g}–{max(losses):.3g})"
+    spread = seed_spread([run.metrics["loss"] for run in runs])
+    if spread["n"] == 1:
+        return f"{spread['mean']:.3g}"
+    return f"{spread['mean']:.3g} ± {spread['std']:.2g} ({spread['min']:.3g}–{spread['max']:.3g})"
 
 
 @dataclass(frozen=True)
