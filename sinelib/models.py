@@ -16,6 +16,10 @@ TF1 to Keras 3, and where they differ (the README's "Faithfulness" section has t
   symbolic loop.
 * The read-out ``pred = h_last @ W + b`` keeps the original's ``N(0, 1)`` initialisation of both
   ``W`` and ``b`` (``tf.random_normal``), which is why early losses are large.
+
+Apart from how the initial weights are drawn, each network is the original's: started from the
+same weights, the TF1 graph (``sinelib.tools.reference_tf1``) and the port take the same steps
+to within float32 rounding (``tests/test_transplant.py``, ``make transplant``).
 """
 
 from __future__ import annotations
