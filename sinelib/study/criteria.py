@@ -715,6 +715,23 @@ def _spread_words(runs: list) -> str:
     return f"{spread['mean']:.3g} ± {spread['std']:.2g} ({spread['min']:.3g}–{spread['max']:.3g})"
 
 
+def _seed_for_seed(graph: list, port: list) -> tuple[int, int]:
+    """``(lower, compared)``: of the held-out evaluations after the start that a graph run and
+    the port's run at the same seed (so the same minibatches) both made at the same example
+    count, how many have the graph's loss below the port's."""
+    by_seed = {run.seed: run for run in port}
+    lower = compared = 0
+    for run in graph:
+        if run.seed not in by_seed:
+            continue
+        ours = dict(zip(*heldout_losses(by_seed[run.seed].history)))
+        for examples, loss in zip(*heldout_losses(run.history)):
+            if examples > 0 and examples in ours:
+                compared += 1
+                lower += bool(loss < ours[examples])
+    return lower, compared
+
+
 @dataclass(frozen=True)
 class OriginalGraph(Check):
     """Another check applied to the original's own TF1 graph, trained today with the same
@@ -773,6 +790,11 @@ class OriginalGraph(Check):
                     f"on the same protocol and minibatches ends at a held-out "
                     f"{_spread_words(graph)} over {len(graph)} seeds, the port at "
                     f"{_spread_words(port)} over {len(port)}. ")
+            lower, compared = _seed_for_seed(graph, port)
+            if compared:
+                text += (f"Seed for seed (the same minibatches), the graph's held-out loss is "
+                         f"below the port's at {lower} of the {compared} evaluations after the "
+                         f"start. ")
         sentence = statement[:1].upper() + statement[1:]
         text += f"\"{sentence}\" holds on the graph at {_count(theirs, HOLDS)} seeds"
         if MINIBATCH_ONLY in theirs + ours:
