@@ -173,7 +173,7 @@ STUDIES: Mapping[str, Study] = {study.slug: study for study in (
                      BelowTarget(beside="exp5-small"),
                      BelowTarget(any_seed=True, beside="exp5-small",
                                  beside_longer=_LONG_5_SMALL.name),
-                     OriginalGraph()),
+                     OriginalGraph(), OriginalGraph(BelowTarget(), summary=False)),
           overlays=("exp5-1-seed1", "exp5-1-seed2")),
     Study("exp6", (NeverBelow(), NeverBelowTarget(), OriginalGraph(NeverBelow(), every_seed=True)),
           quote_label="never below"),
