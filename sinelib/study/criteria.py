@@ -578,7 +578,7 @@ class StallStops(Check):
                 f"the same run{_same_start(run, longer)} ends at {longer.metrics['loss']:.3g} "
                 f"held-out, the last quarter at {long_ratio:.0%} of the one before.")
         if near and ratio < self.fraction and longer.metrics["loss"] < run.metrics["loss"]:
-            text += (f" In this TF2 port the {exp.n_layers} x {exp.n_hidden} network at lr "
+            text += (f" Trained here, the {exp.n_layers} x {exp.n_hidden} network at lr "
                      f"{exp.learning_rate:g} is still learning where the original saw "
                      f"convergence stop: the level matches, the stall does not.")
         return text
