@@ -133,3 +133,19 @@ def seed_spread(losses) -> dict:
     return {"n": int(values.size), "mean": float(values.mean()),
             "std": float(values.std(ddof=1)) if values.size > 1 else float("nan"),
             "min": float(values.min()), "max": float(values.max())}
+
+
+def spread_text(spread: dict | None, seeds: bool = True) -> str:
+    """``mean ± std (min–max, n seeds)`` of a ``seed_spread``, or "-" for none.
+
+    Args:
+        spread: ``seed_spread`` output, or ``None``.
+        seeds: Say how many seeds (``False``: ``mean ± std (min–max)``, a lone seed's value).
+    """
+    if not spread:
+        return "-"
+    if spread["n"] == 1:
+        return f"{spread['mean']:.3g}" + (" (1 seed)" if seeds else "")
+    count = f", {spread['n']} seeds" if seeds else ""
+    return (f"{spread['mean']:.3g} ± {spread['std']:.2g} ({spread['min']:.3g}–"
+            f"{spread['max']:.3g}{count})")

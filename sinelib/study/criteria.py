@@ -30,7 +30,7 @@ from sinelib.history import learning_rate_changes
 from sinelib.schedules import STOP_TARGET
 from sinelib.study.analysis import (
     best_displayed, displayed_losses, first_at_or_below, heldout_losses, loss_spread,
-    seed_spread, stall_ratio,
+    seed_spread, spread_text, stall_ratio,
 )
 
 if TYPE_CHECKING:  # records imports the declarations, which import this module
@@ -709,10 +709,7 @@ def _count(verdicts: list[str], verdict: str) -> str:
 
 def _spread_words(runs: list) -> str:
     """"0.66 ± 0.20 (0.42–0.95)" of the runs' final held-out losses."""
-    spread = seed_spread([run.metrics["loss"] for run in runs])
-    if spread["n"] == 1:
-        return f"{spread['mean']:.3g}"
-    return f"{spread['mean']:.3g} ± {spread['std']:.2g} ({spread['min']:.3g}–{spread['max']:.3g})"
+    return spread_text(seed_spread([run.metrics["loss"] for run in runs]), seeds=False)
 
 
 def _seed_for_seed(graph: list, port: list) -> tuple[int, int]:

@@ -7,7 +7,7 @@ from collections import Counter
 from sinelib.baselines import BASELINES
 from sinelib.checks import shown
 from sinelib.experiments import EXPERIMENTS, Experiment, get_experiment
-from sinelib.study.analysis import best_displayed, seed_spread
+from sinelib.study.analysis import best_displayed, seed_spread, spread_text
 from sinelib.study.atlas import NETWORK, curve, generalisation_band, heldout, noise_crossing
 from sinelib.study.claims import check_claims
 from sinelib.study.criteria import DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, heldout_at
@@ -89,16 +89,6 @@ def to_markdown(rows: list[list[str]]) -> str:
              "|" + "---|" * len(rows[0])]
     lines += ["| " + " | ".join(escape(c) for c in row) + " |" for row in rows[1:]]
     return "\n".join(lines)
-
-
-def spread_text(spread: dict | None) -> str:
-    """``mean ± std (min-max, n seeds)`` of ``analysis.seed_spread``, or "-"."""
-    if not spread:
-        return "-"
-    if spread["n"] == 1:
-        return f"{spread['mean']:.3g} (1 seed)"
-    return (f"{spread['mean']:.3g} ± {spread['std']:.2g} ({spread['min']:.3g}–"
-            f"{spread['max']:.3g}, {spread['n']} seeds)")
 
 
 def ledger_rows(manifests: dict, spreads: dict | None = None,
