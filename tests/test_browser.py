@@ -1,7 +1,7 @@
 """The explorer in a real browser: JupyterLab and the Voila app (``make app``), driven by
 Playwright in Debian's headless Chromium.
 
-Each test serves a temporary copy of ``notebooks/10_explorer.ipynb`` on 127.0.0.1 behind a
+Each test serves a temporary copy of ``notebooks/11_explorer.ipynb`` on 127.0.0.1 behind a
 token, with Jupyter's configuration, data and runtime folders in a temporary folder (so the
 committed notebook and the user's settings are never touched), waits for the explorer, moves
 the frequency slider from the keyboard and checks that the readout and the drawn prediction
@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "10_explorer.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "11_explorer.ipynb"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-dev-shm-usage"]

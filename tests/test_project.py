@@ -83,7 +83,7 @@ def test_notebooks_are_numbered_tagged_and_stripped():
         assert "widgets" not in notebook["metadata"], f"{path.name} stores widget state"
         tags = [tag for cell in notebook["cells"] for tag in cell["metadata"].get("tags", [])]
         assert "nbval-check-output" in tags, f"{path.name} has no checked cell"
-        if path.name != "09_comparison.ipynb":
+        if path.name != "10_comparison.ipynb":
             assert tags.count("parameters") == 1, f"{path.name} has no parameters cell"
         for cell in notebook["cells"]:
             if cell["cell_type"] == "code":

@@ -55,6 +55,8 @@ class Claim:
         measured: The numbers behind the verdict (they drift in the last digits; never
             compare them in a checked cell).
         quoted: The original's number the claim tests, if it tests one (for the quote table).
+        basis: What a verdict over several seeds rests on ("at 1 of 4 seeds"); empty for a
+            claim on one run.
     """
 
     experiment: str
@@ -62,6 +64,12 @@ class Claim:
     verdict: str
     measured: str
     quoted: float | None = None
+    basis: str = ""
+
+    @property
+    def shown_verdict(self) -> str:
+        """The verdict with what it rests on: "holds at 1 of 4 seeds"."""
+        return f"{self.verdict} {self.basis}" if self.basis else self.verdict
 
     @property
     def holds(self) -> bool:
@@ -69,7 +77,20 @@ class Claim:
         return self.verdict != DOES_NOT_HOLD
 
     def __str__(self) -> str:
-        return f"{self.experiment}: {self.statement}: {self.verdict}"
+        return f"{self.experiment}: {self.statement}: {self.shown_verdict}"
+
+
+def seeds_basis(verdict: str, verdicts: list[str]) -> str:
+    """What a verdict over several seeds rests on, from each seed's verdict: "at 1 of 4 seeds"
+    (the seeds at which it holds at least as well), "at any of 5 seeds" for a miss everywhere,
+    or "(holds at 2 of 5 seeds)" for a claim that had to hold at every seed."""
+    rank = [HOLDS, MINIBATCH_ONLY, DOES_NOT_HOLD].index
+    if verdict != DOES_NOT_HOLD:
+        return f"at {sum(rank(v) <= rank(verdict) for v in verdicts)} of {len(verdicts)} seeds"
+    holding = verdicts.count(HOLDS)
+    if holding == 0:
+        return f"at any of {len(verdicts)} seeds"
+    return f"(holds at {holding} of {len(verdicts)} seeds)"
 
 
 @dataclass(frozen=True)
@@ -329,7 +350,9 @@ class OtherSeeds(Check):
                      f"seeds {', '.join(str(other.seed) for other in others)}",
                      best_verdict(claim.verdict for claim in claims),
                      "; ".join(f"seed {other.seed}: {claim.measured} ({claim.verdict})"
-                               for other, claim in zip(others, claims)))
+                               for other, claim in zip(others, claims)),
+                     basis=seeds_basis(best_verdict(claim.verdict for claim in claims),
+                                       [claim.verdict for claim in claims]))
 
     def explain(self, run, sources):
         exp = run.experiment
@@ -617,7 +640,10 @@ class BelowTarget(Check):
                                f"{', '.join(str(other.seed) for other in others)}: stopped by "
                                f"its target rule before the cap",
                      verdict_of(any(other.stop_reason == STOP_TARGET for other in others)),
-                     "; ".join(f"seed {other.seed}: {_target_facts(other)}" for other in others))
+                     "; ".join(f"seed {other.seed}: {_target_facts(other)}" for other in others),
+                     basis=seeds_basis(
+                         verdict_of(any(other.stop_reason == STOP_TARGET for other in others)),
+                         [verdict_of(other.stop_reason == STOP_TARGET) for other in others]))
 
     def explain(self, run, sources):
         if not self.any_seed:
@@ -671,8 +697,10 @@ class NeverBelow(Check):
         best, best_examples = best_displayed(run.history)
         return Claim(exp.slug, f"never goes below {floor:g}: no displayed minibatch loss below "
                                f"it", verdict_of(best >= floor),
-                     f"seed {run.seed}: lowest displayed loss {best:.4g} at {best_examples} "
-                     f"examples; held-out {run.metrics['loss']:.3g} at the end", floor)
+                     f"seed {run.seed}: lowest displayed loss {best:.4g} ({best / floor:.1f}x "
+                     f"the {floor:g}) at {best_examples} examples; held-out "
+                     f"{run.metrics['loss']:.3g} ({run.metrics['loss'] / floor:.1f}x) at the end",
+                     floor)
 
 
 @dataclass(frozen=True)
@@ -687,7 +715,10 @@ class NeverBelowTarget(Check):
                                f"run stopped by its target rule before the "
                                f"{exp.cap_examples}-example cap",
                      verdict_of(not any(other.stop_reason == STOP_TARGET for other in runs)),
-                     "; ".join(f"seed {other.seed}: {_target_facts(other)}" for other in runs))
+                     "; ".join(f"seed {other.seed}: {_target_facts(other)}" for other in runs),
+                     basis=seeds_basis(
+                         verdict_of(not any(other.stop_reason == STOP_TARGET for other in runs)),
+                         [verdict_of(other.stop_reason != STOP_TARGET) for other in runs]))
 
 
 @dataclass(frozen=True)
@@ -774,7 +805,8 @@ class OriginalGraph(Check):
                      f"{claims[0].statement}, on the original's TF1 graph {which} seeds "
                      f"{', '.join(str(other.seed) for other in graph)}", verdict,
                      "; ".join(f"{words} ({claim.verdict})"
-                               for words, claim in zip(measured, claims)))
+                               for words, claim in zip(measured, claims)),
+                     basis=seeds_basis(verdict, [claim.verdict for claim in claims]))
 
     def explain(self, run, sources):
         graph, port = self._runs(run, sources)

@@ -144,7 +144,7 @@ def readme_blocks() -> dict[str, str]:
     ``quotes``, ``claims``, ``why``, the seed ``spread``, ``baselines`` and ``autoregressive``."""
     manifests = {slug: load_manifest(slug) for slug in EXPERIMENTS}
     claims = "\n".join(
-        f"- **{claim.experiment}**: {claim.statement}: **{claim.verdict}** ({claim.measured})"
+        f"- **{claim.experiment}**: {claim.statement}: **{claim.shown_verdict}** ({claim.measured})"
         for claim in all_claims())
     why = "\n".join(f"- **{EXPERIMENTS[slug].original_id} ({slug})**: {explain(slug)}"
                     for slug in EXPERIMENTS if explain(slug))
