@@ -1,13 +1,15 @@
 """sinelib: the original's TF1 LSTM sine experiments, reproduced in TensorFlow 2 / Keras 3.
 
-The package has three parts (the README's Layout section lists every module):
+The package has four parts (the README's Layout section lists every module):
 
 * the core, ``sinelib`` itself, is what a learner reads: the registry (``experiments``), the
-  sine windows (``data``), the loss (``losses``), the networks (``models``), the training
+  sine windows (``data``), the loss (``losses``), the networks (``models``), the cells written
+  out and what is inside a trained network (``cells``, ``internals``), the training
   loop and its rules (``training``, ``schedules``, ``history``, ``runs``), ``evaluation``,
   ``baselines``, the shipped weights (``pretrained``, ``storage``) and the plots of one
   experiment (``plots``). ``import sinelib`` loads the core only, and the core imports
-  neither part below;
+  none of the parts below;
+* ``sinelib.exercises`` holds the ``check_...`` helpers of the notebooks' exercises;
 * ``sinelib.study`` checks the original's claims and goes beyond them (claims, controls, the
   seed spread, the atlas, the README's tables and figures), declared per experiment as data;
 * ``sinelib.tools`` holds the command line (``python -m sinelib``), live training, the

@@ -333,3 +333,131 @@ def plot_experiment_windows(exp: Experiment | str, count: int = 4, seed: int = 0
                                                  f"{exp.n_out} to predict")
 
 
+
+
+# --- Inside the network (sinelib.internals) ------------------------------------------------
+
+def plot_state_pca(panels: dict, title: str = "Hidden state on its first two principal "
+                                              "components"):
+    """Hidden-state trajectories (``internals.state_pca``), one panel per network.
+
+    Args:
+        panels: ``{panel title: (pca, {frequency: (length, 2) coordinates})}``.
+        title: Figure title.
+
+    Returns:
+        A ``Figure`` with one axes per panel: each frequency's trajectory as a line, its first
+        state as a dot; the axis labels give each component's share of the variance.
+    """
+    from matplotlib.figure import Figure
+
+    if not isinstance(panels, dict) or not panels:
+        raise ValueError(f"panels must be a non-empty dict {{title: (pca, projections)}}, got "
+                         f"{shown(panels)}")
+    figure = Figure(figsize=(3.6 * len(panels) + 0.4, 3.6), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(1, len(panels)))
+    for ax, (name, (pca, projections)) in zip(axes, panels.items()):
+        for i, (frequency, points) in enumerate(projections.items()):
+            points = np.asarray(points)
+            ax.plot(points[:, 0], points[:, 1], color=f"C{i % 10}", lw=1,
+                    label=f"{frequency:g} Hz")
+            ax.plot(points[0, 0], points[0, 1], "o", color=f"C{i % 10}", ms=4)
+        ax.set_xlabel(f"PC 1 ({pca.explained[0]:.0%} of the variance)")
+        ax.set_ylabel(f"PC 2 ({pca.explained[1]:.0%})")
+        ax.set_title(name, fontsize=10)
+        ax.legend(fontsize=8)
+    figure.suptitle(title)
+    return figure
+
+
+def plot_gate_saturation(panels: dict, title: str = "How often each gate is saturated"):
+    """The share of saturated gate values per layer and gate (``internals.gate_saturation``).
+
+    Args:
+        panels: ``{network name: rows of gate_saturation}``; the networks' bars stand side by
+            side.
+
+    Returns:
+        A ``Figure`` with one group of bars per layer and gate.
+    """
+    from matplotlib.figure import Figure
+
+    if not isinstance(panels, dict) or not panels:
+        raise ValueError(f"panels must be a non-empty dict {{name: rows}}, got {shown(panels)}")
+    labels = []
+    for rows in panels.values():
+        for row in rows:
+            label = f"L{row['layer']} {row['gate']}"
+            if label not in labels:
+                labels.append(label)
+    figure = Figure(figsize=(max(6.0, 0.55 * len(labels) + 2), 3.0), layout="constrained")
+    ax = figure.subplots()
+    width = 0.8 / len(panels)
+    for i, (name, rows) in enumerate(panels.items()):
+        values = {f"L{row['layer']} {row['gate']}": row["saturated"] for row in rows}
+        positions = np.arange(len(labels)) + (i - (len(panels) - 1) / 2) * width
+        ax.bar(positions, [values.get(label, np.nan) for label in labels], width,
+               label=name, color=f"C{i % 10}")
+    ax.set_xticks(np.arange(len(labels)), labels, rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("share saturated")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8)
+    figure.suptitle(title)
+    return figure
+
+
+def plot_input_gradients(curves: dict, title: str = "Which input samples the loss depends on"):
+    """Mean |d loss / d x_t| per input sample (``internals.input_gradients``).
+
+    Args:
+        curves: ``{label: (n_in,) array}``, oldest sample first; windows of different lengths
+            are aligned at their last sample.
+
+    Returns:
+        A ``Figure``; the x axis counts samples back from the last one read.
+    """
+    from matplotlib.figure import Figure
+
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError(f"curves must be a non-empty dict {{label: array}}, got "
+                         f"{shown(curves)}")
+    figure = Figure(figsize=(7, 2.8), layout="constrained")
+    ax = figure.subplots()
+    for i, (label, values) in enumerate(curves.items()):
+        values = np.asarray(values, dtype=float)
+        back = np.arange(len(values))[::-1]
+        ax.plot(back, values, "o-", ms=3, color=f"C{i % 10}", label=label)
+    ax.invert_xaxis()
+    ax.set_xlabel("samples before the last one read")
+    ax.set_ylabel("mean |d loss / d x_t|")
+    ax.legend(fontsize=8)
+    figure.suptitle(title)
+    return figure
+
+
+def plot_gradient_norms(curves: dict, title: str = "The gradient carried back through time"):
+    """Mean norm of d loss / d h_t per step (``internals.gradient_norms_through_time``), on a
+    log axis: a straight line is a constant factor per step.
+
+    Args:
+        curves: ``{label: (time,) array}``, oldest step first.
+
+    Returns:
+        A ``Figure``; the x axis counts steps back from the last one.
+    """
+    from matplotlib.figure import Figure
+
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError(f"curves must be a non-empty dict {{label: array}}, got "
+                         f"{shown(curves)}")
+    figure = Figure(figsize=(7, 3.0), layout="constrained")
+    ax = figure.subplots()
+    for i, (label, values) in enumerate(curves.items()):
+        values = np.asarray(values, dtype=float)
+        ax.semilogy(np.arange(len(values))[::-1], values, color=f"C{i % 10}", label=label)
+    ax.invert_xaxis()
+    ax.set_xlabel("steps back from the last one (where the loss enters)")
+    ax.set_ylabel("mean |d loss / d h_t|")
+    ax.legend(fontsize=8)
+    figure.suptitle(title)
+    return figure

@@ -50,7 +50,7 @@ def _notebook_code(path):
 
 def test_import_sinelib_loads_the_core_only():
     code = ("import sys, sinelib; print(sorted(m for m in sys.modules "
-            "if m.startswith(('sinelib.study', 'sinelib.tools'))))")
+            "if m.startswith(('sinelib.study', 'sinelib.tools', 'sinelib.exercises'))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=ROOT)
     assert done.stdout.strip() == "[]"
@@ -60,7 +60,7 @@ def test_import_sinelib_loads_the_core_only():
 def test_the_core_imports_neither_the_study_nor_the_tools(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     outside = [module for _, module, _, _ in _imports(tree)
-               if module.startswith(("sinelib.study", "sinelib.tools"))]
+               if module.startswith(("sinelib.study", "sinelib.tools", "sinelib.exercises"))]
     assert outside == [], f"{path.name} imports {outside}"
 
 

@@ -1,0 +1,246 @@
+"""What a trained network does inside: its hidden state while it reads a sine, which gates
+saturate, and how the gradient travels back through time.
+
+Every function reads the network through ``sinelib.cells`` (the cell written out), so what is
+measured is the network itself, at any window length:
+
+* ``state_trajectories`` / ``state_pca``: the hidden state step by step while the network
+  reads a clean sine, projected on its first principal components. A network that has learnt
+  a sine carries its phase in the state: one turn of a loop per period.
+* ``gate_saturation``: how often each gate sits near 0 or 1 (a closed or open valve, whose
+  gradient is nearly zero).
+* ``input_gradients``: the gradient of the loss with respect to each input sample (which
+  past samples the prediction depends on).
+* ``gradient_norms_through_time``: the size of the gradient with respect to the hidden state
+  at each step, as backpropagation through time carries it back from the read-out: it shrinks
+  (vanishes) or grows (explodes) by roughly a constant factor per step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import numpy as np
+
+from sinelib import backend
+from sinelib.cells import (
+    GRU_GATES, LSTM_GATES, NetworkWeights, forward, gru_step, lstm_step, network_weights,
+    windows_array,
+)
+from sinelib.checks import check_number, check_positive_int
+from sinelib.data import sample_windows
+from sinelib.losses import summed_loss_tensor
+
+#: Samples read by ``state_trajectories`` unless told: 3 s, three periods at 1 Hz.
+TRAJECTORY_LENGTH = 300
+#: A gate value below ``SATURATION_LOW`` or above ``SATURATION_HIGH`` counts as saturated.
+SATURATION_LOW, SATURATION_HIGH = 0.05, 0.95
+
+
+@dataclass(frozen=True)
+class PCA:
+    """Principal components of a set of states.
+
+    Attributes:
+        mean: The mean state, ``(units,)``.
+        components: The directions, ``(k, units)``, orthonormal, by falling variance.
+        explained: The share of the states' variance along each direction, ``(k,)``.
+    """
+
+    mean: np.ndarray
+    components: np.ndarray
+    explained: np.ndarray
+
+    def project(self, states) -> np.ndarray:
+        """States ``(..., units)`` as coordinates ``(..., k)`` on the components."""
+        return (np.asarray(states) - self.mean) @ self.components.T
+
+
+def principal_components(states, k: int = 2) -> PCA:
+    """The first ``k`` principal components of ``states`` (shape ``(samples, units)``).
+
+    Raises:
+        ValueError: ``states`` is not 2-D, or ``k`` is not between 1 and its number of units.
+    """
+    states = np.asarray(states, dtype=np.float64)
+    k = check_positive_int("k", k)
+    if states.ndim != 2 or states.shape[0] < 2:
+        raise ValueError(f"states must have shape (samples, units) with at least 2 samples, "
+                         f"got {states.shape}")
+    if k > states.shape[1]:
+        raise ValueError(f"k must be at most the number of units ({states.shape[1]}), got {k}")
+    mean = states.mean(axis=0)
+    _, singular, vt = np.linalg.svd(states - mean, full_matrices=False)
+    variance = singular ** 2
+    total = variance.sum()
+    explained = variance[:k] / total if total > 0 else np.zeros(k)
+    return PCA(mean, vt[:k], explained)
+
+
+def _layer_index(weights: NetworkWeights, layer: int) -> int:
+    count = len(weights.cells)
+    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) \
+            or not -count <= layer < count:
+        raise ValueError(f"layer must be an integer from {-count} to {count - 1} (the network "
+                         f"has {count} recurrent layers), got {layer!r}")
+    return int(layer) % count
+
+
+def state_trajectories(network, frequencies, length: int | None = None, layer: int = -1,
+                       shift: float = 0.0) -> dict[float, np.ndarray]:
+    """The hidden state of one layer at every step while the network reads a clean sine.
+
+    Args:
+        network: A Keras model or ``NetworkWeights``.
+        frequencies: The sines' frequencies in Hz (below the 50 Hz Nyquist limit).
+        length: Samples to read (default ``TRAJECTORY_LENGTH``); may exceed the window the
+            network was trained on.
+        layer: Which recurrent layer (``-1``: the top one, which the read-out sees).
+        shift: The sines' shift t0 in seconds (the same for all).
+
+    Returns:
+        ``{frequency: states}``, states of shape ``(length, units)``.
+    """
+    weights = network if isinstance(network, NetworkWeights) else network_weights(network)
+    index = _layer_index(weights, layer)
+    length = TRAJECTORY_LENGTH if length is None else check_positive_int("length", length)
+    frequencies = [float(f) for f in np.atleast_1d(frequencies)]
+    x, _ = sample_windows(len(frequencies), length, 1, frequency=np.array(frequencies),
+                          shift=shift)
+    hidden = forward(weights, x).layers[index]["hidden"]
+    return {frequency: hidden[row] for row, frequency in enumerate(frequencies)}
+
+
+def state_pca(network, frequencies, length: int | None = None, layer: int = -1,
+              k: int = 2) -> tuple[PCA, dict[float, np.ndarray]]:
+    """``state_trajectories`` projected on principal components fitted to all of them
+    together (so that the frequencies share one pair of axes).
+
+    Returns:
+        ``(pca, {frequency: (length, k) coordinates})``.
+    """
+    trajectories = state_trajectories(network, frequencies, length, layer)
+    pca = principal_components(np.concatenate(list(trajectories.values())), k)
+    return pca, {frequency: pca.project(states) for frequency, states in trajectories.items()}
+
+
+def gate_saturation(network, x, low: float = SATURATION_LOW,
+                    high: float = SATURATION_HIGH) -> list[dict]:
+    """How often each gate of each layer is saturated over windows ``x``.
+
+    A sigmoid gate counts as saturated below ``low`` or above ``high``; the tanh candidate
+    when its size is above ``high``. A saturated gate passes almost no gradient.
+
+    Returns:
+        One dict per layer and gate: ``layer``, ``gate``, ``mean`` (its average value) and
+        ``saturated`` (the fraction of its values over units, steps and windows).
+    """
+    low = check_number("low", low, 0.0, 1.0)
+    high = check_number("high", high, 0.0, 1.0)
+    if low >= high:
+        raise ValueError(f"low must be below high, got low={low:g}, high={high:g}")
+    trace = forward(network, x)
+    rows = []
+    for index, layer in enumerate(trace.layers):
+        gates = LSTM_GATES if "forget" in layer else GRU_GATES
+        for gate in gates:
+            values = layer[gate]
+            if gate == "candidate":
+                saturated = np.abs(values) > high
+            else:
+                saturated = (values < low) | (values > high)
+            rows.append({"layer": index, "gate": gate, "mean": float(values.mean()),
+                         "saturated": float(saturated.mean())})
+    return rows
+
+
+def _targets(x, y) -> tuple[np.ndarray, np.ndarray]:
+    x = windows_array(x)
+    y = np.asarray(y, dtype=np.float32)
+    if y.ndim == 1:
+        y = y[None, :]
+    if y.ndim != 2 or y.shape[0] != x.shape[0]:
+        raise ValueError(f"y must have shape (batch, n_out) with the batch of x "
+                         f"({x.shape[0]}), got {y.shape}")
+    return x, y
+
+
+def input_gradients(model, x, y) -> np.ndarray:
+    """The mean size of the gradient of each window's summed loss with respect to each of
+    its input samples: which past samples the prediction depends on.
+
+    Args:
+        model: A Keras model.
+        x: Windows ``(batch, n_in, 1)``; ``y``: their targets ``(batch, n_out)``.
+
+    Returns:
+        ``(n_in,)``: mean ``|d loss / d x_t|`` over the windows, oldest sample first.
+    """
+    tf = backend.tensorflow()
+
+    x, y = _targets(x, y)
+    weights = network_weights(model)
+    if y.shape[1] != weights.readout_kernel.shape[1]:
+        raise ValueError(f"y must have the network's horizon of {weights.readout_kernel.shape[1]}"
+                         f" samples, got {y.shape[1]}")
+    inputs = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        loss = summed_loss_tensor(y, model(inputs, training=False)) * x.shape[0]
+    return np.abs(tape.gradient(loss, inputs).numpy()[:, :, 0]).mean(axis=0)
+
+
+def gradient_norms_through_time(network, x, y, layer: int = -1) -> np.ndarray:
+    """How the gradient of the loss travels back through time: at each step ``t`` the norm of
+    ``d loss / d h_t`` for one layer's hidden state, averaged over the windows.
+
+    The loss is each window's summed loss of the read-out of the last state, so the gradient
+    enters at the last step and is carried back step by step by the recurrence (and, for a
+    lower layer, through the layers above). Windows may be longer than the network's input.
+
+    Args:
+        network: A Keras model or ``NetworkWeights`` (e.g. ``.scaled(recurrent=2.0)``).
+        x: Windows ``(batch, time, 1)``; ``y``: targets ``(batch, n_out)``.
+        layer: Which recurrent layer (``-1``: the top one).
+
+    Returns:
+        ``(time,)``: the mean norm at each step, oldest first.
+    """
+    tf = backend.tensorflow()
+
+    weights = network if isinstance(network, NetworkWeights) else network_weights(network)
+    index = _layer_index(weights, layer)
+    x, y = _targets(x, y)
+    if y.shape[1] != weights.readout_kernel.shape[1]:
+        raise ValueError(f"y must have the network's horizon of {weights.readout_kernel.shape[1]}"
+                         f" samples, got {y.shape[1]}")
+    ops = SimpleNamespace(matmul=tf.matmul, tanh=tf.tanh, sigmoid=tf.sigmoid)
+    constant = lambda value: tf.constant(value, dtype=tf.float64)
+    batch, time = x.shape[:2]
+    with tf.GradientTape(persistent=False) as tape:
+        sequence = [constant(x[:, t]) for t in range(time)]
+        watched = []
+        for position, cell in enumerate(weights.cells):
+            cell = type(cell)(cell.kind, constant(cell.kernel), constant(cell.recurrent),
+                              constant(cell.bias))
+            h = tf.zeros((batch, cell.recurrent.shape[0]), tf.float64)
+            c = tf.zeros_like(h)
+            outputs = []
+            for x_t in sequence:
+                if cell.kind == "lstm":
+                    out = lstm_step(x_t, h, c, cell, ops)
+                    c = out["cell"]
+                else:
+                    out = gru_step(x_t, h, cell, ops)
+                h = out["hidden"]
+                if position == index:
+                    tape.watch(h)
+                    watched.append(h)
+                outputs.append(h)
+            sequence = outputs
+        prediction = tf.matmul(sequence[-1], constant(weights.readout_kernel)) \
+            + constant(weights.readout_bias)
+        loss = tf.reduce_sum((prediction - constant(y)) ** 2)
+    gradients = tape.gradient(loss, watched)
+    return np.array([np.linalg.norm(g.numpy(), axis=1).mean() for g in gradients])

@@ -1,0 +1,155 @@
+"""The cell written out (sinelib.cells) and the measurements inside a network
+(sinelib.internals), on small made-up networks and on shipped weights."""
+
+import numpy as np
+import pytest
+
+import sinelib
+from sinelib import cells, internals, plots
+
+
+@pytest.fixture(scope="module")
+def stacks():
+    """Made-up networks: a 2-layer LSTM stack and a 2-layer GRU stack, 6 units, random weights."""
+    base = sinelib.get_experiment("exp5")
+    lstm = base.replace(slug="tiny-lstm", n_layers=2, n_hidden=6, n_in=12, n_out=4)
+    gru = sinelib.get_experiment("exp6").replace(slug="tiny-gru", n_layers=2, n_hidden=6,
+                                                 n_in=12, n_out=4)
+    return {"lstm": (lstm, sinelib.build_model(lstm, seed=3)),
+            "gru": (gru, sinelib.build_model(gru, seed=4))}
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_forward_equals_keras_prediction_and_hidden_states(stacks, kind):
+    keras = sinelib.backend.keras()
+    exp, model = stacks[kind]
+    x, _ = sinelib.sample_windows(5, exp.n_in, exp.n_out, rng=1)
+    trace = cells.forward(model, x)
+    assert np.abs(trace.prediction - sinelib.predict(model, x)).max() < 1e-5
+    first = keras.Model(model.inputs[0], model.layers[0].output)
+    assert np.abs(trace.layers[0]["hidden"] - np.asarray(first(x))).max() < 1e-5
+    gates = cells.LSTM_GATES if kind == "lstm" else cells.GRU_GATES
+    assert set(gates) <= set(trace.layers[1])
+
+
+def test_lstm_step_follows_the_equations():
+    rng = np.random.default_rng(0)
+    w = cells.CellWeights("lstm", rng.normal(size=(1, 8)), rng.normal(size=(2, 8)),
+                          rng.normal(size=8))
+    x, h, c = rng.normal(size=(1, 1)), rng.normal(size=(1, 2)), rng.normal(size=(1, 2))
+    z = x @ w.kernel + h @ w.recurrent + w.bias
+    sig = lambda v: 1 / (1 + np.exp(-v))
+    i, f, g, o = sig(z[:, 0:2]), sig(z[:, 2:4]), np.tanh(z[:, 4:6]), sig(z[:, 6:8])
+    out = cells.lstm_step(x, h, c, w)
+    np.testing.assert_allclose(out["cell"], f * c + i * g)
+    np.testing.assert_allclose(out["hidden"], o * np.tanh(f * c + i * g))
+
+
+@pytest.mark.shipped
+def test_forward_equals_a_shipped_network_to_float32_precision():
+    model = sinelib.load_pretrained("exp1")
+    x, _ = sinelib.sample_windows(20, 100, 50, frequency=1.0, rng=2)
+    assert np.abs(cells.forward(model, x).prediction - sinelib.predict(model, x)).max() < 1e-5
+
+
+def test_windows_of_any_length_and_clear_errors(stacks):
+    _, model = stacks["lstm"]
+    assert cells.forward(model, np.zeros(40)).layers[0]["hidden"].shape == (1, 40, 6)
+    with pytest.raises(ValueError, match="shape"):
+        cells.forward(model, np.zeros((2, 3, 2)))
+    with pytest.raises(ValueError, match="not an LSTM|model"):
+        cells.network_weights("not a model")
+    with pytest.raises(ValueError, match="finite"):
+        cells.network_weights(model).scaled(float("nan"))
+
+
+def test_principal_components_find_a_known_plane():
+    angle = np.linspace(0, 2 * np.pi, 200, endpoint=False)
+    plane = np.stack([3 * np.cos(angle), np.sin(angle)], axis=1)
+    basis = np.linalg.qr(np.random.default_rng(1).normal(size=(5, 2)))[0]
+    pca = internals.principal_components(plane @ basis.T + 7.0)
+    assert pca.explained.sum() == pytest.approx(1.0)
+    assert pca.explained[0] == pytest.approx(0.9)
+    np.testing.assert_allclose(np.abs(pca.components @ basis), np.eye(2), atol=1e-9)
+    with pytest.raises(ValueError, match="k must be at most"):
+        internals.principal_components(plane, k=3)
+
+
+def test_state_pca_shares_one_pair_of_axes(stacks):
+    _, model = stacks["lstm"]
+    pca, projections = internals.state_pca(model, [1.0, 2.0], length=50, layer=0)
+    assert sorted(projections) == [1.0, 2.0]
+    assert all(points.shape == (50, 2) for points in projections.values())
+    with pytest.raises(ValueError, match="layer must be an integer from -2 to 1"):
+        internals.state_trajectories(model, [1.0], layer=2)
+    with pytest.raises(ValueError, match="Nyquist|frequency"):
+        internals.state_trajectories(model, [80.0])
+
+
+def test_gate_saturation_counts_saturated_values(stacks):
+    exp, model = stacks["lstm"]
+    x, _ = sinelib.sample_windows(4, exp.n_in, exp.n_out, rng=0)
+    rows = internals.gate_saturation(model, x)
+    assert [(row["layer"], row["gate"]) for row in rows[:4]] == [
+        (0, "input"), (0, "forget"), (0, "candidate"), (0, "output")]
+    assert all(0.0 <= row["saturated"] <= 1.0 for row in rows)
+    # Every sigmoid value lies in (0, 1): with the band (0, 1) nothing counts as saturated,
+    # with a band too narrow to hold any value everything does.
+    assert all(row["saturated"] == 0.0 for row in internals.gate_saturation(model, x, 0.0, 1.0)
+               if row["gate"] != "candidate")
+    assert all(row["saturated"] == 1.0 for row in internals.gate_saturation(model, x, 0.5, 0.5 + 1e-12)
+               if row["gate"] != "candidate")
+    with pytest.raises(ValueError, match="low must be below high"):
+        internals.gate_saturation(model, x, 0.9, 0.1)
+
+
+def test_input_gradients_agree_with_finite_differences(stacks):
+    exp, model = stacks["lstm"]
+    x, y = sinelib.sample_windows(1, exp.n_in, exp.n_out, rng=5)
+    gradients = internals.input_gradients(model, x, y)
+    assert gradients.shape == (exp.n_in,)
+    step = 1e-2
+    for t in (0, exp.n_in - 1):
+        up, down = x.copy(), x.copy()
+        up[0, t, 0] += step
+        down[0, t, 0] -= step
+        numeric = (sinelib.summed_loss(y, cells.forward(model, up).prediction)
+                   - sinelib.summed_loss(y, cells.forward(model, down).prediction)) / (2 * step)
+        assert abs(numeric) == pytest.approx(gradients[t], rel=2e-2, abs=1e-4)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_gradient_norms_through_time_match_finite_differences_at_the_last_step(stacks, kind):
+    exp, model = stacks[kind]
+    x, y = sinelib.sample_windows(1, 30, exp.n_out, rng=6)
+    norms = internals.gradient_norms_through_time(model, x, y, layer=-1)
+    assert norms.shape == (30,)
+    # At the last step the gradient is the read-out's: 2 (prediction - y) W^T.
+    weights = cells.network_weights(model)
+    prediction = cells.forward(weights, x).prediction
+    expected = np.linalg.norm(2 * (prediction - y) @ weights.readout_kernel.T)
+    assert norms[-1] == pytest.approx(expected, rel=1e-6)
+
+
+def test_scaling_the_recurrent_weights_makes_the_gradient_grow_back_in_time(stacks):
+    exp, model = stacks["lstm"]
+    x, y = sinelib.sample_windows(2, 60, exp.n_out, rng=7)
+    weights = cells.network_weights(model)
+    small = internals.gradient_norms_through_time(weights.scaled(0.1), x, y)
+    large = internals.gradient_norms_through_time(weights.scaled(8.0), x, y)
+    assert small[0] / small[-1] < large[0] / large[-1]
+    assert small[0] < 1e-6 * small[-1]
+
+
+def test_the_plots_draw(stacks):
+    _, model = stacks["gru"]
+    x, y = sinelib.sample_windows(2, 12, 4, rng=8)
+    figures = [
+        plots.plot_state_pca({"gru": internals.state_pca(model, [1.0, 3.0], length=40)}),
+        plots.plot_gate_saturation({"gru": internals.gate_saturation(model, x)}),
+        plots.plot_input_gradients({"gru": internals.input_gradients(model, x, y)}),
+        plots.plot_gradient_norms({"gru": internals.gradient_norms_through_time(model, x, y)}),
+    ]
+    assert all(len(figure.axes) >= 1 for figure in figures)
+    with pytest.raises(ValueError, match="non-empty dict"):
+        plots.plot_state_pca({})
