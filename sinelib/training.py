@@ -202,14 +202,28 @@ def _check_arguments(seed, steps, out_dir, resume, eval_every, checkpoint_every,
 
 
 class _ProgressBar:
-    """A tqdm bar over the run's steps showing the displayed loss, the rate and the speed."""
+    """A tqdm bar over the run's steps showing the displayed loss, the rate and the speed.
+
+    In a notebook tqdm draws a widget, and a notebook saved without widget state shows the
+    widget's text as it was when it was first displayed: "0%". So there the bar is displayed
+    with a display id and shown once more when it closes, and the saved text is the last one.
+    """
 
     def __init__(self, exp: Experiment, steps: int | None, step: int, enabled: bool):
         from tqdm.auto import tqdm
+        from tqdm.notebook import tqdm as notebook_tqdm
 
         total = steps if steps is not None else exp.budget_steps
-        self.bar = tqdm(total=total, initial=min(step, total), disable=not enabled,
-                        unit="step", desc=exp.slug, dynamic_ncols=True)
+        options = dict(total=total, initial=min(step, total), disable=not enabled,
+                       unit="step", desc=exp.slug, dynamic_ncols=True)
+        self.handle = None
+        if issubclass(tqdm, notebook_tqdm) and enabled:
+            from IPython.display import display
+
+            self.bar = tqdm(display=False, **options)
+            self.handle = display(self.bar.container, display_id=True)
+        else:
+            self.bar = tqdm(**options)
         self.exp, self.first_step, self.start = exp, step, time.perf_counter()
 
     def show(self, step: int, loss: float, rate: float) -> None:
@@ -223,6 +237,8 @@ class _ProgressBar:
 
     def close(self) -> None:
         self.bar.close()
+        if self.handle is not None:
+            self.handle.update(self.bar.container)
 
 
 class _Recorder:

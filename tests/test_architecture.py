@@ -2,13 +2,13 @@
 public names only across modules, no experiment chosen by its slug in code."""
 
 import ast
-import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from notebook_code import notebook_code
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "sinelib"
@@ -41,13 +41,6 @@ def _imports(tree):
                     yield node, alias.name, [], inside
 
 
-def _notebook_code(path):
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    code = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
-    # IPython's magics (%matplotlib widget) are not Python.
-    return "\n".join(line for line in code.splitlines() if not line.lstrip().startswith("%"))
-
-
 def test_import_sinelib_loads_the_core_only():
     code = ("import sys, sinelib; print(sorted(m for m in sys.modules "
             "if m.startswith(('sinelib.study', 'sinelib.tools', 'sinelib.exercises'))))")
@@ -78,7 +71,7 @@ def test_modules_import_public_names_at_the_top(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_notebooks_import_public_names(path):
-    tree = ast.parse(_notebook_code(path))
+    tree = ast.parse(notebook_code(path))
     for node, module, names, _ in _imports(tree):
         assert not [n for n in names if n.startswith("_")], f"{path.name} imports privates"
 
@@ -92,7 +85,7 @@ def test_no_experiment_is_chosen_by_its_slug_in_code():
                 found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     for path in NOTEBOOKS:
         found += [f"{path.relative_to(ROOT)}: {line.strip()}"
-                  for line in _notebook_code(path).splitlines() if branching.search(line)]
+                  for line in notebook_code(path).splitlines() if branching.search(line)]
     assert found == []
 
 

@@ -1,5 +1,6 @@
 """The project's files agree with each other."""
 
+import ast
 import json
 import re
 import tomllib
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from notebook_code import notebook_code
 
 from sinelib.study.figures import figure_set, readme_blocks, update_readme
 from sinelib.study.tables import experiment_rows, to_markdown
@@ -90,8 +92,11 @@ def test_notebooks_are_numbered_tagged_and_stripped():
                 assert cell["execution_count"] is not None, f"{path.name} is not executed"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")),
-                         ids=lambda path: path.name)
+#: Every notebook of the course and of its solutions.
+ALL_NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda path: path.name)
 def test_committed_notebooks_show_no_stderr_and_no_error(path):
     outputs = [output for cell in json.loads(path.read_text())["cells"]
                for output in cell.get("outputs", [])]
@@ -99,3 +104,42 @@ def test_committed_notebooks_show_no_stderr_and_no_error(path):
               if output.get("name") == "stderr"]
     assert stderr == [], f"{path.name} stores stderr output, which readers see: {stderr}"
     assert not [output for output in outputs if output["output_type"] == "error"]
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda path: path.name)
+def test_committed_notebooks_show_no_progress_bar_frozen_at_zero(path):
+    """A notebook saved without widget state shows a progress bar's text as it was last
+    displayed; training shows its final state (sinelib.training's bar), never "0%"."""
+    frozen = [text[:120] for cell in json.loads(path.read_text())["cells"]
+              for output in cell.get("outputs", [])
+              for text in ["".join(output.get("data", {}).get("text/plain", ""))]
+              if re.search(r"\b0%\|", text)]
+    assert frozen == [], f"{path.name} stores a progress bar frozen at 0%: {frozen}"
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda path: path.name)
+def test_notebooks_use_every_name_they_import(path):
+    tree = ast.parse(notebook_code(path))
+    imported = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                imported[alias.asname or alias.name.split(".")[0]] = node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                imported[alias.asname or alias.name] = node.lineno
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    assert sorted(set(imported) - used) == [], f"{path.name} imports names it never uses"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")),
+                         ids=lambda path: path.name)
+def test_notebooks_with_exercises_have_a_checked_solutions_notebook(path):
+    cells = json.loads(path.read_text())["cells"]
+    text = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
+    if not re.search(r"(?m)^## Exercises", text):
+        return
+    solutions = ROOT / "notebooks" / "solutions" / f"{path.stem}_solutions.ipynb"
+    assert solutions.is_file(), f"{path.name} has exercises but no {solutions.name}"
+    code = notebook_code(solutions)
+    assert "assert" in code, f"{solutions.name} asserts none of its answers"
