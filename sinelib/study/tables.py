@@ -145,8 +145,9 @@ def quote_rows(runs=None) -> list[list[str]]:
 
     Losses as summed losses (the original's unit) and as per-point MSE (summed loss / horizon);
     budgets in examples and steps. "ours" is the held-out loss at the example count where the
-    original quoted its number (or at the end of the run, when it ended earlier), and the
-    lowest displayed minibatch loss up to there (the original's own measure).
+    original quoted its number (or at the end of the run, when it ended earlier; a number
+    quoted of the whole run, such as "never below 0.3", over the whole run up to its cap), and
+    the lowest displayed minibatch loss up to there (the original's own measure).
 
     Args:
         runs: Mapping of slug to ``RunRecord``; defaults to the shipped runs.
@@ -173,10 +174,11 @@ def quote_rows(runs=None) -> list[list[str]]:
         if exp.reported.best_loss is not None:
             quotes.append((f"lowest loss {exp.reported.best_loss:g}", exp.reported.best_loss,
                            [c for c in claims if c.quoted == exp.reported.best_loss]))
-        examples = exp.reported.examples or exp.budget_examples
-        seed_when = (f"{exp.reported.examples} / {exp.reported.examples // exp.batch_size}"
-                     if exp.reported.examples else
-                     f"<= {exp.budget_examples} / {exp.budget_steps}")
+        # Where the original quoted its number; a claim about the whole run ("never below
+        # 0.3") is measured over the whole run, up to the cap of a run with a target rule.
+        examples = _quoted_within(exp)
+        seed_when = (f"{examples} / {examples // exp.batch_size}" if exp.reported.examples
+                     else f"<= {examples} / {examples // exp.batch_size}")
         heldout, _ = heldout_at(run, examples)
         best, _ = best_displayed(run.history, max_examples=examples)
         for what, quoted, verdict_claims in quotes:
