@@ -24,6 +24,7 @@ from sinelib.study import plots as study_plots
 from sinelib.study.atlas import AUTOREGRESSIVE, NETWORK, load_atlas
 from sinelib.study.autoregressive import AR_BASE
 from sinelib.study.claims import all_claims
+from sinelib.study.course import course_rows
 from sinelib.study.declarations import CONTROLS, STUDIES
 from sinelib.study.explanations import explain
 from sinelib.study.records import (
@@ -139,9 +140,10 @@ _BLOCK = re.compile(r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!--
                     re.DOTALL)
 
 
-def readme_blocks() -> dict[str, str]:
+def readme_blocks(notebooks) -> dict[str, str]:
     """The README's generated blocks, by name: the registry (``experiments``), ``ledger``,
-    ``quotes``, ``claims``, ``why``, the seed ``spread``, ``baselines`` and ``autoregressive``."""
+    ``quotes``, ``claims``, ``why``, the seed ``spread``, ``baselines``, ``autoregressive``,
+    and the ``course`` (the notebooks in ``notebooks`` with their measured run times)."""
     manifests = {slug: load_manifest(slug) for slug in EXPERIMENTS}
     claims = "\n".join(
         f"- **{claim.experiment}**: {claim.statement}: **{claim.shown_verdict}** ({claim.measured})"
@@ -156,6 +158,7 @@ def readme_blocks() -> dict[str, str]:
             "spread": to_markdown(spread_rows({slug: seed_runs(slug) for slug in EXPERIMENTS},
                                               {slug: tf1_runs(slug) for slug in EXPERIMENTS})),
             "baselines": to_markdown(baseline_rows(atlas)),
+            "course": to_markdown(course_rows(notebooks)),
             "autoregressive": to_markdown(horizon_rows(
                 atlas, AR_BASE, [NETWORK, AUTOREGRESSIVE, "linear", "analytic"]))}
 
