@@ -42,4 +42,4 @@ def test_course_rows_link_notebooks_and_their_solutions(tmp_path):
                        "[01_x_solutions.ipynb](notebooks/solutions/01_x_solutions.ipynb)",
                        "1 min 04 s"]
     with pytest.raises(ValueError, match="no numbered notebooks"):
-        course_rows(tmp_path / "solutions")
+        course_rows(tmp_path / "empty")
