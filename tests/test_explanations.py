@@ -176,6 +176,10 @@ def test_the_original_graph_says_whose_miss_it_is():
     text = OriginalGraph().explain(port[0], sources([_seed(0, 0.3), lucky]))
     assert ("holds on the graph at 0 of 2 seeds and on a displayed minibatch only at 1 of 2; "
             "on the port at 0 of 2 and 0 of 2.") in text
+    # The conclusion says it is the held-out loss that misses, as the table's "on the
+    # minibatch only" says.
+    assert text.endswith("the original's graph misses it held-out as the port does, so the "
+                         "miss is not the port's.")
     text = OriginalGraph().explain(port[0], sources([_seed(0, 0.1), _seed(1, 0.5)]))
     assert text.endswith("The original's graph meets it at a larger share of seeds than the "
                          "port.")
