@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 
+from sinelib.cells import forward
 from sinelib.checks import check_model, check_number, check_positive_int, shown
 from sinelib.data import HELDOUT_SIZE, NYQUIST, heldout_windows
 from sinelib.experiments import Experiment, get_experiment
@@ -208,3 +209,49 @@ def loss_by_noise(model, exp: Experiment | str, sigmas=NOISE_LEVELS,
     losses = [summed_loss(y, predict_fn((x + sigma * unit_noise).astype(np.float32)))
               for sigma in sigmas]
     return {"sigma": np.array(sigmas), "loss": np.array(losses)}
+
+
+#: Entropy of the input noise of ``loss_by_input_length``; never meets another key.
+INPUT_LENGTH_NOISE_KEY = 20_161_004
+
+
+def loss_by_input_length(model, exp: Experiment | str, lengths, sigma: float = 0.0,
+                         size: int = HELDOUT_SIZE) -> dict:
+    """Held-out summed loss when only the last ``k`` samples of each window are read.
+
+    A network reads them from its zero initial state, step by step (``sinelib.cells.forward``,
+    which runs any length, also longer than its input); a baseline is called on them (the
+    linear one is fitted for each length). Every length predicts the same targets: the held-out
+    windows are ``max(lengths)`` samples long (at least the experiment's input), cut from the
+    left.
+
+    Args:
+        model: A model built for ``exp``, or a baseline ``predict(x, n_out)``.
+        exp: The experiment (or its name): horizon and training distribution.
+        lengths: Input lengths in samples (positive integers).
+        sigma: Standard deviation of Gaussian noise added to the input samples (targets clean);
+            the same noise for every length and model.
+        size: Held-out windows.
+
+    Returns:
+        ``{"length", "loss"}``: arrays of shape ``(len(lengths),)``.
+    """
+    exp = get_experiment(exp)
+    size = check_positive_int("size", size)
+    sigma = check_number("noise sigma", sigma, 0.0)
+    if isinstance(lengths, numbers.Integral):
+        lengths = [lengths]
+    lengths = [check_positive_int("input length", k) for k in lengths]
+    if not lengths:
+        raise ValueError("lengths must name at least one input length, got none")
+    longest = max(max(lengths), exp.n_in)
+    x, y = heldout_windows(longest, exp.n_out, exp.frequency, size)
+    noise = np.random.default_rng([INPUT_LENGTH_NOISE_KEY, longest]).standard_normal(x.shape)
+    x = (x + sigma * noise).astype(np.float32)
+    if callable(model) and not hasattr(model, "input_shape"):
+        run = lambda windows: model(windows, exp.n_out)
+    else:
+        check_model_fits(model, exp)
+        run = lambda windows: forward(model, windows).prediction
+    losses = [summed_loss(y, np.asarray(run(x[:, -k:]), dtype=np.float64)) for k in lengths]
+    return {"length": np.array(lengths), "loss": np.array(losses)}
