@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 from sinelib.exercises.feedback import Feedback, compare_arrays
-from sinelib.losses import summed_loss
 
 
 def _cases() -> list[tuple[np.ndarray, np.ndarray]]:
@@ -47,7 +46,5 @@ def check_error_by_step(error_by_step) -> Feedback:
                 feedback = Feedback(False, feedback.message + ": that is the sum over the "
                                            "windows; take their mean")
             return feedback
-    y, y_pred = _cases()[1]
-    return Feedback(True, f"error_by_step gives the mean squared error at each step; its sum "
-                          f"is the summed loss ({summed_loss(y, y_pred):.4g} on the "
-                          f"{y.shape[1]}-step case)")
+    return Feedback(True, "error_by_step gives the mean squared error at each step of the "
+                          "horizon; summed over the steps it is the summed loss")
