@@ -374,34 +374,34 @@ def plot_gate_saturation(panels: dict, title: str = "How often each gate is satu
     """The share of saturated gate values per layer and gate (``internals.gate_saturation``).
 
     Args:
-        panels: ``{network name: rows of gate_saturation}``; the networks' bars stand side by
-            side.
+        panels: ``{network name: rows of gate_saturation}``, one panel each.
 
     Returns:
-        A ``Figure`` with one group of bars per layer and gate.
+        A ``Figure`` with one axes per network: a group of bars per layer, one bar per gate,
+        on a shared axis.
     """
     from matplotlib.figure import Figure
 
     if not isinstance(panels, dict) or not panels:
         raise ValueError(f"panels must be a non-empty dict {{name: rows}}, got {shown(panels)}")
-    labels = []
-    for rows in panels.values():
-        for row in rows:
-            label = f"L{row['layer']} {row['gate']}"
-            if label not in labels:
-                labels.append(label)
-    figure = Figure(figsize=(max(6.0, 0.55 * len(labels) + 2), 3.0), layout="constrained")
-    ax = figure.subplots()
-    width = 0.8 / len(panels)
-    for i, (name, rows) in enumerate(panels.items()):
-        values = {f"L{row['layer']} {row['gate']}": row["saturated"] for row in rows}
-        positions = np.arange(len(labels)) + (i - (len(panels) - 1) / 2) * width
-        ax.bar(positions, [values.get(label, np.nan) for label in labels], width,
-               label=name, color=f"C{i % 10}")
-    ax.set_xticks(np.arange(len(labels)), labels, rotation=45, ha="right", fontsize=8)
-    ax.set_ylabel("share saturated")
-    ax.set_ylim(0, 1)
-    ax.legend(fontsize=8)
+    figure = Figure(figsize=(3.4 * len(panels) + 0.6, 3.0), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(1, len(panels), sharey=True))
+    top = max(max(row["saturated"] for row in rows) for rows in panels.values())
+    for ax, (name, rows) in zip(axes, panels.items()):
+        gates = list(dict.fromkeys(row["gate"] for row in rows))
+        layers = sorted({row["layer"] for row in rows})
+        width = 0.8 / len(gates)
+        for g, gate in enumerate(gates):
+            values = [next((row["saturated"] for row in rows
+                            if row["layer"] == layer and row["gate"] == gate), np.nan)
+                      for layer in layers]
+            ax.bar(np.arange(len(layers)) + (g - (len(gates) - 1) / 2) * width, values, width,
+                   label=gate, color=f"C{g % 10}")
+        ax.set_xticks(np.arange(len(layers)), [f"layer {layer}" for layer in layers])
+        ax.set_title(name, fontsize=10)
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("share saturated")
+    axes[0].set_ylim(0, max(0.05, 1.15 * top))
     figure.suptitle(title)
     return figure
 
