@@ -406,6 +406,30 @@ def plot_gate_saturation(panels: dict, title: str = "How often each gate is satu
     return figure
 
 
+def _plot_back_in_time(curves: dict, title: str, xlabel: str, ylabel: str, log: bool):
+    """Curves over the steps of a window, oldest first, drawn against how far back from the
+    last step they are."""
+    from matplotlib.figure import Figure
+
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError(f"curves must be a non-empty dict {{label: array}}, got "
+                         f"{shown(curves)}")
+    figure = Figure(figsize=(7, 3.0), layout="constrained")
+    ax = figure.subplots()
+    for i, (label, values) in enumerate(curves.items()):
+        values = np.asarray(values, dtype=float)
+        ax.plot(np.arange(len(values))[::-1], values, "-" if log else "o-", ms=3,
+                color=f"C{i % 10}", label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.invert_xaxis()
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    figure.suptitle(title)
+    return figure
+
+
 def plot_input_gradients(curves: dict, title: str = "Which input samples the loss depends on"):
     """Mean |d loss / d x_t| per input sample (``internals.input_gradients``).
 
@@ -416,23 +440,8 @@ def plot_input_gradients(curves: dict, title: str = "Which input samples the los
     Returns:
         A ``Figure``; the x axis counts samples back from the last one read.
     """
-    from matplotlib.figure import Figure
-
-    if not isinstance(curves, dict) or not curves:
-        raise ValueError(f"curves must be a non-empty dict {{label: array}}, got "
-                         f"{shown(curves)}")
-    figure = Figure(figsize=(7, 2.8), layout="constrained")
-    ax = figure.subplots()
-    for i, (label, values) in enumerate(curves.items()):
-        values = np.asarray(values, dtype=float)
-        back = np.arange(len(values))[::-1]
-        ax.plot(back, values, "o-", ms=3, color=f"C{i % 10}", label=label)
-    ax.invert_xaxis()
-    ax.set_xlabel("samples before the last one read")
-    ax.set_ylabel("mean |d loss / d x_t|")
-    ax.legend(fontsize=8)
-    figure.suptitle(title)
-    return figure
+    return _plot_back_in_time(curves, title, "samples before the last one read",
+                              "mean |d loss / d x_t|", log=False)
 
 
 def plot_gradient_norms(curves: dict, title: str = "The gradient carried back through time"):
@@ -445,19 +454,5 @@ def plot_gradient_norms(curves: dict, title: str = "The gradient carried back th
     Returns:
         A ``Figure``; the x axis counts steps back from the last one.
     """
-    from matplotlib.figure import Figure
-
-    if not isinstance(curves, dict) or not curves:
-        raise ValueError(f"curves must be a non-empty dict {{label: array}}, got "
-                         f"{shown(curves)}")
-    figure = Figure(figsize=(7, 3.0), layout="constrained")
-    ax = figure.subplots()
-    for i, (label, values) in enumerate(curves.items()):
-        values = np.asarray(values, dtype=float)
-        ax.semilogy(np.arange(len(values))[::-1], values, color=f"C{i % 10}", label=label)
-    ax.invert_xaxis()
-    ax.set_xlabel("steps back from the last one (where the loss enters)")
-    ax.set_ylabel("mean |d loss / d h_t|")
-    ax.legend(fontsize=8)
-    figure.suptitle(title)
-    return figure
+    return _plot_back_in_time(curves, title, "steps back from the last one (where the loss "
+                                             "enters)", "mean |d loss / d h_t|", log=True)
