@@ -516,7 +516,7 @@ def plot_unrolled(n_steps: int = 25, copies: int = 6,
             top.annotate("", (column + 1, 1), (column, 1), arrowprops=arrow)
             top.text(column + 0.5, 1.12, "h, c", fontsize=7, ha="center", color="0.3")
     last = columns - 1
-    top.text(last + 1.05, 1, "read-out\n$h\\,W_{out} + b_{out}$", bbox=readout_box, **io_style)
+    top.text(last + 1.05, 1, "read-out\nh W_out + b_out", bbox=readout_box, **io_style)
     top.annotate("", (last + 1.05, 1), (last, 1), arrowprops=dict(arrow, shrinkB=22))
     top.text(last + 1.05, 2.2, "prediction\n(the horizon)", **io_style)
     top.annotate("", (last + 1.05, 2.2), (last + 1.05, 1), arrowprops=dict(arrow, shrinkA=16))
@@ -538,7 +538,7 @@ def plot_unrolled(n_steps: int = 25, copies: int = 6,
     bottom.text(cell_x + 0.4, 1.75, f"h, c back into the cell: t = 0, 1, ..., {n_steps - 1}",
                 fontsize=8, ha="left", color="0.3")
     readout_x = columns + 0.05
-    bottom.text(readout_x, 1, "read-out\n$h\\,W_{out} + b_{out}$", bbox=readout_box, **io_style)
+    bottom.text(readout_x, 1, "read-out\nh W_out + b_out", bbox=readout_box, **io_style)
     bottom.annotate("", (readout_x, 1), (cell_x, 1), arrowprops=dict(arrow, shrinkB=22))
     bottom.text(readout_x, 2.2, "prediction\n(the horizon)", **io_style)
     bottom.annotate("", (readout_x, 2.2), (readout_x, 1), arrowprops=dict(arrow, shrinkA=16))
