@@ -29,7 +29,7 @@ from sinelib.cells import (
     windows_array,
 )
 from sinelib.checks import check_number, check_positive_int
-from sinelib.data import sample_windows
+from sinelib.data import SAMPLING_RATE, sample_windows
 from sinelib.losses import summed_loss_tensor
 
 #: Samples read by ``state_trajectories`` unless told: 3 s, three periods at 1 Hz.
@@ -244,3 +244,70 @@ def gradient_norms_through_time(network, x, y, layer: int = -1) -> np.ndarray:
         loss = tf.reduce_sum((prediction - constant(y)) ** 2)
     gradients = tape.gradient(loss, watched)
     return np.array([np.linalg.norm(g.numpy(), axis=1).mean() for g in gradients])
+
+
+# --- Which frequency a state or a prediction oscillates at -----------------------------------
+
+#: Frequencies (Hz) ``fitted_frequency`` tries: 0.05 to 20 Hz in steps of 0.01 Hz.
+FIT_FREQUENCIES: tuple[float, ...] = tuple(np.round(np.arange(5, 2001) * 0.01, 2))
+
+
+def oscillation_frequency(states, sampling_rate: float = SAMPLING_RATE) -> float:
+    """The frequency (Hz) a trajectory of states oscillates at: the peak of its power spectrum
+    summed over units, mean removed, zero-padded to a resolution of 0.01 Hz at 100 Hz.
+
+    Args:
+        states: ``(time, units)`` or ``(time,)``, e.g. one entry of ``state_trajectories``
+            (leave out the first steps, where the state leaves zero, for a clean peak).
+        sampling_rate: Samples per second.
+
+    Raises:
+        ValueError: fewer than 4 steps, or not finite.
+    """
+    states = np.asarray(states, dtype=np.float64)
+    if states.ndim == 1:
+        states = states[:, None]
+    if states.ndim != 2 or states.shape[0] < 4 or not np.all(np.isfinite(states)):
+        raise ValueError(f"states must be a finite (time, units) array with at least 4 steps, "
+                         f"got shape {states.shape}")
+    sampling_rate = check_number("sampling_rate", sampling_rate, 0.0, low_open=True)
+    padded = max(states.shape[0], int(round(100 * sampling_rate)))
+    power = (np.abs(np.fft.rfft(states - states.mean(axis=0), n=padded, axis=0)) ** 2).sum(1)
+    power[0] = 0.0
+    return float(np.fft.rfftfreq(padded, 1.0 / sampling_rate)[np.argmax(power)])
+
+
+def fitted_frequency(y, frequencies=FIT_FREQUENCIES,
+                     sampling_rate: float = SAMPLING_RATE) -> np.ndarray:
+    """The frequency of the sine that fits each row of ``y`` best (least squares of
+    ``a sin + b cos + c`` at each trial frequency): which frequency a prediction continues at.
+
+    Robust to the small jitter of a network's output, where the recurrence of the analytic
+    baseline (``baselines.estimate_cosine``) is not.
+
+    Args:
+        y: ``(batch, n)`` or ``(n,)`` samples, e.g. a network's predictions.
+        frequencies: Trial frequencies in Hz.
+        sampling_rate: Samples per second.
+
+    Returns:
+        ``(batch,)`` float array: the best trial frequency per row.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 1:
+        y = y[None, :]
+    if y.ndim != 2 or y.shape[1] < 4 or not np.all(np.isfinite(y)):
+        raise ValueError(f"y must be a finite (batch, n) array with n >= 4, got shape {y.shape}")
+    sampling_rate = check_number("sampling_rate", sampling_rate, 0.0, low_open=True)
+    trial = np.array([check_number("trial frequency", f, 0.0, low_open=True)
+                      for f in np.atleast_1d(frequencies)])
+    if trial.size == 0:
+        raise ValueError("frequencies must name at least one trial frequency")
+    t = np.arange(y.shape[1]) / sampling_rate
+    residual = np.empty((len(trial), len(y)))
+    for index, frequency in enumerate(trial):
+        design = np.stack([np.sin(2 * np.pi * frequency * t), np.cos(2 * np.pi * frequency * t),
+                           np.ones_like(t)], axis=1)
+        fit = design @ np.linalg.lstsq(design, y.T, rcond=None)[0]
+        residual[index] = ((fit - y.T) ** 2).sum(axis=0)
+    return trial[np.argmin(residual, axis=0)]

@@ -153,3 +153,28 @@ def test_the_plots_draw(stacks):
     assert all(len(figure.axes) >= 1 for figure in figures)
     with pytest.raises(ValueError, match="non-empty dict"):
         plots.plot_state_pca({})
+
+
+def test_oscillation_and_fitted_frequency_find_a_sine_frequency():
+    t = np.arange(300) / 100
+    states = np.stack([np.sin(2 * np.pi * 1.7 * t), np.cos(2 * np.pi * 1.7 * t) + 3], axis=1)
+    assert internals.oscillation_frequency(states) == pytest.approx(1.7, abs=0.011)
+    x, y = sinelib.sample_windows(4, 10, 50, frequency=np.array([0.8, 1.0, 2.5, 6.0]), rng=0)
+    np.testing.assert_allclose(internals.fitted_frequency(y + 0.5), [0.8, 1.0, 2.5, 6.0],
+                               atol=0.011)
+    with pytest.raises(ValueError, match="at least 4 steps"):
+        internals.oscillation_frequency(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="n >= 4"):
+        internals.fitted_frequency(np.zeros((2, 3)))
+
+
+@pytest.mark.shipped
+def test_the_1hz_network_continues_at_1hz_whatever_it_reads():
+    """Notebook 02's why: the state follows the input's frequency, the prediction does not."""
+    model = sinelib.load_pretrained("exp1")
+    trajectories = internals.state_trajectories(model, [1.0, 2.0, 3.0])
+    for frequency, states in trajectories.items():
+        assert internals.oscillation_frequency(states[100:]) == pytest.approx(frequency,
+                                                                               abs=0.05)
+    x, _ = sinelib.heldout_windows(100, 50, 2.0, 50)
+    assert abs(np.median(internals.fitted_frequency(sinelib.predict(model, x))) - 1.0) < 0.2
