@@ -304,10 +304,59 @@ def fitted_frequency(y, frequencies=FIT_FREQUENCIES,
     if trial.size == 0:
         raise ValueError("frequencies must name at least one trial frequency")
     t = np.arange(y.shape[1]) / sampling_rate
-    residual = np.empty((len(trial), len(y)))
-    for index, frequency in enumerate(trial):
-        design = np.stack([np.sin(2 * np.pi * frequency * t), np.cos(2 * np.pi * frequency * t),
-                           np.ones_like(t)], axis=1)
-        fit = design @ np.linalg.lstsq(design, y.T, rcond=None)[0]
-        residual[index] = ((fit - y.T) ** 2).sum(axis=0)
+    phase = 2 * np.pi * trial[:, None] * t[None, :]
+    design = np.stack([np.sin(phase), np.cos(phase), np.ones_like(phase)], axis=2)
+    basis = np.linalg.qr(design)[0]  # (trials, n, 3): orthonormal, so the fit is a projection
+    captured = (np.einsum("fnk,bn->fbk", basis, y) ** 2).sum(axis=2)
+    residual = (y ** 2).sum(axis=1)[None, :] - captured
     return trial[np.argmin(residual, axis=0)]
+
+
+def frequency_tracking(model, exp, frequencies, size: int = 200, skip: int = 100) -> list[dict]:
+    """What a network's state and prediction do with each input frequency, side by side.
+
+    For each frequency: the frequency the top layer's hidden state oscillates at while it reads
+    a clean sine of ``TRAJECTORY_LENGTH`` samples (``oscillation_frequency``, the first ``skip``
+    steps left out), the state's size (root mean square distance from its mean), and, on
+    ``size`` held-out windows of the experiment, the prediction's fitted frequency (median of
+    ``fitted_frequency``), its mean largest size ``max |y_pred|`` and the summed loss.
+
+    Args:
+        model: A Keras model built for ``exp``.
+        exp: Its experiment (or name): input length and horizon of the held-out windows.
+        frequencies: Input frequencies in Hz.
+        size: Held-out windows per frequency.
+        skip: Steps of each trajectory left out (where the state leaves zero).
+
+    Returns:
+        One dict per frequency: ``frequency``, ``state_frequency``, ``state_size``,
+        ``prediction_frequency``, ``prediction_peak``, ``loss``.
+    """
+    from sinelib.data import heldout_windows
+    from sinelib.evaluation import check_frequencies, check_model_fits
+    from sinelib.experiments import get_experiment
+    from sinelib.losses import summed_loss
+    from sinelib.models import predict
+
+    exp = get_experiment(exp)
+    check_model_fits(model, exp)
+    frequencies = check_frequencies(frequencies)
+    size = check_positive_int("size", size)
+    skip = check_positive_int("skip", skip)
+    if skip > TRAJECTORY_LENGTH - 4:
+        raise ValueError(f"skip must leave at least 4 of the {TRAJECTORY_LENGTH} steps, got {skip}")
+    trajectories = state_trajectories(model, frequencies)
+    rows = []
+    for frequency in frequencies:
+        states = trajectories[frequency][skip:]
+        x, y = heldout_windows(exp.n_in, exp.n_out, frequency, size)
+        y_pred = predict(model, x)
+        rows.append({
+            "frequency": frequency,
+            "state_frequency": oscillation_frequency(states),
+            "state_size": float(np.sqrt(((states - states.mean(axis=0)) ** 2).sum(1).mean())),
+            "prediction_frequency": float(np.median(fitted_frequency(y_pred))),
+            "prediction_peak": float(np.abs(y_pred).max(axis=1).mean()),
+            "loss": summed_loss(y, y_pred),
+        })
+    return rows

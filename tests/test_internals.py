@@ -171,10 +171,12 @@ def test_oscillation_and_fitted_frequency_find_a_sine_frequency():
 @pytest.mark.shipped
 def test_the_1hz_network_continues_at_1hz_whatever_it_reads():
     """Notebook 02's why: the state follows the input's frequency, the prediction does not."""
-    model = sinelib.load_pretrained("exp1")
-    trajectories = internals.state_trajectories(model, [1.0, 2.0, 3.0])
-    for frequency, states in trajectories.items():
-        assert internals.oscillation_frequency(states[100:]) == pytest.approx(frequency,
-                                                                               abs=0.05)
-    x, _ = sinelib.heldout_windows(100, 50, 2.0, 50)
-    assert abs(np.median(internals.fitted_frequency(sinelib.predict(model, x))) - 1.0) < 0.2
+    rows = internals.frequency_tracking(sinelib.load_pretrained("exp1"), "exp1", [1.0, 2.0, 3.0],
+                                        size=50)
+    assert [row["frequency"] for row in rows] == [1.0, 2.0, 3.0]
+    for row in rows:
+        assert row["state_frequency"] == pytest.approx(row["frequency"], abs=0.05)
+        assert row["prediction_frequency"] == pytest.approx(1.0, abs=0.1)
+    assert rows[0]["loss"] < 0.01 < 10 < min(rows[1]["loss"], rows[2]["loss"])
+    with pytest.raises(ValueError, match="skip"):
+        internals.frequency_tracking(sinelib.load_pretrained("exp1"), "exp1", 1.0, skip=299)
