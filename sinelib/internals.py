@@ -29,8 +29,11 @@ from sinelib.cells import (
     windows_array,
 )
 from sinelib.checks import check_number, check_positive_int
-from sinelib.data import SAMPLING_RATE, sample_windows
-from sinelib.losses import summed_loss_tensor
+from sinelib.data import SAMPLING_RATE, heldout_windows, sample_windows
+from sinelib.evaluation import check_frequencies, check_model_fits
+from sinelib.experiments import get_experiment
+from sinelib.losses import summed_loss, summed_loss_tensor
+from sinelib.models import predict
 
 #: Samples read by ``state_trajectories`` unless told: 3 s, three periods at 1 Hz.
 TRAJECTORY_LENGTH = 300
@@ -332,12 +335,6 @@ def frequency_tracking(model, exp, frequencies, size: int = 200, skip: int = 100
         One dict per frequency: ``frequency``, ``state_frequency``, ``state_size``,
         ``prediction_frequency``, ``prediction_peak``, ``loss``.
     """
-    from sinelib.data import heldout_windows
-    from sinelib.evaluation import check_frequencies, check_model_fits
-    from sinelib.experiments import get_experiment
-    from sinelib.losses import summed_loss
-    from sinelib.models import predict
-
     exp = get_experiment(exp)
     check_model_fits(model, exp)
     frequencies = check_frequencies(frequencies)
