@@ -315,12 +315,15 @@ def fitted_frequency(y, frequencies=FIT_FREQUENCIES,
     return trial[np.argmin(residual, axis=0)]
 
 
-def frequency_tracking(model, exp, frequencies, size: int = 200, skip: int = 100) -> list[dict]:
+def frequency_tracking(model, exp, frequencies, size: int = 200, skip: int = 100,
+                       reference: float = 1.0) -> list[dict]:
     """What a network's state and prediction do with each input frequency, side by side.
 
     For each frequency: the frequency the top layer's hidden state oscillates at while it reads
     a clean sine of ``TRAJECTORY_LENGTH`` samples (``oscillation_frequency``, the first ``skip``
-    steps left out), the state's size (root mean square distance from its mean), and, on
+    steps left out), the state's size (root mean square distance from its mean), how far the
+    centre of its loop (the mean state) lies from the centre of the loop at ``reference`` Hz
+    (a network that keeps the frequency in its state moves the loop with it), and, on
     ``size`` held-out windows of the experiment, the prediction's fitted frequency (median of
     ``fitted_frequency``), its mean largest size ``max |y_pred|`` and the summed loss.
 
@@ -330,10 +333,11 @@ def frequency_tracking(model, exp, frequencies, size: int = 200, skip: int = 100
         frequencies: Input frequencies in Hz.
         size: Held-out windows per frequency.
         skip: Steps of each trajectory left out (where the state leaves zero).
+        reference: The frequency (Hz) whose loop centre the others are measured from.
 
     Returns:
         One dict per frequency: ``frequency``, ``state_frequency``, ``state_size``,
-        ``prediction_frequency``, ``prediction_peak``, ``loss``.
+        ``centre_distance``, ``prediction_frequency``, ``prediction_peak``, ``loss``.
     """
     exp = get_experiment(exp)
     check_model_fits(model, exp)
@@ -342,7 +346,9 @@ def frequency_tracking(model, exp, frequencies, size: int = 200, skip: int = 100
     skip = check_positive_int("skip", skip)
     if skip > TRAJECTORY_LENGTH - 4:
         raise ValueError(f"skip must leave at least 4 of the {TRAJECTORY_LENGTH} steps, got {skip}")
-    trajectories = state_trajectories(model, frequencies)
+    reference = check_frequencies(reference)[0]
+    trajectories = state_trajectories(model, frequencies + (reference,))
+    centre = trajectories[reference][skip:].mean(axis=0)
     rows = []
     for frequency in frequencies:
         states = trajectories[frequency][skip:]
@@ -352,6 +358,7 @@ def frequency_tracking(model, exp, frequencies, size: int = 200, skip: int = 100
             "frequency": frequency,
             "state_frequency": oscillation_frequency(states),
             "state_size": float(np.sqrt(((states - states.mean(axis=0)) ** 2).sum(1).mean())),
+            "centre_distance": float(np.linalg.norm(states.mean(axis=0) - centre)),
             "prediction_frequency": float(np.median(fitted_frequency(y_pred))),
             "prediction_peak": float(np.abs(y_pred).max(axis=1).mean()),
             "loss": summed_loss(y, y_pred),

@@ -177,6 +177,19 @@ def test_the_1hz_network_continues_at_1hz_whatever_it_reads():
     for row in rows:
         assert row["state_frequency"] == pytest.approx(row["frequency"], abs=0.05)
         assert row["prediction_frequency"] == pytest.approx(1.0, abs=0.1)
+        assert row["centre_distance"] < 0.2 * row["state_size"]  # no place for the frequency
     assert rows[0]["loss"] < 0.01 < 10 < min(rows[1]["loss"], rows[2]["loss"])
     with pytest.raises(ValueError, match="skip"):
         internals.frequency_tracking(sinelib.load_pretrained("exp1"), "exp1", 1.0, skip=299)
+
+
+@pytest.mark.shipped
+def test_the_band_network_moves_its_loop_with_the_frequency():
+    """Notebook 03's why: experiment 2 keeps the frequency in where its loop lies."""
+    rows = internals.frequency_tracking(sinelib.load_pretrained("exp2"), "exp2",
+                                        [1.0, 2.0, 4.0, 6.0], size=50)
+    distances = [row["centre_distance"] for row in rows]
+    assert distances[0] == 0.0 and distances == sorted(distances)
+    assert distances[2] > 0.5 * rows[2]["state_size"]
+    assert rows[2]["prediction_frequency"] == pytest.approx(4.0, abs=0.2)
+    assert rows[3]["prediction_frequency"] < 4.5 and rows[3]["loss"] > 100 * rows[2]["loss"]
