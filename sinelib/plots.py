@@ -374,33 +374,57 @@ def plot_gate_saturation(panels: dict, title: str = "How often each gate is satu
     """The share of saturated gate values per layer and gate (``internals.gate_saturation``).
 
     Args:
-        panels: ``{network name: rows of gate_saturation}``; the networks' bars stand side by
-            side.
+        panels: ``{network name: rows of gate_saturation}``, one panel each.
 
     Returns:
-        A ``Figure`` with one group of bars per layer and gate.
+        A ``Figure`` with one axes per network: a group of bars per layer, one bar per gate,
+        on a shared axis.
     """
     from matplotlib.figure import Figure
 
     if not isinstance(panels, dict) or not panels:
         raise ValueError(f"panels must be a non-empty dict {{name: rows}}, got {shown(panels)}")
-    labels = []
-    for rows in panels.values():
-        for row in rows:
-            label = f"L{row['layer']} {row['gate']}"
-            if label not in labels:
-                labels.append(label)
-    figure = Figure(figsize=(max(6.0, 0.55 * len(labels) + 2), 3.0), layout="constrained")
+    figure = Figure(figsize=(3.4 * len(panels) + 0.6, 3.0), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(1, len(panels), sharey=True))
+    top = max(max(row["saturated"] for row in rows) for rows in panels.values())
+    for ax, (name, rows) in zip(axes, panels.items()):
+        gates = list(dict.fromkeys(row["gate"] for row in rows))
+        layers = sorted({row["layer"] for row in rows})
+        width = 0.8 / len(gates)
+        for g, gate in enumerate(gates):
+            values = [next((row["saturated"] for row in rows
+                            if row["layer"] == layer and row["gate"] == gate), np.nan)
+                      for layer in layers]
+            ax.bar(np.arange(len(layers)) + (g - (len(gates) - 1) / 2) * width, values, width,
+                   label=gate, color=f"C{g % 10}")
+        ax.set_xticks(np.arange(len(layers)), [f"layer {layer}" for layer in layers])
+        ax.set_title(name, fontsize=10)
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("share saturated")
+    axes[0].set_ylim(0, max(0.05, 1.15 * top))
+    figure.suptitle(title)
+    return figure
+
+
+def _plot_back_in_time(curves: dict, title: str, xlabel: str, ylabel: str, log: bool):
+    """Curves over the steps of a window, oldest first, drawn against how far back from the
+    last step they are."""
+    from matplotlib.figure import Figure
+
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError(f"curves must be a non-empty dict {{label: array}}, got "
+                         f"{shown(curves)}")
+    figure = Figure(figsize=(7, 3.0), layout="constrained")
     ax = figure.subplots()
-    width = 0.8 / len(panels)
-    for i, (name, rows) in enumerate(panels.items()):
-        values = {f"L{row['layer']} {row['gate']}": row["saturated"] for row in rows}
-        positions = np.arange(len(labels)) + (i - (len(panels) - 1) / 2) * width
-        ax.bar(positions, [values.get(label, np.nan) for label in labels], width,
-               label=name, color=f"C{i % 10}")
-    ax.set_xticks(np.arange(len(labels)), labels, rotation=45, ha="right", fontsize=8)
-    ax.set_ylabel("share saturated")
-    ax.set_ylim(0, 1)
+    for i, (label, values) in enumerate(curves.items()):
+        values = np.asarray(values, dtype=float)
+        ax.plot(np.arange(len(values))[::-1], values, "-" if log else "o-", ms=3,
+                color=f"C{i % 10}", label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.invert_xaxis()
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
     figure.suptitle(title)
     return figure
@@ -416,23 +440,8 @@ def plot_input_gradients(curves: dict, title: str = "Which input samples the los
     Returns:
         A ``Figure``; the x axis counts samples back from the last one read.
     """
-    from matplotlib.figure import Figure
-
-    if not isinstance(curves, dict) or not curves:
-        raise ValueError(f"curves must be a non-empty dict {{label: array}}, got "
-                         f"{shown(curves)}")
-    figure = Figure(figsize=(7, 2.8), layout="constrained")
-    ax = figure.subplots()
-    for i, (label, values) in enumerate(curves.items()):
-        values = np.asarray(values, dtype=float)
-        back = np.arange(len(values))[::-1]
-        ax.plot(back, values, "o-", ms=3, color=f"C{i % 10}", label=label)
-    ax.invert_xaxis()
-    ax.set_xlabel("samples before the last one read")
-    ax.set_ylabel("mean |d loss / d x_t|")
-    ax.legend(fontsize=8)
-    figure.suptitle(title)
-    return figure
+    return _plot_back_in_time(curves, title, "samples before the last one read",
+                              "mean |d loss / d x_t|", log=False)
 
 
 def plot_gradient_norms(curves: dict, title: str = "The gradient carried back through time"):
@@ -445,19 +454,5 @@ def plot_gradient_norms(curves: dict, title: str = "The gradient carried back th
     Returns:
         A ``Figure``; the x axis counts steps back from the last one.
     """
-    from matplotlib.figure import Figure
-
-    if not isinstance(curves, dict) or not curves:
-        raise ValueError(f"curves must be a non-empty dict {{label: array}}, got "
-                         f"{shown(curves)}")
-    figure = Figure(figsize=(7, 3.0), layout="constrained")
-    ax = figure.subplots()
-    for i, (label, values) in enumerate(curves.items()):
-        values = np.asarray(values, dtype=float)
-        ax.semilogy(np.arange(len(values))[::-1], values, color=f"C{i % 10}", label=label)
-    ax.invert_xaxis()
-    ax.set_xlabel("steps back from the last one (where the loss enters)")
-    ax.set_ylabel("mean |d loss / d h_t|")
-    ax.legend(fontsize=8)
-    figure.suptitle(title)
-    return figure
+    return _plot_back_in_time(curves, title, "steps back from the last one (where the loss "
+                                             "enters)", "mean |d loss / d h_t|", log=True)

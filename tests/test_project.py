@@ -53,7 +53,7 @@ def test_readme_generated_blocks_are_current():
     """The README's tables and claims are generated (python -m sinelib readme), never typed:
     they are made from the shipped manifests, histories and atlas."""
     text = (ROOT / "README.md").read_text()
-    assert update_readme(text, readme_blocks()) == text, \
+    assert update_readme(text, readme_blocks(ROOT / "notebooks")) == text, \
         "README blocks are out of date: run python -m sinelib readme (make figures)"
 
 

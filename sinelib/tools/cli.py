@@ -172,7 +172,7 @@ def _cmd_readme(args) -> int:
 
     path = Path(args.path)
     text = path.read_text(encoding="utf-8")
-    updated = update_readme(text, readme_blocks())
+    updated = update_readme(text, readme_blocks(path.parent / "notebooks"))
     if args.check:
         if updated != text:
             print(f"{path}: generated blocks are out of date; run python -m sinelib readme",

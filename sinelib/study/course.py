@@ -1,0 +1,79 @@
+"""The course: its notebooks in reading order, each with the measured time of its default run.
+
+The time is read from the notebook itself: ``make notebooks`` executes every notebook with
+nbconvert, which stamps each code cell with when it started and when its reply came
+(``metadata.execution``). A notebook's default run is the sum over its cells, so the README's
+course table shows what the last ``make notebooks`` measured, on the machine it ran on.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+#: Where a notebook's exercises are answered: ``solutions/<stem>_solutions.ipynb``.
+SOLUTIONS = "solutions"
+
+
+def _stamp(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def run_seconds(path) -> float:
+    """Seconds the notebook's stored default run took: the sum over its code cells of the time
+    from the cell's start to its reply, from nbconvert's execution stamps.
+
+    Raises:
+        ValueError: a code cell carries no execution stamps (the notebook was saved without
+            being run by ``make notebooks``).
+    """
+    path = Path(path)
+    total = 0.0
+    for index, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        stamps = cell.get("metadata", {}).get("execution", {})
+        start, end = stamps.get("iopub.execute_input"), stamps.get("shell.execute_reply")
+        if start is None or end is None:
+            raise ValueError(f"{path.name}: code cell {index} has no execution time; execute "
+                             f"the notebook with make notebooks")
+        total += (_stamp(end) - _stamp(start)).total_seconds()
+    return total
+
+
+def _duration(seconds: float) -> str:
+    """"40 s", "2 min 05 s"."""
+    seconds = round(seconds)
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
+
+
+def title(path) -> str:
+    """The notebook's title: its first Markdown heading, without the ``#``."""
+    for cell in json.loads(Path(path).read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "markdown":
+            for line in "".join(cell["source"]).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    raise ValueError(f"{Path(path).name} has no '# ' title")
+
+
+def course_rows(notebooks) -> list[list[str]]:
+    """A header row, then one row per notebook of the course in reading order: its title
+    (linked), its solutions notebook if it has exercises, and its default run's time.
+
+    Args:
+        notebooks: The folder of the notebooks (``notebooks/`` beside the README).
+    """
+    notebooks = Path(notebooks)
+    paths = sorted(notebooks.glob("[0-9][0-9]_*.ipynb"))
+    if not paths:
+        raise ValueError(f"no numbered notebooks in {notebooks}")
+    rows = [["notebook", "exercises answered in", "default run"]]
+    for path in paths:
+        solutions = notebooks / SOLUTIONS / f"{path.stem}_solutions.ipynb"
+        link = f"notebooks/{path.name}"
+        answered = (f"[{solutions.name}](notebooks/{SOLUTIONS}/{solutions.name})"
+                    if solutions.is_file() else "-")
+        rows.append([f"[{title(path)}]({link})", answered, _duration(run_seconds(path))])
+    return rows

@@ -1,0 +1,45 @@
+"""The course table: notebooks in reading order with their measured default-run time."""
+
+import json
+
+import pytest
+
+from sinelib.study.course import course_rows, run_seconds, title
+
+
+def _notebook(path, durations, heading="# 01 · A title"):
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": [heading + "\n", "text"]}]
+    for index, seconds in enumerate(durations):
+        stamps = {} if seconds is None else {
+            "iopub.execute_input": "2026-11-30T10:00:00.000000Z",
+            "shell.execute_reply": f"2026-11-30T10:{seconds // 60:02d}:{seconds % 60:02d}.500000Z"}
+        cells.append({"cell_type": "code", "metadata": {"execution": stamps}, "source": [],
+                      "outputs": [], "execution_count": index + 1})
+    path.write_text(json.dumps({"cells": cells, "metadata": {}}))
+    return path
+
+
+def test_run_seconds_sums_the_cells_stamps(tmp_path):
+    path = _notebook(tmp_path / "01_x.ipynb", [2, 75])
+    assert run_seconds(path) == pytest.approx(78.0)
+    assert title(path) == "01 · A title"
+
+
+def test_a_cell_without_stamps_is_named(tmp_path):
+    path = _notebook(tmp_path / "01_x.ipynb", [2, None])
+    with pytest.raises(ValueError, match="01_x.ipynb: code cell 2 has no execution time"):
+        run_seconds(path)
+
+
+def test_course_rows_link_notebooks_and_their_solutions(tmp_path):
+    _notebook(tmp_path / "00_intro.ipynb", [5], "# 00 · Intro")
+    _notebook(tmp_path / "01_x.ipynb", [64])
+    (tmp_path / "solutions").mkdir()
+    _notebook(tmp_path / "solutions" / "01_x_solutions.ipynb", [1])
+    rows = course_rows(tmp_path)
+    assert rows[1] == ["[00 · Intro](notebooks/00_intro.ipynb)", "-", "6 s"]
+    assert rows[2] == ["[01 · A title](notebooks/01_x.ipynb)",
+                       "[01_x_solutions.ipynb](notebooks/solutions/01_x_solutions.ipynb)",
+                       "1 min 04 s"]
+    with pytest.raises(ValueError, match="no numbered notebooks"):
+        course_rows(tmp_path / "empty")
