@@ -374,33 +374,57 @@ def plot_gate_saturation(panels: dict, title: str = "How often each gate is satu
     """The share of saturated gate values per layer and gate (``internals.gate_saturation``).
 
     Args:
-        panels: ``{network name: rows of gate_saturation}``; the networks' bars stand side by
-            side.
+        panels: ``{network name: rows of gate_saturation}``, one panel each.
 
     Returns:
-        A ``Figure`` with one group of bars per layer and gate.
+        A ``Figure`` with one axes per network: a group of bars per layer, one bar per gate,
+        on a shared axis.
     """
     from matplotlib.figure import Figure
 
     if not isinstance(panels, dict) or not panels:
         raise ValueError(f"panels must be a non-empty dict {{name: rows}}, got {shown(panels)}")
-    labels = []
-    for rows in panels.values():
-        for row in rows:
-            label = f"L{row['layer']} {row['gate']}"
-            if label not in labels:
-                labels.append(label)
-    figure = Figure(figsize=(max(6.0, 0.55 * len(labels) + 2), 3.0), layout="constrained")
+    figure = Figure(figsize=(3.4 * len(panels) + 0.6, 3.0), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(1, len(panels), sharey=True))
+    top = max(max(row["saturated"] for row in rows) for rows in panels.values())
+    for ax, (name, rows) in zip(axes, panels.items()):
+        gates = list(dict.fromkeys(row["gate"] for row in rows))
+        layers = sorted({row["layer"] for row in rows})
+        width = 0.8 / len(gates)
+        for g, gate in enumerate(gates):
+            values = [next((row["saturated"] for row in rows
+                            if row["layer"] == layer and row["gate"] == gate), np.nan)
+                      for layer in layers]
+            ax.bar(np.arange(len(layers)) + (g - (len(gates) - 1) / 2) * width, values, width,
+                   label=gate, color=f"C{g % 10}")
+        ax.set_xticks(np.arange(len(layers)), [f"layer {layer}" for layer in layers])
+        ax.set_title(name, fontsize=10)
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("share saturated")
+    axes[0].set_ylim(0, max(0.05, 1.15 * top))
+    figure.suptitle(title)
+    return figure
+
+
+def _plot_back_in_time(curves: dict, title: str, xlabel: str, ylabel: str, log: bool):
+    """Curves over the steps of a window, oldest first, drawn against how far back from the
+    last step they are."""
+    from matplotlib.figure import Figure
+
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError(f"curves must be a non-empty dict {{label: array}}, got "
+                         f"{shown(curves)}")
+    figure = Figure(figsize=(7, 3.0), layout="constrained")
     ax = figure.subplots()
-    width = 0.8 / len(panels)
-    for i, (name, rows) in enumerate(panels.items()):
-        values = {f"L{row['layer']} {row['gate']}": row["saturated"] for row in rows}
-        positions = np.arange(len(labels)) + (i - (len(panels) - 1) / 2) * width
-        ax.bar(positions, [values.get(label, np.nan) for label in labels], width,
-               label=name, color=f"C{i % 10}")
-    ax.set_xticks(np.arange(len(labels)), labels, rotation=45, ha="right", fontsize=8)
-    ax.set_ylabel("share saturated")
-    ax.set_ylim(0, 1)
+    for i, (label, values) in enumerate(curves.items()):
+        values = np.asarray(values, dtype=float)
+        ax.plot(np.arange(len(values))[::-1], values, "-" if log else "o-", ms=3,
+                color=f"C{i % 10}", label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.invert_xaxis()
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
     figure.suptitle(title)
     return figure
@@ -416,23 +440,8 @@ def plot_input_gradients(curves: dict, title: str = "Which input samples the los
     Returns:
         A ``Figure``; the x axis counts samples back from the last one read.
     """
-    from matplotlib.figure import Figure
-
-    if not isinstance(curves, dict) or not curves:
-        raise ValueError(f"curves must be a non-empty dict {{label: array}}, got "
-                         f"{shown(curves)}")
-    figure = Figure(figsize=(7, 2.8), layout="constrained")
-    ax = figure.subplots()
-    for i, (label, values) in enumerate(curves.items()):
-        values = np.asarray(values, dtype=float)
-        back = np.arange(len(values))[::-1]
-        ax.plot(back, values, "o-", ms=3, color=f"C{i % 10}", label=label)
-    ax.invert_xaxis()
-    ax.set_xlabel("samples before the last one read")
-    ax.set_ylabel("mean |d loss / d x_t|")
-    ax.legend(fontsize=8)
-    figure.suptitle(title)
-    return figure
+    return _plot_back_in_time(curves, title, "samples before the last one read",
+                              "mean |d loss / d x_t|", log=False)
 
 
 def plot_gradient_norms(curves: dict, title: str = "The gradient carried back through time"):
@@ -445,19 +454,97 @@ def plot_gradient_norms(curves: dict, title: str = "The gradient carried back th
     Returns:
         A ``Figure``; the x axis counts steps back from the last one.
     """
+    return _plot_back_in_time(curves, title, "steps back from the last one (where the loss "
+                                             "enters)", "mean |d loss / d h_t|", log=True)
+
+
+# --- The recurrence over time: static_rnn against dynamic_rnn ------------------------------
+
+def plot_unrolled(n_steps: int = 25, copies: int = 6,
+                  title: str = "What static_rnn and dynamic_rnn build"):
+    """The graph an LSTM network is, drawn over its time steps, two ways.
+
+    Top: ``static_rnn`` (Keras ``unroll=True``): one copy of the cell per time step, every
+    copy with the same weights, the state ``(h, c)`` passed from each copy to the next, the
+    last ``h`` into the read-out. Bottom: ``dynamic_rnn`` (Keras' default): one cell inside a
+    symbolic while loop that runs ``n_steps`` times. Both compute the same function.
+
+    Args:
+        n_steps: The window length (time steps read).
+        copies: Most copies drawn in the top row; a longer window is drawn as its first
+            copies, an ellipsis and the last copy.
+
+    Returns:
+        A ``Figure`` with two axes (unrolled, loop); every box is a text with a frame.
+    """
     from matplotlib.figure import Figure
 
-    if not isinstance(curves, dict) or not curves:
-        raise ValueError(f"curves must be a non-empty dict {{label: array}}, got "
-                         f"{shown(curves)}")
-    figure = Figure(figsize=(7, 3.0), layout="constrained")
-    ax = figure.subplots()
-    for i, (label, values) in enumerate(curves.items()):
-        values = np.asarray(values, dtype=float)
-        ax.semilogy(np.arange(len(values))[::-1], values, color=f"C{i % 10}", label=label)
-    ax.invert_xaxis()
-    ax.set_xlabel("steps back from the last one (where the loss enters)")
-    ax.set_ylabel("mean |d loss / d h_t|")
-    ax.legend(fontsize=8)
+    n_steps = check_positive_int("n_steps", n_steps)
+    copies = check_positive_int("copies", copies)
+    if copies < 3:
+        raise ValueError(f"copies must be at least 3 (first copies, ellipsis, last), got "
+                         f"{copies}")
+    if not isinstance(title, str):
+        raise ValueError(f"title must be a string, got {shown(title)}")
+    steps = list(range(n_steps)) if n_steps <= copies else \
+        list(range(copies - 2)) + [None, n_steps - 1]
+    box = dict(boxstyle="round,pad=0.35", facecolor="#dbe9f6", edgecolor="C0")
+    readout_box = dict(boxstyle="round,pad=0.5", facecolor="#fde2cf", edgecolor="C1")
+    io_style = dict(ha="center", va="center", fontsize=9)
+    arrow = dict(arrowstyle="->", color="0.3", shrinkA=12, shrinkB=12)
+
+    figure = Figure(figsize=(8.5, 5.2), layout="constrained")
+    top, bottom = figure.subplots(2, 1, height_ratios=(1.15, 1))
+    for ax in (top, bottom):
+        ax.set_axis_off()
+
+    # Unrolled: one copy per step.
+    columns = len(steps)
+    top.set_xlim(-1.3, columns + 1.2)
+    top.set_ylim(-0.6, 2.6)
+    top.text(-1.0, 1, "h = 0\nc = 0", **io_style)
+    top.annotate("", (0, 1), (-1.0, 1), arrowprops=arrow)
+    for column, t in enumerate(steps):
+        if t is None:
+            top.text(column, 1, "· · ·", fontsize=14, ha="center", va="center")
+            top.text(column, 0, "· · ·", fontsize=14, ha="center", va="center")
+        else:
+            top.text(column, 1, "LSTM\ncell", bbox=box, **io_style)
+            top.text(column, 0, f"$x_{{{t}}}$", **io_style)
+            top.annotate("", (column, 1), (column, 0), arrowprops=arrow)
+        if column < columns - 1:
+            top.annotate("", (column + 1, 1), (column, 1), arrowprops=arrow)
+            top.text(column + 0.5, 1.12, "h, c", fontsize=7, ha="center", color="0.3")
+    last = columns - 1
+    top.text(last + 1.05, 1, "read-out\nh W_out + b_out", bbox=readout_box, **io_style)
+    top.annotate("", (last + 1.05, 1), (last, 1), arrowprops=dict(arrow, shrinkB=22))
+    top.text(last + 1.05, 2.2, "prediction\n(the horizon)", **io_style)
+    top.annotate("", (last + 1.05, 2.2), (last + 1.05, 1), arrowprops=dict(arrow, shrinkA=16))
+    top.set_title(f"static_rnn (Keras unroll=True): {n_steps} copies of one cell, the same "
+                  f"weights W, U, b in each", fontsize=10, loc="left")
+
+    # The loop: one cell, run n_steps times.
+    bottom.set_xlim(-1.3, columns + 1.2)
+    bottom.set_ylim(-0.6, 2.6)
+    cell_x = 1.0
+    bottom.text(-1.0, 1, "h = 0\nc = 0", **io_style)
+    bottom.annotate("", (cell_x, 1), (-1.0, 1), arrowprops=arrow)
+    bottom.text(cell_x, 1, "LSTM\ncell", bbox=box, **io_style)
+    bottom.text(cell_x, 0, "$x_t$", **io_style)
+    bottom.annotate("", (cell_x, 1), (cell_x, 0), arrowprops=arrow)
+    bottom.annotate("", (cell_x - 0.25, 1.25), (cell_x + 0.25, 1.25),
+                    arrowprops=dict(arrowstyle="->", color="0.3", connectionstyle="arc3,rad=1.8",
+                                    shrinkA=2, shrinkB=2))
+    bottom.text(cell_x + 0.4, 1.75, f"h, c back into the cell: t = 0, 1, ..., {n_steps - 1}",
+                fontsize=8, ha="left", color="0.3")
+    readout_x = columns + 0.05
+    bottom.text(readout_x, 1, "read-out\nh W_out + b_out", bbox=readout_box, **io_style)
+    bottom.annotate("", (readout_x, 1), (cell_x, 1), arrowprops=dict(arrow, shrinkB=22))
+    bottom.text(readout_x, 2.2, "prediction\n(the horizon)", **io_style)
+    bottom.annotate("", (readout_x, 2.2), (readout_x, 1), arrowprops=dict(arrow, shrinkA=16))
+    bottom.text((cell_x + readout_x) / 2, 1.12, f"after step {n_steps - 1}", fontsize=7,
+                ha="center", color="0.3")
+    bottom.set_title("dynamic_rnn (Keras' default): one cell in a symbolic while loop",
+                     fontsize=10, loc="left")
     figure.suptitle(title)
     return figure

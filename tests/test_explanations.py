@@ -13,7 +13,7 @@ from sinelib.study.criteria import (
     StallsNear, StallStops, StoppedByTarget,
 )
 from sinelib.study.declarations import STUDIES, Control, Study, all_controls
-from sinelib.study.explanations import explain
+from sinelib.study.explanations import as_bullet, explain
 
 NONE = made_up_sources()
 
@@ -275,3 +275,15 @@ def test_shipped_explanations_quote_the_measurements_they_rest_on():
     assert all(f"seed {seed}:" in text for seed in range(5))
     graph = [run.metrics["loss"] for run in tf1_runs("exp4")]
     assert f"ends at a held-out {sum(graph) / len(graph):.3g} ± " in explain("exp4")
+
+
+def test_as_bullet_lists_seeds_as_sub_items():
+    text = ("The rate steps down (5e-04 from 250000). seed 0: held-out 0.9; never below 0.2; "
+            "seed 1: held-out 0.2; target met. Whether a run meets it depends on the seed.")
+    assert as_bullet(text) == (
+        "- The rate steps down (5e-04 from 250000).\n"
+        "  - seed 0: held-out 0.9; never below 0.2\n"
+        "  - seed 1: held-out 0.2; target met\n\n"
+        "  Whether a run meets it depends on the seed.")
+    assert as_bullet("No seeds here.") == "- No seeds here."
+    assert explain("exp5-1", bullets=True).count("\n  - seed ") == 5

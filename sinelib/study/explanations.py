@@ -9,13 +9,15 @@ retrained. The notebooks print it below their checked claims.
 
 from __future__ import annotations
 
+import re
+
 from sinelib.study.criteria import Check, Sources
 from sinelib.study.declarations import get_study
 from sinelib.study.records import RunRecord, shipped_run, shipped_sources
 
 
 def explain(run: RunRecord | str, sources: Sources | None = None,
-            kind: type[Check] | None = None) -> str:
+            kind: type[Check] | None = None, bullets: bool = False) -> str:
     """Why the run differs from the original where it does, from the run and its controls.
 
     Args:
@@ -23,9 +25,12 @@ def explain(run: RunRecord | str, sources: Sources | None = None,
         sources: Where the checks find the runs they compare with; default the shipped files.
         kind: Only the words of the checks of this class (e.g. ``criteria.OriginalGraph``,
             the comparison with the original's TF1 graph).
+        bullets: A Markdown list instead of a paragraph: one item per check, and one
+            sub-item per seed where a check lists seeds ("...; seed 1: ...").
 
     Returns:
-        A paragraph of plain text, or ``""`` when no check (of ``kind``) needs words. Where
+        A paragraph of plain text (or a Markdown list), or ``""`` when no check (of ``kind``)
+        needs words. Where
         the port meets the original's claims (experiments 1, 2 and 3), only the comparison
         with the original's TF1 graph has any.
 
@@ -37,4 +42,24 @@ def explain(run: RunRecord | str, sources: Sources | None = None,
     sources = shipped_sources() if sources is None else sources
     texts = (check.explain(run, sources) for check in get_study(run.experiment.slug).checks
              if kind is None or isinstance(check, kind))
-    return " ".join(text for text in texts if text)
+    texts = [text for text in texts if text]
+    if bullets:
+        return "\n".join(as_bullet(text) for text in texts)
+    return " ".join(texts)
+
+
+def as_bullet(text: str) -> str:
+    """One check's words as a Markdown list item, a list of seeds ("seed 0: ...; seed 1:
+    ...") as its sub-items."""
+    parts = re.split(r"(: |; |\. )(?=seed \d+: )", text)
+    if len(parts) == 1:
+        return f"- {text}"
+    head = parts[0] + ("." if parts[1] == ". " else ":")
+    *seeds, last = parts[2::2]
+    # The last seed's words run on to the end of their sentence; what follows is the item's.
+    tail = ""
+    match = re.search(r"\. (?=[A-Z\"])", last)
+    if match:
+        last, tail = last[:match.start()], last[match.end():]
+    items = "\n".join(f"  - {seed.rstrip('.')}" for seed in [*seeds, last])
+    return f"- {head}\n{items}" + (f"\n\n  {tail}" if tail else "")

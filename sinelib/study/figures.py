@@ -17,8 +17,11 @@ import re
 from pathlib import Path
 
 from sinelib import plots
+from sinelib.cells import network_weights
+from sinelib.data import heldout_windows, sample_windows
 from sinelib.evaluation import loss_by_frequency
 from sinelib.experiments import EXPERIMENTS
+from sinelib.internals import gate_saturation, gradient_norms_through_time, state_pca
 from sinelib.pretrained import load_manifest, load_pretrained
 from sinelib.study import plots as study_plots
 from sinelib.study.atlas import AUTOREGRESSIVE, NETWORK, load_atlas
@@ -49,6 +52,15 @@ def save_figure(figure, path: str | Path, dpi: int = DPI) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=dpi, metadata=_PNG_METADATA)
     return path
+
+
+#: The networks whose hidden state the README draws (a 1 Hz-only one and a band-trained one),
+#: at these frequencies; and those whose gates it counts.
+STATE_NETWORKS = ("exp1", "exp2")
+STATE_FREQUENCIES = (0.5, 1.0, 2.0, 3.0)
+GATE_NETWORKS = ("exp2", "exp5-1", "exp6")
+#: The network, window length and recurrent scales of the gradient-through-time figure.
+GRADIENT_NETWORK, GRADIENT_STEPS, GRADIENT_SCALES = "exp3", 300, (0.5, 1.5)
 
 
 def figure_set() -> dict:
@@ -85,6 +97,17 @@ def figure_set() -> dict:
         return plots.plot_error_vs_frequency(
             curves, unit="mse", title="Held-out per-point MSE against frequency")
 
+    def gradient_through_time():
+        exp = EXPERIMENTS[GRADIENT_NETWORK]
+        x, _ = sample_windows(20, GRADIENT_STEPS, 1, rng=0)
+        _, y = sample_windows(20, exp.n_in, exp.n_out, rng=1)
+        weights = network_weights(model(GRADIENT_NETWORK))
+        curves = {f"{label(GRADIENT_NETWORK)}, trained": gradient_norms_through_time(weights, x, y)}
+        curves.update({f"recurrent weights x{scale:g}": gradient_norms_through_time(
+            weights.scaled(scale), x, y) for scale in GRADIENT_SCALES})
+        return plots.plot_gradient_norms(
+            curves, title=f"The gradient carried back through {GRADIENT_STEPS} steps")
+
     drawings = {}
     for slug in EXPERIMENTS:
         drawings[f"{slug}-predictions.png"] = (
@@ -113,6 +136,15 @@ def figure_set() -> dict:
             lambda view=view: study_plots.plot_atlas(load_atlas(), view))
     drawings["autoregressive-horizon.png"] = lambda: study_plots.plot_atlas(
         load_atlas(), "horizon", experiments=[AR_BASE], ncols=1)
+    drawings["state-pca.png"] = lambda: plots.plot_state_pca(
+        {label(slug): state_pca(model(slug), STATE_FREQUENCIES) for slug in STATE_NETWORKS},
+        title="Hidden state while reading a 3 s sine, on its first two principal components")
+    drawings["gate-saturation.png"] = lambda: plots.plot_gate_saturation(
+        {label(slug): gate_saturation(model(slug), heldout_windows(
+            EXPERIMENTS[slug].n_in, EXPERIMENTS[slug].n_out, EXPERIMENTS[slug].frequency,
+            size=200)[0]) for slug in GATE_NETWORKS},
+        title="Share of gate values saturated (below 0.05 or above 0.95) on held-out windows")
+    drawings["gradient-through-time.png"] = gradient_through_time
     return drawings
 
 
@@ -148,8 +180,9 @@ def readme_blocks(notebooks) -> dict[str, str]:
     claims = "\n".join(
         f"- **{claim.experiment}**: {claim.statement}: **{claim.shown_verdict}** ({claim.measured})"
         for claim in all_claims())
-    why = "\n".join(f"- **{EXPERIMENTS[slug].original_id} ({slug})**: {explain(slug)}"
-                    for slug in EXPERIMENTS if explain(slug))
+    why = "\n".join(f"- **{EXPERIMENTS[slug].original_id} ({slug})**\n"
+                    + "\n".join(f"  {line}" if line else "" for line in text.splitlines())
+                    for slug in EXPERIMENTS if (text := explain(slug, bullets=True)))
     ledger = to_markdown(ledger_rows(manifests, all_seed_spreads(), all_tf1_spreads()))
     atlas = load_atlas()
     return {"ledger": ledger, "quotes": to_markdown(quote_rows()),
