@@ -29,8 +29,11 @@ from sinelib.cells import (
     windows_array,
 )
 from sinelib.checks import check_number, check_positive_int
-from sinelib.data import sample_windows
-from sinelib.losses import summed_loss_tensor
+from sinelib.data import SAMPLING_RATE, heldout_windows, sample_windows
+from sinelib.evaluation import check_frequencies, check_model_fits
+from sinelib.experiments import get_experiment
+from sinelib.losses import summed_loss, summed_loss_tensor
+from sinelib.models import predict
 
 #: Samples read by ``state_trajectories`` unless told: 3 s, three periods at 1 Hz.
 TRAJECTORY_LENGTH = 300
@@ -244,3 +247,120 @@ def gradient_norms_through_time(network, x, y, layer: int = -1) -> np.ndarray:
         loss = tf.reduce_sum((prediction - constant(y)) ** 2)
     gradients = tape.gradient(loss, watched)
     return np.array([np.linalg.norm(g.numpy(), axis=1).mean() for g in gradients])
+
+
+# --- Which frequency a state or a prediction oscillates at -----------------------------------
+
+#: Frequencies (Hz) ``fitted_frequency`` tries: 0.05 to 20 Hz in steps of 0.01 Hz.
+FIT_FREQUENCIES: tuple[float, ...] = tuple(np.round(np.arange(5, 2001) * 0.01, 2))
+
+
+def oscillation_frequency(states, sampling_rate: float = SAMPLING_RATE) -> float:
+    """The frequency (Hz) a trajectory of states oscillates at: the peak of its power spectrum
+    summed over units, mean removed, zero-padded to a resolution of 0.01 Hz at 100 Hz.
+
+    Args:
+        states: ``(time, units)`` or ``(time,)``, e.g. one entry of ``state_trajectories``
+            (leave out the first steps, where the state leaves zero, for a clean peak).
+        sampling_rate: Samples per second.
+
+    Raises:
+        ValueError: fewer than 4 steps, or not finite.
+    """
+    states = np.asarray(states, dtype=np.float64)
+    if states.ndim == 1:
+        states = states[:, None]
+    if states.ndim != 2 or states.shape[0] < 4 or not np.all(np.isfinite(states)):
+        raise ValueError(f"states must be a finite (time, units) array with at least 4 steps, "
+                         f"got shape {states.shape}")
+    sampling_rate = check_number("sampling_rate", sampling_rate, 0.0, low_open=True)
+    padded = max(states.shape[0], int(round(100 * sampling_rate)))
+    power = (np.abs(np.fft.rfft(states - states.mean(axis=0), n=padded, axis=0)) ** 2).sum(1)
+    power[0] = 0.0
+    return float(np.fft.rfftfreq(padded, 1.0 / sampling_rate)[np.argmax(power)])
+
+
+def fitted_frequency(y, frequencies=FIT_FREQUENCIES,
+                     sampling_rate: float = SAMPLING_RATE) -> np.ndarray:
+    """The frequency of the sine that fits each row of ``y`` best (least squares of
+    ``a sin + b cos + c`` at each trial frequency): which frequency a prediction continues at.
+
+    Robust to the small jitter of a network's output, where the recurrence of the analytic
+    baseline (``baselines.estimate_cosine``) is not.
+
+    Args:
+        y: ``(batch, n)`` or ``(n,)`` samples, e.g. a network's predictions.
+        frequencies: Trial frequencies in Hz.
+        sampling_rate: Samples per second.
+
+    Returns:
+        ``(batch,)`` float array: the best trial frequency per row.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 1:
+        y = y[None, :]
+    if y.ndim != 2 or y.shape[1] < 4 or not np.all(np.isfinite(y)):
+        raise ValueError(f"y must be a finite (batch, n) array with n >= 4, got shape {y.shape}")
+    sampling_rate = check_number("sampling_rate", sampling_rate, 0.0, low_open=True)
+    trial = np.array([check_number("trial frequency", f, 0.0, low_open=True)
+                      for f in np.atleast_1d(frequencies)])
+    if trial.size == 0:
+        raise ValueError("frequencies must name at least one trial frequency")
+    t = np.arange(y.shape[1]) / sampling_rate
+    phase = 2 * np.pi * trial[:, None] * t[None, :]
+    design = np.stack([np.sin(phase), np.cos(phase), np.ones_like(phase)], axis=2)
+    basis = np.linalg.qr(design)[0]  # (trials, n, 3): orthonormal, so the fit is a projection
+    captured = (np.einsum("fnk,bn->fbk", basis, y) ** 2).sum(axis=2)
+    residual = (y ** 2).sum(axis=1)[None, :] - captured
+    return trial[np.argmin(residual, axis=0)]
+
+
+def frequency_tracking(model, exp, frequencies, size: int = 200, skip: int = 100,
+                       reference: float = 1.0) -> list[dict]:
+    """What a network's state and prediction do with each input frequency, side by side.
+
+    For each frequency: the frequency the top layer's hidden state oscillates at while it reads
+    a clean sine of ``TRAJECTORY_LENGTH`` samples (``oscillation_frequency``, the first ``skip``
+    steps left out), the state's size (root mean square distance from its mean), how far the
+    centre of its loop (the mean state) lies from the centre of the loop at ``reference`` Hz
+    (a network that keeps the frequency in its state moves the loop with it), and, on
+    ``size`` held-out windows of the experiment, the prediction's fitted frequency (median of
+    ``fitted_frequency``), its mean largest size ``max |y_pred|`` and the summed loss.
+
+    Args:
+        model: A Keras model built for ``exp``.
+        exp: Its experiment (or name): input length and horizon of the held-out windows.
+        frequencies: Input frequencies in Hz.
+        size: Held-out windows per frequency.
+        skip: Steps of each trajectory left out (where the state leaves zero).
+        reference: The frequency (Hz) whose loop centre the others are measured from.
+
+    Returns:
+        One dict per frequency: ``frequency``, ``state_frequency``, ``state_size``,
+        ``centre_distance``, ``prediction_frequency``, ``prediction_peak``, ``loss``.
+    """
+    exp = get_experiment(exp)
+    check_model_fits(model, exp)
+    frequencies = check_frequencies(frequencies)
+    size = check_positive_int("size", size)
+    skip = check_positive_int("skip", skip)
+    if skip > TRAJECTORY_LENGTH - 4:
+        raise ValueError(f"skip must leave at least 4 of the {TRAJECTORY_LENGTH} steps, got {skip}")
+    reference = check_frequencies(reference)[0]
+    trajectories = state_trajectories(model, frequencies + (reference,))
+    centre = trajectories[reference][skip:].mean(axis=0)
+    rows = []
+    for frequency in frequencies:
+        states = trajectories[frequency][skip:]
+        x, y = heldout_windows(exp.n_in, exp.n_out, frequency, size)
+        y_pred = predict(model, x)
+        rows.append({
+            "frequency": frequency,
+            "state_frequency": oscillation_frequency(states),
+            "state_size": float(np.sqrt(((states - states.mean(axis=0)) ** 2).sum(1).mean())),
+            "centre_distance": float(np.linalg.norm(states.mean(axis=0) - centre)),
+            "prediction_frequency": float(np.median(fitted_frequency(y_pred))),
+            "prediction_peak": float(np.abs(y_pred).max(axis=1).mean()),
+            "loss": summed_loss(y, y_pred),
+        })
+    return rows

@@ -456,3 +456,95 @@ def plot_gradient_norms(curves: dict, title: str = "The gradient carried back th
     """
     return _plot_back_in_time(curves, title, "steps back from the last one (where the loss "
                                              "enters)", "mean |d loss / d h_t|", log=True)
+
+
+# --- The recurrence over time: static_rnn against dynamic_rnn ------------------------------
+
+def plot_unrolled(n_steps: int = 25, copies: int = 6,
+                  title: str = "What static_rnn and dynamic_rnn build"):
+    """The graph an LSTM network is, drawn over its time steps, two ways.
+
+    Top: ``static_rnn`` (Keras ``unroll=True``): one copy of the cell per time step, every
+    copy with the same weights, the state ``(h, c)`` passed from each copy to the next, the
+    last ``h`` into the read-out. Bottom: ``dynamic_rnn`` (Keras' default): one cell inside a
+    symbolic while loop that runs ``n_steps`` times. Both compute the same function.
+
+    Args:
+        n_steps: The window length (time steps read).
+        copies: Most copies drawn in the top row; a longer window is drawn as its first
+            copies, an ellipsis and the last copy.
+
+    Returns:
+        A ``Figure`` with two axes (unrolled, loop); every box is a text with a frame.
+    """
+    from matplotlib.figure import Figure
+
+    n_steps = check_positive_int("n_steps", n_steps)
+    copies = check_positive_int("copies", copies)
+    if copies < 3:
+        raise ValueError(f"copies must be at least 3 (first copies, ellipsis, last), got "
+                         f"{copies}")
+    if not isinstance(title, str):
+        raise ValueError(f"title must be a string, got {shown(title)}")
+    steps = list(range(n_steps)) if n_steps <= copies else \
+        list(range(copies - 2)) + [None, n_steps - 1]
+    box = dict(boxstyle="round,pad=0.35", facecolor="#dbe9f6", edgecolor="C0")
+    readout_box = dict(boxstyle="round,pad=0.5", facecolor="#fde2cf", edgecolor="C1")
+    io_style = dict(ha="center", va="center", fontsize=9)
+    arrow = dict(arrowstyle="->", color="0.3", shrinkA=12, shrinkB=12)
+
+    figure = Figure(figsize=(8.5, 5.2), layout="constrained")
+    top, bottom = figure.subplots(2, 1, height_ratios=(1.15, 1))
+    for ax in (top, bottom):
+        ax.set_axis_off()
+
+    # Unrolled: one copy per step.
+    columns = len(steps)
+    top.set_xlim(-1.3, columns + 1.2)
+    top.set_ylim(-0.6, 2.6)
+    top.text(-1.0, 1, "h = 0\nc = 0", **io_style)
+    top.annotate("", (0, 1), (-1.0, 1), arrowprops=arrow)
+    for column, t in enumerate(steps):
+        if t is None:
+            top.text(column, 1, "· · ·", fontsize=14, ha="center", va="center")
+            top.text(column, 0, "· · ·", fontsize=14, ha="center", va="center")
+        else:
+            top.text(column, 1, "LSTM\ncell", bbox=box, **io_style)
+            top.text(column, 0, f"$x_{{{t}}}$", **io_style)
+            top.annotate("", (column, 1), (column, 0), arrowprops=arrow)
+        if column < columns - 1:
+            top.annotate("", (column + 1, 1), (column, 1), arrowprops=arrow)
+            top.text(column + 0.5, 1.12, "h, c", fontsize=7, ha="center", color="0.3")
+    last = columns - 1
+    top.text(last + 1.05, 1, "read-out\nh W_out + b_out", bbox=readout_box, **io_style)
+    top.annotate("", (last + 1.05, 1), (last, 1), arrowprops=dict(arrow, shrinkB=22))
+    top.text(last + 1.05, 2.2, "prediction\n(the horizon)", **io_style)
+    top.annotate("", (last + 1.05, 2.2), (last + 1.05, 1), arrowprops=dict(arrow, shrinkA=16))
+    top.set_title(f"static_rnn (Keras unroll=True): {n_steps} copies of one cell, the same "
+                  f"weights W, U, b in each", fontsize=10, loc="left")
+
+    # The loop: one cell, run n_steps times.
+    bottom.set_xlim(-1.3, columns + 1.2)
+    bottom.set_ylim(-0.6, 2.6)
+    cell_x = 1.0
+    bottom.text(-1.0, 1, "h = 0\nc = 0", **io_style)
+    bottom.annotate("", (cell_x, 1), (-1.0, 1), arrowprops=arrow)
+    bottom.text(cell_x, 1, "LSTM\ncell", bbox=box, **io_style)
+    bottom.text(cell_x, 0, "$x_t$", **io_style)
+    bottom.annotate("", (cell_x, 1), (cell_x, 0), arrowprops=arrow)
+    bottom.annotate("", (cell_x - 0.25, 1.25), (cell_x + 0.25, 1.25),
+                    arrowprops=dict(arrowstyle="->", color="0.3", connectionstyle="arc3,rad=1.8",
+                                    shrinkA=2, shrinkB=2))
+    bottom.text(cell_x + 0.4, 1.75, f"h, c back into the cell: t = 0, 1, ..., {n_steps - 1}",
+                fontsize=8, ha="left", color="0.3")
+    readout_x = columns + 0.05
+    bottom.text(readout_x, 1, "read-out\nh W_out + b_out", bbox=readout_box, **io_style)
+    bottom.annotate("", (readout_x, 1), (cell_x, 1), arrowprops=dict(arrow, shrinkB=22))
+    bottom.text(readout_x, 2.2, "prediction\n(the horizon)", **io_style)
+    bottom.annotate("", (readout_x, 2.2), (readout_x, 1), arrowprops=dict(arrow, shrinkA=16))
+    bottom.text((cell_x + readout_x) / 2, 1.12, f"after step {n_steps - 1}", fontsize=7,
+                ha="center", color="0.3")
+    bottom.set_title("dynamic_rnn (Keras' default): one cell in a symbolic while loop",
+                     fontsize=10, loc="left")
+    figure.suptitle(title)
+    return figure

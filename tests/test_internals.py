@@ -153,3 +153,43 @@ def test_the_plots_draw(stacks):
     assert all(len(figure.axes) >= 1 for figure in figures)
     with pytest.raises(ValueError, match="non-empty dict"):
         plots.plot_state_pca({})
+
+
+def test_oscillation_and_fitted_frequency_find_a_sine_frequency():
+    t = np.arange(300) / 100
+    states = np.stack([np.sin(2 * np.pi * 1.7 * t), np.cos(2 * np.pi * 1.7 * t) + 3], axis=1)
+    assert internals.oscillation_frequency(states) == pytest.approx(1.7, abs=0.011)
+    x, y = sinelib.sample_windows(4, 10, 50, frequency=np.array([0.8, 1.0, 2.5, 6.0]), rng=0)
+    np.testing.assert_allclose(internals.fitted_frequency(y + 0.5), [0.8, 1.0, 2.5, 6.0],
+                               atol=0.011)
+    with pytest.raises(ValueError, match="at least 4 steps"):
+        internals.oscillation_frequency(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="n >= 4"):
+        internals.fitted_frequency(np.zeros((2, 3)))
+
+
+@pytest.mark.shipped
+def test_the_1hz_network_continues_at_1hz_whatever_it_reads():
+    """Notebook 02's why: the state follows the input's frequency, the prediction does not."""
+    rows = internals.frequency_tracking(sinelib.load_pretrained("exp1"), "exp1", [1.0, 2.0, 3.0],
+                                        size=50)
+    assert [row["frequency"] for row in rows] == [1.0, 2.0, 3.0]
+    for row in rows:
+        assert row["state_frequency"] == pytest.approx(row["frequency"], abs=0.05)
+        assert row["prediction_frequency"] == pytest.approx(1.0, abs=0.1)
+        assert row["centre_distance"] < 0.2 * row["state_size"]  # no place for the frequency
+    assert rows[0]["loss"] < 0.01 < 10 < min(rows[1]["loss"], rows[2]["loss"])
+    with pytest.raises(ValueError, match="skip"):
+        internals.frequency_tracking(sinelib.load_pretrained("exp1"), "exp1", 1.0, skip=299)
+
+
+@pytest.mark.shipped
+def test_the_band_network_moves_its_loop_with_the_frequency():
+    """Notebook 03's why: experiment 2 keeps the frequency in where its loop lies."""
+    rows = internals.frequency_tracking(sinelib.load_pretrained("exp2"), "exp2",
+                                        [1.0, 2.0, 4.0, 6.0], size=50)
+    distances = [row["centre_distance"] for row in rows]
+    assert distances[0] == 0.0 and distances == sorted(distances)
+    assert distances[2] > 0.5 * rows[2]["state_size"]
+    assert rows[2]["prediction_frequency"] == pytest.approx(4.0, abs=0.2)
+    assert rows[3]["prediction_frequency"] < 4.5 and rows[3]["loss"] > 100 * rows[2]["loss"]
