@@ -11,7 +11,10 @@ exercise's checks.
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 
 from sinelib import backend
 from sinelib.data import training_batch
@@ -56,6 +59,23 @@ def loop_startups(exp: Experiment | str = "exp5", lengths=(25, 100, 25, 100), st
     return [{"order": order, **time_training_step(exp, n_in=n_in, unroll=False, steps=steps,
                                                   seed=seed)}
             for order, n_in in enumerate(lengths, 1)]
+
+
+def fresh_loop_startups(exp_slug: str = "exp5", lengths=(25, 100, 25, 100), steps: int = 3,
+                        seed: int = 0) -> list[dict]:
+    """``loop_startups`` in a fresh Python process, as at the start of a notebook or script:
+    the first measurement pays TensorFlow's and Keras' one-off costs.
+
+    Args:
+        exp_slug: The registered experiment's name.
+        lengths, steps, seed: As for ``loop_startups``.
+    """
+    code = ("import json, sys; from sinelib.exercises.dynamic_rnn import loop_startups; "
+            f"print(json.dumps(loop_startups({exp_slug!r}, {tuple(lengths)!r}, {int(steps)}, "
+            f"{int(seed)})))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def reference_keep_training(examples: int, displayed_loss, budget: int, target) -> bool:

@@ -60,9 +60,10 @@ def _gradient_function(model):
 
 
 def _short_name(variable) -> str:
-    """``lstm_0/lstm_cell/recurrent_kernel`` -> ``lstm_0 recurrent_kernel``."""
-    parts = variable.path.split("/")
-    return f"{parts[-3]} {parts[-1]}" if len(parts) >= 3 else parts[-1]
+    """``exp4/lstm_0/lstm_cell/recurrent_kernel`` -> ``lstm_0 recurrent_kernel``,
+    ``exp4/readout/bias`` -> ``readout bias``."""
+    parts = variable.path.split("/")[1:] or [variable.path]
+    return " ".join(part for part in parts if not part.endswith("_cell"))
 
 
 def gradient_row(gradients, names, limit: float = 0.5) -> dict:
@@ -232,6 +233,30 @@ def loss_variability(losses, last: int = 100) -> dict:
     return {"median": float(median), "iqr_over_median": float((q75 - q25) / median),
             "max_over_min": float(values.max() / values.min()),
             "median_jump": float(np.median(np.abs(np.diff(np.log(values)))))}
+
+
+def clipping_table(rows: list[dict]) -> list[list[str]]:
+    """``gradient_rows`` / ``clipping_during_training`` as a table (header row first)."""
+    adam = any("adam_cosine" in row for row in rows)
+    header = ["step", "loss", "gradient norm", "median abs(g)", "99th percentile", "largest",
+              "share clipped", "cosine clipped / unclipped gradient"]
+    table = [header + (["cosine of Adam's updates"] if adam else [])]
+    for row in rows:
+        line = [str(row["step"]), f"{row['loss']:.3g}", f"{row['norm']:.3g}",
+                f"{row['median']:.2g}", f"{row['p99']:.2g}", f"{row['max']:.3g}",
+                f"{row['clipped']:.2%}", f"{row['cosine']:.2f}"]
+        table.append(line + ([f"{row['adam_cosine']:.4f}"] if adam else []))
+    return table
+
+
+def clipped_by_table(rows: list[dict]) -> list[list[str]]:
+    """The share of each weight matrix's gradient elements that the clip changes, one row per
+    weight matrix, one column per measured step."""
+    names = list(rows[0]["clipped_by"])
+    table = [["weight matrix"] + [f"step {row['step']}" for row in rows]]
+    for name in names:
+        table.append([name] + [f"{row['clipped_by'][name]:.1%}" for row in rows])
+    return table
 
 
 def reference_clip_by_global_norm(gradients, max_norm: float) -> list[np.ndarray]:
