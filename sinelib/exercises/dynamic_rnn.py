@@ -3,8 +3,9 @@ exercise's checks.
 
 * ``graph_size``: how many operations TensorFlow's traced training step holds, unrolled or
   looped: what the start-up time pays for;
-* ``loop_startups``: the loop's start-up measured several times in one process, in the order
-  given, to tell a length effect from a first-measurement effect;
+* ``loop_startups`` and ``fresh_loop_startups``: the loop's start-up measured several times
+  in one process (this one, or a fresh one), in the order given, to tell a length effect from
+  a first-measurement effect;
 * ``check_keep_training`` and ``stopping_point``: the original's stopping rule, written by the
   learner, and where it would have stopped a recorded run.
 """
