@@ -72,11 +72,12 @@ transplant: install
 	TF_USE_LEGACY_KERAS=1 $(BIN)/python -m sinelib.tools.reference_tf1 --transplant --steps 300 \
 	  --markdown benchmarks/transplant.md
 
-## notebooks: execute every notebook in place (stored outputs, no widget state), for committing
+## notebooks: execute every notebook and every solutions notebook in place (stored outputs, no
+## widget state, each cell's execution time, which the README's course table reads), for committing
 notebooks: install
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=False \
-	  notebooks/*.ipynb
+	  notebooks/*.ipynb notebooks/solutions/*.ipynb
 
 .PHONY: controls seeds autoregressive atlas figures
 

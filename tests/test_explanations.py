@@ -77,7 +77,8 @@ def test_clipping_explains_when_it_slows_the_network_and_whether_it_calms():
     run, sources = _clipping([0.3, 0.4] * 5, heldout_high, [0.05, 0.6] * 5, heldout_low)
     text = ClippingCalms("noclip", fraction=0.5).explain(run, sources)
     assert "lower held-out loss at 1 of the 1 evaluations" in text
-    assert text.endswith("here element-wise clipping at 0.5 slows the network down.")
+    assert text.endswith("without clipping but not with it, and element-wise clipping at 0.5 "
+                         "slows the network down.")
     # Calmer only when the fraction allows it: the same runs at fraction 0.01 do not calm.
     assert ClippingCalms("noclip", fraction=0.01).explain(run, sources).endswith(
         "slows the network down, and it does not calm the loss either.")

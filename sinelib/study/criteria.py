@@ -499,9 +499,9 @@ class ClippingCalms(Check):
         text += (f" The run without clipping has the lower held-out loss at {lower} of the "
                  f"{len(common)} evaluations after the start.")
         if control_best <= exp.reported.best_loss < best and lower > len(common) / 2:
-            text += (f" The original's lowest number is reached without clipping but not with "
-                     f"it: here element-wise clipping at {exp.clip_value:g} slows the network "
-                     f"down")
+            text += (f" At this seed the original's lowest number is reached without clipping "
+                     f"but not with it, and element-wise clipping at {exp.clip_value:g} slows "
+                     f"the network down")
             text += (", and it does not calm the loss either."
                      if clipped["iqr"] >= self.fraction * unclipped["iqr"] else ".")
         return text
