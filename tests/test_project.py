@@ -143,3 +143,19 @@ def test_notebooks_with_exercises_have_a_checked_solutions_notebook(path):
     assert solutions.is_file(), f"{path.name} has exercises but no {solutions.name}"
     code = notebook_code(solutions)
     assert "assert" in code, f"{solutions.name} asserts none of its answers"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("0[1-9]_*.ipynb")),
+                         ids=lambda path: path.name)
+def test_each_lesson_teaches_explains_and_asks(path):
+    """From the concept notebook to the last experiment: what you will learn, a why-section,
+    3-5 exercises (numbered in bold), and what we learned."""
+    cells = json.loads(path.read_text())["cells"]
+    text = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
+    assert re.search(r"^# " + path.name[:2] + " · ", text), f"{path.name}: title without its number"
+    for heading in ("**What you will learn**", "\n## Why ", "\n## Exercises", "\n## What we learned"):
+        assert heading in text, f"{path.name} has no {heading.strip()!r}"
+    exercises = text[text.index("\n## Exercises"):]
+    exercises = exercises.split("\n## ", 2)[1]
+    count = len(re.findall(r"(?m)^\*\*(?:Exercise )?\d+[ .]", exercises))
+    assert 3 <= count <= 5, f"{path.name} has {count} exercises, not 3-5"
