@@ -52,7 +52,7 @@ def test_update_readme_replaces_only_generated_blocks():
 def test_readme_command_checks_and_writes(tmp_path, capsys, monkeypatch):
     import sinelib.tools.cli
 
-    monkeypatch.setattr(sinelib.tools.cli, "readme_blocks", lambda: {"claims": "- new"})
+    monkeypatch.setattr(sinelib.tools.cli, "readme_blocks", lambda notebooks: {"claims": "- new"})
     readme = tmp_path / "README.md"
     readme.write_text("<!-- generated:claims -->\n- old\n<!-- /generated -->\n")
     assert main(["readme", str(readme), "--check"]) == 1
