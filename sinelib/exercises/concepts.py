@@ -17,7 +17,7 @@ import numpy as np
 
 from sinelib.cells import NUMPY, CellWeights, lstm_step, network_weights
 from sinelib.data import heldout_windows
-from sinelib.exercises.feedback import Feedback, compare_arrays
+from sinelib.exercises.feedback import Feedback, as_array, compare_arrays
 from sinelib.experiments import get_experiment
 from sinelib.models import predict
 from sinelib.pretrained import load_pretrained
@@ -187,17 +187,10 @@ def check_sine_forecast(forecast) -> Feedback:
         result, failed = _call(forecast, x.copy(), FORECAST_N_OUT)
         if failed is not None:
             return failed
-        try:
-            got = np.asarray(result, dtype=float)
-        except (TypeError, ValueError):
-            return Feedback(False, f"your forecast should return an array of numbers, got "
-                                   f"{type(result).__name__}")
-        if got.shape != y.shape:
-            return Feedback(False, f"for {FORECAST_SIZE} windows and n_out={FORECAST_N_OUT} "
-                                   f"the forecast should have shape {y.shape}, got {got.shape}")
-        if not np.all(np.isfinite(got)):
-            return Feedback(False, f"at {frequency:g} Hz your forecast holds NaN or infinite "
-                                   f"values (a division by a sample near 0?)")
+        got, wrong = as_array(f"at {frequency:g} Hz, for {FORECAST_SIZE} windows and "
+                              f"n_out={FORECAST_N_OUT}, your forecast", result, y.shape)
+        if wrong is not None:
+            return wrong
         if np.allclose(got, np.repeat(x[:, -1:], FORECAST_N_OUT, axis=1)):
             return Feedback(False, "this is persistence (the last sample repeated): roll the "
                                    "recurrence x[t+1] = 2 cos(ω Δt) x[t] - x[t-1] instead")

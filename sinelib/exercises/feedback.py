@@ -40,15 +40,9 @@ def compare_arrays(what: str, got, expected, rtol: float = 1e-5, atol: float = 1
         rtol, atol: Tolerances of ``np.isclose``.
     """
     expected = np.asarray(expected, dtype=float)
-    try:
-        got = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return Feedback(False, f"{what} should be an array of numbers, got "
-                               f"{type(got).__name__}")
-    if got.shape != expected.shape:
-        return Feedback(False, f"{what} should have shape {expected.shape}, got {got.shape}")
-    if not np.all(np.isfinite(got)):
-        return Feedback(False, f"{what} holds NaN or infinite values")
+    got, wrong = as_array(what, got, expected.shape)
+    if wrong is not None:
+        return wrong
     close = np.isclose(got, expected, rtol=rtol, atol=atol)
     if not close.all():
         index = tuple(int(i) for i in np.argwhere(~close)[0])
@@ -56,3 +50,19 @@ def compare_arrays(what: str, got, expected, rtol: float = 1e-5, atol: float = 1
                                f"{expected[index]:.6g}, got {got[index]:.6g} "
                                f"({int((~close).sum())} of {close.size} elements differ)")
     return Feedback(True, f"{what} matches ({close.size} values within rtol {rtol:g})")
+
+
+def as_array(what: str, got, shape: tuple) -> tuple:
+    """A learner's value as a finite float array of ``shape``: ``(array, None)``, or
+    ``(None, Feedback)`` saying why it is not one (not numbers, the wrong shape, NaN)."""
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return None, Feedback(False, f"{what} should be an array of numbers, got "
+                                     f"{type(got).__name__}")
+    if got.shape != tuple(shape):
+        return None, Feedback(False, f"{what} should have shape {tuple(shape)}, got "
+                                     f"{got.shape}")
+    if not np.all(np.isfinite(got)):
+        return None, Feedback(False, f"{what} holds NaN or infinite values")
+    return got, None

@@ -25,6 +25,7 @@ from sinelib.exercises.feedback import Feedback, compare_arrays
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.losses import summed_loss_tensor
 from sinelib.models import build_model
+from sinelib.study.analysis import value_spread
 from sinelib.training import ADAM_EPSILON, make_optimizer
 
 #: Adam's decay rates (TF1's and Keras' defaults).
@@ -224,14 +225,12 @@ def loss_variability(losses, last: int = 100) -> dict:
     """How much a run's per-step minibatch loss varies over its last ``last`` steps.
 
     Returns:
-        ``{"median", "iqr_over_median", "max_over_min", "median_jump"}``; ``median_jump`` is
-        the median of ``|log(loss_t / loss_t-1)|``, the typical change from one step to the
-        next (0.1: about 10%).
+        ``analysis.value_spread``'s numbers (``median``, ``iqr_over_median``,
+        ``max_over_min``, ...) and ``median_jump``: the median of ``|log(loss_t / loss_t-1)|``,
+        the typical change from one step to the next (0.1: about 10%).
     """
     values = np.asarray(losses, dtype=float)[-last:]
-    q25, median, q75 = np.quantile(values, [0.25, 0.5, 0.75])
-    return {"median": float(median), "iqr_over_median": float((q75 - q25) / median),
-            "max_over_min": float(values.max() / values.min()),
+    return {**value_spread(values),
             "median_jump": float(np.median(np.abs(np.diff(np.log(values)))))}
 
 

@@ -42,6 +42,21 @@ def displayed_losses(history: list[dict], *, max_examples: int | None = None,
     return examples, losses
 
 
+def value_spread(losses) -> dict:
+    """How much a run of loss values varies: ``{"n", "min", "q25", "median", "q75", "max",
+    "std", "iqr", "range", "max_over_min", "iqr_over_median"}`` (the ratios are unitless)."""
+    losses = np.asarray(losses, dtype=float)
+    q25, median, q75 = np.percentile(losses, [25, 50, 75])
+    low, high = float(losses.min()), float(losses.max())
+    return {
+        "n": int(losses.size), "min": low, "q25": float(q25), "median": float(median),
+        "q75": float(q75), "max": high, "std": float(losses.std()),
+        "iqr": float(q75 - q25), "range": high - low,
+        "max_over_min": high / low if low > 0 else float("inf"),
+        "iqr_over_median": float((q75 - q25) / median) if median > 0 else float("inf"),
+    }
+
+
 def loss_spread(history: list[dict], last_steps: int = 2000,
                 max_examples: int | None = None) -> dict:
     """How much the displayed minibatch loss varies over the last ``last_steps`` steps.
@@ -54,19 +69,10 @@ def loss_spread(history: list[dict], last_steps: int = 2000,
         max_examples: Cut the history here first (e.g. at the budget).
 
     Returns:
-        ``{"n", "min", "q25", "median", "q75", "max", "std", "iqr", "range",
-        "max_over_min", "iqr_over_median"}`` in the original's units (the ratios are unitless).
+        ``value_spread`` of those values, in the original's units.
     """
     _, losses = displayed_losses(history, max_examples=max_examples, last_steps=last_steps)
-    q25, median, q75 = np.percentile(losses, [25, 50, 75])
-    low, high = float(losses.min()), float(losses.max())
-    return {
-        "n": int(losses.size), "min": low, "q25": float(q25), "median": float(median),
-        "q75": float(q75), "max": high, "std": float(losses.std()),
-        "iqr": float(q75 - q25), "range": high - low,
-        "max_over_min": high / low if low > 0 else float("inf"),
-        "iqr_over_median": float((q75 - q25) / median) if median > 0 else float("inf"),
-    }
+    return value_spread(losses)
 
 
 def best_displayed(history: list[dict], max_examples: int | None = None) -> tuple[float, int]:
