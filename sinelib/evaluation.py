@@ -51,12 +51,17 @@ def check_model_fits(model, exp: Experiment) -> None:
         )
 
 
-def predictor(model, exp: Experiment):
+def predictor(model, exp: Experiment, any_length: bool = False):
     """``x -> y_pred`` for a network built for ``exp`` or a baseline ``predict(x, n_out)``
-    (``sinelib.BASELINES``), so that both are measured by the same code."""
+    (``sinelib.BASELINES``), so that both are measured by the same code.
+
+    With ``any_length`` a network reads windows of any length, step by step in NumPy
+    (``sinelib.cells.forward``), instead of its compiled call on windows of its own input."""
     if callable(model) and not hasattr(model, "input_shape"):
         return lambda x: model(x, exp.n_out)
     check_model_fits(model, exp)
+    if any_length:
+        return lambda x: forward(model, x).prediction
     return lambda x: predict(model, x)
 
 
@@ -248,10 +253,6 @@ def loss_by_input_length(model, exp: Experiment | str, lengths, sigma: float = 0
     x, y = heldout_windows(longest, exp.n_out, exp.frequency, size)
     noise = np.random.default_rng([INPUT_LENGTH_NOISE_KEY, longest]).standard_normal(x.shape)
     x = (x + sigma * noise).astype(np.float32)
-    if callable(model) and not hasattr(model, "input_shape"):
-        run = lambda windows: model(windows, exp.n_out)
-    else:
-        check_model_fits(model, exp)
-        run = lambda windows: forward(model, windows).prediction
+    run = predictor(model, exp, any_length=True)
     losses = [summed_loss(y, np.asarray(run(x[:, -k:]), dtype=np.float64)) for k in lengths]
     return {"length": np.array(lengths), "loss": np.array(losses)}
