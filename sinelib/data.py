@@ -24,7 +24,7 @@ SHIFT_RANGE = 2 * math.pi
 #: Most samples (windows x window length) one call may draw: 10^8 float64 samples are 800 MB
 #: while they are computed, already more than a notebook kernel should risk.
 MAX_SAMPLES = 10**8
-#: Largest |shift| in seconds: beyond it float64 time stamps lose the precision a 50 Hz phase
+#: Largest size of a shift, in seconds: beyond it float64 time stamps lose the precision a 50 Hz phase
 #: needs (and far beyond, the phase overflows to infinity and the sine to NaN).
 MAX_SHIFT = 1e6
 _NYQUIST_NOTE = f" Hz ({NYQUIST:g} Hz is the Nyquist limit at {SAMPLING_RATE:g} Hz sampling)"

@@ -431,7 +431,7 @@ def _plot_back_in_time(curves: dict, title: str, xlabel: str, ylabel: str, log: 
 
 
 def plot_input_gradients(curves: dict, title: str = "Which input samples the loss depends on"):
-    """Mean |d loss / d x_t| per input sample (``internals.input_gradients``).
+    """Mean ``|d loss / d x_t|`` per input sample (``internals.input_gradients``).
 
     Args:
         curves: ``{label: (n_in,) array}``, oldest sample first; windows of different lengths

@@ -235,7 +235,11 @@ class _ProgressBar:
                  / (time.perf_counter() - self.start))
         self.bar.set_postfix(loss=f"{loss:.4g}", lr=f"{rate:.2g}", examples_per_s=f"{speed:.0f}")
 
-    def close(self) -> None:
+    def close(self, step: int) -> None:
+        """Move to ``step``, the last one trained (the bar moves only at displayed steps, so a
+        run that ends between two of them would otherwise close short of it), and close."""
+        if step > self.bar.n:
+            self.bar.update(step - self.bar.n)
         self.bar.close()
         if self.handle is not None:
             self.handle.update(self.bar.container)
@@ -356,7 +360,7 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
         except KeyboardInterrupt:
             reason = schedules.STOP_INTERRUPTED
         finally:
-            bar.close()
+            bar.close(step)
         reason, step, history = _end_run(exp, reason, step, displayed_loss, history, checkpoint,
                                          last_saved, model, optimizer)
     return TrainResult(model=model, experiment=exp, seed=seed, steps=step, stop_reason=reason,

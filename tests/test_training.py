@@ -171,3 +171,11 @@ def test_a_checkpoint_reads_only_what_the_run_needs(tiny, tmp_path):
         train(tiny, steps=200, out_dir=tmp_path, resume=True, progress=False)
     save_arrays(path, arrays)
     assert train(tiny, steps=200, out_dir=tmp_path, resume=True, progress=False).steps == 200
+
+
+def test_progress_bar_ends_at_the_last_step_between_displays(tiny, capsys):
+    """The bar moves at displayed steps (every 100); a run of 150 steps still closes it at
+    150/150, not at the 100 it last displayed."""
+    train(tiny, seed=1, steps=150, progress=True, heldout_size=20, eval_every=100)
+    bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert "150/150" in bar, bar

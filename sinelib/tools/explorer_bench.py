@@ -42,8 +42,9 @@ def benchmark_latency(slugs=None, moves: int = 40, warmup: int = 5) -> dict:
         warmup: Untimed moves first (compiles the prediction).
 
     Returns:
-        ``{"machine": {...}, "models": {slug: {"move_ms", "move_p90_ms", "predict_ms",
-        "full_redraw_ms", "full_redraws", "moves"}}}``: medians in milliseconds.
+        ``{"machine": {...}, "models": {slug: timings}}``, where ``timings`` has the keys
+        ``move_ms``, ``move_p90_ms``, ``predict_ms``, ``full_redraw_ms``, ``full_redraws``
+        and ``moves``: medians in milliseconds.
     """
     slugs = list(EXPERIMENTS) if slugs is None else [get_experiment(s).slug for s in slugs]
     found = environment()

@@ -29,7 +29,7 @@ from sinelib.pretrained import load_pretrained
 #: Largest frequency a ``Probe`` accepts (10x the sampling rate; beyond it the alias is all
 #: there is to say).
 MAX_FREQUENCY = 10 * SAMPLING_RATE
-#: Largest amplitude, |offset| and noise σ a ``Probe`` accepts: far beyond anything a network
+#: Largest amplitude, size of offset and noise σ a ``Probe`` accepts: far beyond anything a network
 #: trained on unit sines has seen, and small enough for float32 windows.
 MAX_LEVEL = 1000.0
 #: Below this many samples per period a window no longer looks like a sine when its samples

@@ -1,0 +1,502 @@
+"""The course as a website (``make book``): the committed, executed notebooks as the pages of a
+static book, built offline with Sphinx, MyST-NB and the Sphinx Book Theme (``book/conf.py``).
+
+Nothing is executed: the pages show the outputs ``make notebooks`` stored. :func:`stage` writes
+the book's sources into a build folder, and :func:`build` runs Sphinx on them with warnings as
+errors. In reading order:
+
+* the landing page: the README's introduction and its course overview;
+* one page per notebook. Each opens with its default run's time and a link to download the
+  notebook file. A lesson's worked answers (``notebooks/solutions/``) are folded under each
+  exercise (an HTML ``<details>`` element: a click opens it);
+* outputs that need a live kernel (the explorer) give way to the stored screenshot and how to
+  run the page live (``make lab``, ``make app``); a progress bar keeps its stored text;
+* the results and the ledger (the README's "Results" section), the original's protocol
+  (``docs/original.md``) and the ``sinelib`` API from its docstrings.
+
+Run ``python -m sinelib.tools.book [--out FOLDER]``; the pages land in ``FOLDER/html``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import html
+import json
+import pkgutil
+import posixpath
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sinelib.study.course import SOLUTIONS, _duration, run_seconds
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Sphinx's configuration folder (``conf.py`` and the book's stylesheet).
+CONF_DIR = ROOT / "book"
+#: Where ``make book`` builds: sources in ``source/``, pages in ``html/`` (gitignored).
+DEFAULT_OUT = ROOT / "build" / "book"
+#: The mime type of an ipywidget's view. A notebook saved without widget state keeps only the
+#: reference to a model that no longer exists; a web page cannot draw it.
+WIDGET = "application/vnd.jupyter.widget-view+json"
+#: The explorer's picture, taken by ``make screenshot``.
+SCREENSHOT = "figures/explorer.png"
+#: The downloads of the notebook files, beside the pages' sources (never pages themselves).
+DOWNLOADS = "_notebooks"
+#: Modules the API page leaves out: the command line's entry point, and the TF1 reference,
+#: which refuses to import without ``TF_USE_LEGACY_KERAS=1`` (it runs in its own process).
+API_EXCLUDED = ("sinelib.__main__", "sinelib.tools.reference_tf1")
+#: The API page's groups: a package prefix and its heading, in the order of the package's
+#: own docstring.
+API_GROUPS = (
+    ("sinelib", "The core: `import sinelib`"),
+    ("sinelib.exercises", "The exercises' checks: `sinelib.exercises`"),
+    ("sinelib.study", "Claims, studies and the README's tables: `sinelib.study`"),
+    ("sinelib.tools", "The command line, live training, the explorer and benchmarks: "
+                      "`sinelib.tools`"),
+)
+
+_LINK = re.compile(r"(?P<bang>!?)\[(?P<text>[^\]]*)\]\((?P<target>[^)\s]+)\)")
+_EXERCISE = re.compile(r"(?m)^\*\*(?:Exercise )?(\d+)[\s.:(]")
+_ANSWER = re.compile(r"^## (?:Exercise )?(\d+)[.:]\s*(.*)$")
+
+
+# ---------------------------------------------------------------------------------- markdown
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def _markdown_cell(text: str) -> dict:
+    return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+
+def rewrite_links(text: str, base: str, pages: dict[str, str], assets: set[str]) -> str:
+    """Markdown ``text`` from the repository file in folder ``base``, with its links made to
+    work in the book.
+
+    A link to a file that is a page of the book goes to that page; an image stays, and its
+    path is added to ``assets`` (files the book copies, relative to the repository); a link to
+    any other file of the repository becomes the file's name in code, which a reader finds in
+    the clone; a link to a section of the README (``#...``) becomes its text. Web links stay.
+
+    Args:
+        text: Markdown.
+        base: The folder of the file ``text`` comes from, relative to the repository
+            (``""``, ``"docs"``, ``"notebooks"``).
+        pages: Repository paths (``notebooks/02_memorising_1hz.ipynb``) to the book's
+            page sources (``02_memorising_1hz.ipynb``).
+        assets: Collects the repository paths of the images ``text`` shows.
+    """
+    def replace(match: re.Match) -> str:
+        bang, label, target = match["bang"], match["text"], match["target"]
+        if re.match(r"[a-z]+:", target):
+            return match[0]
+        if target.startswith("#"):
+            return label
+        path = posixpath.normpath(posixpath.join(base, target.split("#")[0]))
+        if bang:
+            assets.add(path)
+            return f"![{label}]({path})"
+        if path in pages:
+            return f"[{label}]({pages[path]})"
+        name = f"`{path}`"
+        return name if label.strip("`") in (path, target) else f"{label} ({name})"
+
+    return _LINK.sub(replace, text)
+
+
+def _sections(text: str, level: int = 2) -> list[tuple[str, str]]:
+    """``text`` cut at its headings of ``level``: (heading line, whole section) pairs, the
+    first with the heading ``""`` for what comes before any heading."""
+    marker = "#" * level + " "
+    parts, heading, lines = [], "", []
+    fenced = False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("```"):
+            fenced = not fenced
+        if not fenced and line.startswith(marker):
+            parts.append((heading, "".join(lines)))
+            heading, lines = line.strip(), []
+        lines.append(line)
+    parts.append((heading, "".join(lines)))
+    return parts
+
+
+def readme_section(readme: str, heading: str) -> str:
+    """The README's ``## heading`` section, with its subsections.
+
+    Raises:
+        ValueError: the README has no such section.
+    """
+    for line, section in _sections(readme):
+        if line == f"## {heading}":
+            return section
+    raise ValueError(f"the README has no '## {heading}' section")
+
+
+def _promote(text: str) -> str:
+    """Headings one level up (the section's ``##`` becomes the page's title)."""
+    return re.sub(r"(?m)^#(#+ )", r"\1", text)
+
+
+# ---------------------------------------------------------------------------------- notebooks
+
+def _live_only_note(notebook: str) -> str:
+    return (":::{admonition} Live only: the explorer needs a running kernel\n:class: note\n\n"
+            "A web page has no Python kernel behind it, so the explorer's sliders cannot move "
+            f"here. Run it live: `make lab`, then open and run `notebooks/{notebook}`; or "
+            "`make app`, the explorer alone as a web page. This is the explorer in JupyterLab, "
+            "on experiment 2 just above its training band with the analytic baseline beside "
+            "it (`make screenshot` retakes the picture):\n\n"
+            f"![The explorer in JupyterLab, on experiment 2]({SCREENSHOT})\n"
+            ":::\n")
+
+
+def static_cells(cells: list[dict], notebook: str) -> list[dict]:
+    """The cells with every output a web page cannot draw replaced.
+
+    A cell that shows the explorer (a widget whose text is ``Explorer(...)``) loses that
+    output and is followed by a note with the explorer's screenshot and how to run it live.
+    Any other widget (a training progress bar) keeps the text it stored.
+
+    Args:
+        cells: A notebook's cells (not changed).
+        notebook: The notebook's file name, for the note.
+    """
+    out = []
+    for cell in cells:
+        cell = copy.deepcopy(cell)
+        out.append(cell)
+        live = False
+        outputs = []
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET in data:
+                if "".join(data.get("text/plain", "")).startswith("Explorer("):
+                    live = True
+                    continue
+                del data[WIDGET]
+            outputs.append(output)
+        if cell["cell_type"] == "code":
+            cell["outputs"] = outputs
+        if live:
+            out.append(_markdown_cell(_live_only_note(notebook)))
+    return out
+
+
+def _exercise_pieces(cells: list[dict]) -> list[tuple[int, dict]]:
+    """The cells of an exercises section as (exercise number, cell) pairs, 0 for the
+    section's introduction; a Markdown cell where a new exercise starts is cut there."""
+    pieces, number = [], 0
+    for cell in cells:
+        if cell["cell_type"] != "markdown":
+            pieces.append((number, cell))
+            continue
+        text = _source(cell)
+        starts = {match.start(): int(match[1]) for match in _EXERCISE.finditer(text)}
+        cuts = sorted({0, *starts, len(text)})
+        for begin, end in zip(cuts, cuts[1:]):
+            number = starts.get(begin, number)
+            pieces.append((number, {**cell, "source": text[begin:end]}))
+    return pieces
+
+
+def _answers(solutions: dict, name: str) -> tuple[list[dict], dict[int, tuple[str, list]]]:
+    """The solutions notebook's set-up (cells before its first answer, title line removed)
+    and its answers by exercise number: (title, cells)."""
+    cells = solutions["cells"]
+    setup, answers, current = [], {}, None
+    for cell in cells:
+        text = _source(cell)
+        first = text.split("\n", 1)[0]
+        match = _ANSWER.match(first) if cell["cell_type"] == "markdown" else None
+        if match:
+            current = int(match[1])
+            if current in answers:
+                raise ValueError(f"{name} answers exercise {current} twice")
+            rest = text.split("\n", 1)[1].strip() if "\n" in text else ""
+            answers[current] = (match[2].strip(), [_markdown_cell(rest)] if rest else [])
+        elif current is None:
+            if first.startswith("# "):
+                rest = text.split("\n", 1)[1].strip() if "\n" in text else ""
+                if rest:
+                    setup.append({**cell, "source": rest})
+            else:
+                setup.append(cell)
+        else:
+            answers[current][1].append(cell)
+    return setup, answers
+
+
+def _summary(text: str) -> str:
+    """Markdown inline text as HTML for a ``<summary>`` (code spans kept)."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
+
+
+def _folded(summary: str, cells: list[dict], kind: str) -> list[dict]:
+    opening = f'<details class="{kind}">\n<summary>{_summary(summary)}</summary>\n'
+    return [_markdown_cell(opening), *cells, _markdown_cell("</details>\n")]
+
+
+def with_answers(cells: list[dict], solutions: dict, name: str) -> list[dict]:
+    """A lesson's cells with each worked answer folded right after its exercise.
+
+    The exercises are the ``## Exercises`` section, each starting with a bold number
+    (``**2.`` or ``**Exercise 2``); the answers are the solutions notebook's ``## 2. ...``
+    (or ``## Exercise 2: ...``) sections. The solutions notebook's set-up cells come first,
+    folded too, before exercise 1.
+
+    Raises:
+        ValueError: the lesson has no exercises section, or its exercises and the answers do
+            not match one to one.
+    """
+    starts = [i for i, cell in enumerate(cells)
+              if cell["cell_type"] == "markdown" and _source(cell).startswith("## Exercises")]
+    if not starts:
+        raise ValueError(f"{name} has worked answers but no '## Exercises' section")
+    start = starts[0]
+    end = next((i for i in range(start + 1, len(cells)) if cells[i]["cell_type"] == "markdown"
+                and _source(cells[i]).startswith("## ")), len(cells))
+    pieces = _exercise_pieces(cells[start:end])
+    setup, answers = _answers(solutions, name)
+    exercises = sorted({number for number, _ in pieces if number})
+    if exercises != sorted(answers):
+        raise ValueError(f"{name}: the exercises are numbered {exercises} but the worked "
+                         f"answers {sorted(answers)}")
+    section = []
+    for index, (number, cell) in enumerate(pieces):
+        section.append(cell)
+        following = pieces[index + 1][0] if index + 1 < len(pieces) else None
+        if following == number:
+            continue
+        if number == 0:
+            section += _folded("The worked answers' set-up", setup, "solution")
+        else:
+            title, answer = answers[number]
+            section += _folded(f"Worked answer to exercise {number}: {title}", answer,
+                               "solution")
+    return cells[:start] + section + cells[end:]
+
+
+def _header(notebook: Path, solutions: Path | None) -> str:
+    seconds = run_seconds(notebook)
+    lines = [f"**The notebook:** {{download}}`{notebook.name} <{DOWNLOADS}/{notebook.name}>` "
+             f"(`notebooks/{notebook.name}` in the repository; `make lab` opens it in "
+             f"JupyterLab, where it runs). **Default run:** {_duration(seconds)} on two CPU "
+             f"cores, as the last `make notebooks` measured it."]
+    if solutions is not None:
+        lines.append(f"**Worked answers:** folded under each exercise below, and as a notebook, "
+                     f"{{download}}`{solutions.name} <{DOWNLOADS}/{solutions.name}>`.")
+    return "\n\n".join(lines) + "\n"
+
+
+def notebook_page(path: Path, pages: dict[str, str], assets: set[str]) -> dict:
+    """The book's page of the notebook at ``path``: its title, a header (the notebook file and
+    its default run's time), its cells with the worked answers folded in (if it has a
+    solutions notebook) and every live-only output replaced by a note."""
+    def cells_of(notebook: dict, name: str) -> list[dict]:
+        cells = copy.deepcopy(notebook["cells"])
+        for cell in cells:
+            if cell["cell_type"] == "markdown":
+                cell["source"] = rewrite_links(_source(cell), "notebooks", pages, assets)
+        return static_cells(cells, name)
+
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    solutions_path = path.parent / SOLUTIONS / f"{path.stem}_solutions.ipynb"
+    solutions = None
+    if solutions_path.is_file():
+        solutions = json.loads(solutions_path.read_text(encoding="utf-8"))
+        solutions["cells"] = cells_of(solutions, solutions_path.name)
+    cells = cells_of(notebook, path.name)
+    if solutions is not None:
+        cells = with_answers(cells, solutions, path.name)
+    first = _source(cells[0])
+    if not first.startswith("# "):
+        raise ValueError(f"{path.name} does not open with a '# ' title")
+    title, _, rest = first.partition("\n")
+    opening = [_markdown_cell(title + "\n"),
+               _markdown_cell(_header(path, solutions_path if solutions else None))]
+    if rest.strip():
+        opening.append({**cells[0], "source": rest.strip() + "\n"})
+    return {**notebook, "cells": opening + cells[1:]}
+
+
+# ---------------------------------------------------------------------------------- pages
+
+def _pages(root: Path) -> dict[str, str]:
+    pages = {"README.md": "index.md", "docs/original.md": "original.md"}
+    for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        pages[f"notebooks/{path.name}"] = path.name
+        pages[f"notebooks/{SOLUTIONS}/{path.stem}_solutions.ipynb"] = path.name
+    return pages
+
+
+def landing_page(readme: str, notebooks: list[str], pages: dict[str, str],
+                 assets: set[str]) -> str:
+    """The landing page: the README's title and introduction, its course overview (the reading
+    order, the default-run times, the explorer) and how to read the book, with the table of
+    contents the sidebar follows."""
+    introduction = _sections(readme)[0][1]
+    course = readme_section(readme, "The course")
+    text = rewrite_links(introduction + "\n" + course, "", pages, assets)
+    contents = "\n".join(Path(name).stem for name in notebooks)
+    return (f"{text.rstrip()}\n\n"
+            "## Reading this book\n\n"
+            "Every page is a notebook of the course as `make notebooks` last executed it, with "
+            "its stored outputs: nothing here runs. Each exercise's worked answer is folded "
+            "beneath it; click *Worked answer* to open it. To run a page, or to move the "
+            "explorer's sliders, clone the repository and run `make lab`; `make book` builds "
+            "this book again.\n\n"
+            "```{toctree}\n:caption: The course\n:hidden:\n\n"
+            f"{contents}\n```\n\n"
+            "```{toctree}\n:caption: Reference\n:hidden:\n\n"
+            "results\noriginal\napi\n```\n")
+
+
+def results_page(readme: str, pages: dict[str, str], assets: set[str]) -> str:
+    """The README's "Results" section as a page: the original's numbers beside ours, the
+    ledger, the claims checked, where TF2 differs, inside the networks, and the figures."""
+    section = _promote(readme_section(readme, "Results"))
+    section = section.replace("# Results", "# Results and the ledger", 1)
+    return rewrite_links(section, "", pages, assets)
+
+
+def _modules() -> list[str]:
+    import sinelib
+
+    names = ["sinelib"] + [module.name for module in
+                           pkgutil.walk_packages(sinelib.__path__, prefix="sinelib.")]
+    return sorted(name for name in names if name not in API_EXCLUDED)
+
+
+def api_page(modules: list[str] | None = None) -> str:
+    """The API page: every module of ``sinelib`` (``modules``; default: all but
+    ``API_EXCLUDED``) with the docstrings of its public members, grouped as the package's
+    docstring describes it."""
+    modules = _modules() if modules is None else modules
+    groups: dict[str, list[str]] = {prefix: [] for prefix, _ in API_GROUPS}
+    for name in modules:
+        prefix = max((prefix for prefix, _ in API_GROUPS
+                      if name == prefix or name.startswith(prefix + ".")), key=len)
+        groups[prefix].append(name)
+    text = ["# The sinelib API\n",
+            "Every module of the package with its public functions and classes, generated "
+            "from their docstrings when the book is built. `import sinelib` loads the core "
+            "only; the other parts are imported by name. The TF1 reference "
+            "(`sinelib.tools.reference_tf1`, behind `make bench`, `make tf1-runs` and "
+            "`make transplant`) is not listed: it needs `TF_USE_LEGACY_KERAS=1` before "
+            "TensorFlow is imported, so it runs in a process of its own.\n"]
+    for prefix, heading in API_GROUPS:
+        if not groups[prefix]:
+            continue
+        text.append(f"## {heading}\n")
+        for name in groups[prefix]:
+            # autodoc writes reStructuredText, which MyST reads only in an eval-rst block.
+            options = "" if name == "sinelib" else "   :members:\n"
+            text.append(f"### `{name}`\n\n```{{eval-rst}}\n.. automodule:: {name}\n"
+                        f"{options}```\n")
+    return "\n".join(text)
+
+
+def _write(path: Path, content: str | bytes) -> None:
+    """Write only when the content changed, so that Sphinx rebuilds only what changed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    if not path.is_file() or path.read_bytes() != data:
+        path.write_bytes(data)
+
+
+def stage(source: Path, *, root: Path = ROOT) -> Path:
+    """Write the book's sources into ``source``: the landing page, one page per notebook, the
+    results, the original's protocol, the API page, the notebook files to download and the
+    images the pages show. Files of an earlier staging that are no longer part of the book
+    are removed.
+
+    Returns:
+        ``source``.
+    """
+    source, root = Path(source), Path(root)
+    pages, assets = _pages(root), {SCREENSHOT}
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    notebooks = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if not notebooks:
+        raise ValueError(f"no numbered notebooks in {root / 'notebooks'}")
+    written = {}
+    for path in notebooks:
+        page = notebook_page(path, pages, assets)
+        written[path.name] = json.dumps(page, indent=1, ensure_ascii=False) + "\n"
+        written[f"{DOWNLOADS}/{path.name}"] = path.read_bytes()
+        solutions = path.parent / SOLUTIONS / f"{path.stem}_solutions.ipynb"
+        if solutions.is_file():
+            written[f"{DOWNLOADS}/{solutions.name}"] = solutions.read_bytes()
+    written["index.md"] = landing_page(readme, [p.name for p in notebooks], pages, assets)
+    written["results.md"] = results_page(readme, pages, assets)
+    original = (root / "docs" / "original.md").read_text(encoding="utf-8")
+    written["original.md"] = rewrite_links(original, "docs", pages, assets)
+    written["api.md"] = api_page()
+    for asset in sorted(assets):
+        if not (root / asset).is_file():
+            raise ValueError(f"a page shows {asset}, which is not in the repository")
+        written[asset] = (root / asset).read_bytes()
+    for name, content in written.items():
+        _write(source / name, content)
+    for path in sorted(source.rglob("*"), reverse=True):
+        name = path.relative_to(source).as_posix()
+        if path.is_file() and name not in written:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return source
+
+
+def build(out: Path = DEFAULT_OUT, *, root: Path = ROOT, quiet: bool = True) -> Path:
+    """Stage the sources into ``out/source`` and build the pages into ``out/html`` with Sphinx,
+    warnings as errors.
+
+    Returns:
+        The folder of the pages (``out/html``; the landing page is ``index.html``).
+
+    Raises:
+        RuntimeError: Sphinx failed or warned; its messages are in the error.
+    """
+    out = Path(out)
+    source = stage(out / "source", root=root)
+    html_dir = out / "html"
+    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html",
+               "-c", str(root / "book"), "-d", str(out / "doctrees"), str(source),
+               str(html_dir)]
+    if quiet:
+        command.insert(3, "-q")
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"the book did not build (sphinx-build exited with "
+                           f"{result.returncode}):\n{result.stderr[-6000:]}")
+    return html_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m sinelib.tools.book",
+        description="Build the course as a static website from the committed, executed "
+                    "notebooks (nothing is executed; warnings are errors).")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help=f"build folder (default: {DEFAULT_OUT.relative_to(ROOT)}); the "
+                             f"pages go to OUT/html")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    try:
+        html_dir = build(args.out)
+    except (RuntimeError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"The book is in {html_dir} ({time.perf_counter() - start:.0f} s); open "
+          f"{html_dir / 'index.html'} in a browser.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
