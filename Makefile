@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # Jupyter refuses to run as root without being told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install test lab app screenshot reproduce notebooks bench bench-target bench-explorer tf1-runs transplant clean
+.PHONY: install test book lab app screenshot reproduce notebooks bench bench-target bench-explorer tf1-runs transplant clean
 
 install: $(STAMP)
 
@@ -17,12 +17,17 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sinelib needs Python 3.11 or newer, found " + sys.version.split()[0] + "; run make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[notebooks,test,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[notebooks,test,bench,book]"
 	@touch $(STAMP)
 
 ## test: the whole test suite (package tests and every notebook under nbval)
 test: install
 	$(BIN)/python -m pytest
+
+## book: the course as a website, from the committed, executed notebooks (nothing is executed,
+## nothing is fetched; warnings are errors): open build/book/html/index.html
+book: install
+	$(BIN)/python -m sinelib.tools.book
 
 ## lab: JupyterLab on the notebooks, on 127.0.0.1 with a token (printed below). Only when you
 ## mean it: make lab LAB_IP=0.0.0.0 listens on every interface (the token still guards it).

@@ -29,11 +29,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from chromium import browser_page
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "11_explorer.ipynb"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-dev-shm-usage"]
 #: Seconds to wait for a server to answer, for the kernel, for the explorer to appear (the
 #: kernel imports TensorFlow and loads a network) and for a slider move to show.
 SERVER_TIMEOUT = 60
@@ -49,14 +48,6 @@ HARMLESS_CONSOLE_ERRORS = {
     "cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free":
         "Voila's icon stylesheets from a CDN, unreachable offline",
 }
-
-
-def _chromium():
-    if not CHROMIUM.exists():
-        pytest.fail(f"the browser tests need Debian's Chromium at {CHROMIUM}: install it with "
-                    f"apt-get update && apt-get install -y --no-install-recommends chromium "
-                    f"(.ci/run does)", pytrace=False)
-    return str(CHROMIUM)
 
 
 def _free_port() -> int:
@@ -132,21 +123,12 @@ def _lab_settings(folder: Path) -> None:
 
 @contextmanager
 def _browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=_chromium(), headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1400})
-            page.set_default_timeout(MOVE_TIMEOUT * 1000)
-            errors = []
-            page.on("console", lambda message: message.type == "error"
-                    and errors.append(f"console: {message.text} ({message.location})"))
-            page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-            yield page, errors
-        finally:
-            browser.close()
+    with browser_page(1280, 1400, MOVE_TIMEOUT) as page:
+        errors = []
+        page.on("console", lambda message: message.type == "error"
+                and errors.append(f"console: {message.text} ({message.location})"))
+        page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+        yield page, errors
 
 
 def _wait(page, script: str, what: str, timeout: float, arg=None):

@@ -42,8 +42,8 @@ def run_seconds(path) -> float:
     return total
 
 
-def _duration(seconds: float) -> str:
-    """"40 s", "2 min 05 s"."""
+def duration(seconds: float) -> str:
+    """A time as the course table writes it: "40 s", "2 min 05 s"."""
     seconds = round(seconds)
     return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
 
@@ -75,5 +75,5 @@ def course_rows(notebooks) -> list[list[str]]:
         link = f"notebooks/{path.name}"
         answered = (f"[{solutions.name}](notebooks/{SOLUTIONS}/{solutions.name})"
                     if solutions.is_file() else "-")
-        rows.append([f"[{title(path)}]({link})", answered, _duration(run_seconds(path))])
+        rows.append([f"[{title(path)}]({link})", answered, duration(run_seconds(path))])
     return rows

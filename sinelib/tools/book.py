@@ -31,7 +31,8 @@ import sys
 import time
 from pathlib import Path
 
-from sinelib.study.course import SOLUTIONS, _duration, run_seconds
+import sinelib
+from sinelib.study.course import SOLUTIONS, duration, run_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Sphinx's configuration folder (``conf.py`` and the book's stylesheet).
@@ -286,7 +287,7 @@ def _header(notebook: Path, solutions: Path | None) -> str:
     seconds = run_seconds(notebook)
     lines = [f"**The notebook:** {{download}}`{notebook.name} <{DOWNLOADS}/{notebook.name}>` "
              f"(`notebooks/{notebook.name}` in the repository; `make lab` opens it in "
-             f"JupyterLab, where it runs). **Default run:** {_duration(seconds)} on two CPU "
+             f"JupyterLab, where it runs). **Default run:** {duration(seconds)} on two CPU "
              f"cores, as the last `make notebooks` measured it."]
     if solutions is not None:
         lines.append(f"**Worked answers:** folded under each exercise below, and as a notebook, "
@@ -337,20 +338,14 @@ def _pages(root: Path) -> dict[str, str]:
 
 def landing_page(readme: str, notebooks: list[str], pages: dict[str, str],
                  assets: set[str]) -> str:
-    """The landing page: the README's title and introduction, its course overview (the reading
-    order, the default-run times, the explorer) and how to read the book, with the table of
+    """The landing page: the README's title and introduction and its course overview (the
+    reading order, the default-run times, this book, the explorer), with the tables of
     contents the sidebar follows."""
     introduction = _sections(readme)[0][1]
     course = readme_section(readme, "The course")
     text = rewrite_links(introduction + "\n" + course, "", pages, assets)
     contents = "\n".join(Path(name).stem for name in notebooks)
     return (f"{text.rstrip()}\n\n"
-            "## Reading this book\n\n"
-            "Every page is a notebook of the course as `make notebooks` last executed it, with "
-            "its stored outputs: nothing here runs. Each exercise's worked answer is folded "
-            "beneath it; click *Worked answer* to open it. To run a page, or to move the "
-            "explorer's sliders, clone the repository and run `make lab`; `make book` builds "
-            "this book again.\n\n"
             "```{toctree}\n:caption: The course\n:hidden:\n\n"
             f"{contents}\n```\n\n"
             "```{toctree}\n:caption: Reference\n:hidden:\n\n"
@@ -366,8 +361,6 @@ def results_page(readme: str, pages: dict[str, str], assets: set[str]) -> str:
 
 
 def _modules() -> list[str]:
-    import sinelib
-
     names = ["sinelib"] + [module.name for module in
                            pkgutil.walk_packages(sinelib.__path__, prefix="sinelib.")]
     return sorted(name for name in names if name not in API_EXCLUDED)
