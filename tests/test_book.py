@@ -4,8 +4,9 @@ The first tests check how the sources are staged, on the committed notebooks, wi
 The browser test then builds the whole book (warnings are errors), serves it on 127.0.0.1 and
 opens every page in headless Chromium (tests/chromium.py): no console error, no request that
 fails or leaves the machine, every image drawn, every internal link and anchor found, every
-folded worked answer opens, and notebook 01's equations drawn. The same page check is shown
-failing on a page broken in each of those ways.
+folded worked answer opens, notebook 01's equations drawn, the search finds a page, and the
+landing page works opened as a file. The page check is shown failing on a page broken in each
+of those ways.
 """
 
 import functools
@@ -356,6 +357,19 @@ def test_the_book_builds_without_warnings_and_every_page_works(tmp_path_factory,
         for path in LESSONS:
             page.goto(url + f"{path.stem}.html")
             folded[path.stem] = page.locator("details.solution").count()
+        # The search runs in the page, on the index the build wrote.
+        page.goto(url + "search.html?q=forget+gate")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#search-results li').length > 0")
+        assert "01 · What an LSTM computes" in page.locator("#search-results").inner_text()
+    # Opened as a file (make book, then the landing page in a browser), the course is there.
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto((html_dir / "index.html").as_uri())
+    assert page.locator("h1").first.inner_text().startswith("sinelib: LSTM sine prediction")
+    page.locator("nav.bd-docs-nav a", has_text="02 · Memorising a 1 Hz sine").click()
+    page.wait_for_url("**/02_memorising_1hz.html")
+    assert page.locator("details.solution").count() >= 4 and errors == []
     assert problems == {}, "\n".join(f"{name}: {problem}" for name, found in problems.items()
                                      for problem in found)
     assert all(count >= 4 for count in folded.values()), folded

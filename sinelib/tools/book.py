@@ -486,8 +486,9 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"The book is in {html_dir} ({time.perf_counter() - start:.0f} s); open "
-          f"{html_dir / 'index.html'} in a browser.")
+    print(f"The book is in {html_dir} ({time.perf_counter() - start:.0f} s). Open "
+          f"{html_dir / 'index.html'} in a browser, or serve the folder (the search shows "
+          f"excerpts only then): python -m http.server -d {html_dir} --bind 127.0.0.1")
     return 0
 
 
