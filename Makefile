@@ -113,5 +113,6 @@ figures: install
 	$(BIN)/python -m sinelib figures --out figures
 	$(BIN)/python -m sinelib readme README.md
 
+## clean: remove training runs, the built book and test caches (never the virtual environment)
 clean:
-	rm -rf runs .pytest_cache .hypothesis
+	rm -rf runs build .pytest_cache .hypothesis
