@@ -35,8 +35,8 @@ import sinelib
 from sinelib.study.course import SOLUTIONS, duration, run_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Sphinx's configuration folder (``conf.py`` and the book's stylesheet).
-CONF_DIR = ROOT / "book"
+#: Sphinx's configuration folder (``conf.py`` and the book's stylesheet), in the repository.
+CONF_FOLDER = "book"
 #: Where ``make book`` builds: sources in ``source/``, pages in ``html/`` (gitignored).
 DEFAULT_OUT = ROOT / "build" / "book"
 #: The mime type of an ipywidget's view. A notebook saved without widget state keeps only the
@@ -238,8 +238,20 @@ def _summary(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
 
 
-def _folded(summary: str, cells: list[dict], kind: str) -> list[dict]:
-    opening = f'<details class="{kind}">\n<summary>{_summary(summary)}</summary>\n'
+def _folded(summary: str, cells: list[dict], name: str) -> list[dict]:
+    """``cells`` inside one ``<details class="solution">`` whose summary line is ``summary``.
+
+    Raises:
+        ValueError: a Markdown cell holds a heading, which would end the fold's section in
+            the middle of the fold.
+    """
+    for cell in cells:
+        text = re.sub(r"(?ms)^```.*?^```", "", _source(cell))
+        heading = re.search(r"(?m)^#{1,6} .*", text) if cell["cell_type"] == "markdown" else None
+        if heading:
+            raise ValueError(f"{name}: '{summary}' holds the heading {heading[0]!r}, which "
+                             f"cannot be folded; write it in bold instead")
+    opening = f'<details class="solution">\n<summary>{_summary(summary)}</summary>\n'
     return [_markdown_cell(opening), *cells, _markdown_cell("</details>\n")]
 
 
@@ -275,11 +287,10 @@ def with_answers(cells: list[dict], solutions: dict, name: str) -> list[dict]:
         if following == number:
             continue
         if number == 0:
-            section += _folded("The worked answers' set-up", setup, "solution")
+            section += _folded("The worked answers' set-up", setup, name)
         else:
             title, answer = answers[number]
-            section += _folded(f"Worked answer to exercise {number}: {title}", answer,
-                               "solution")
+            section += _folded(f"Worked answer to exercise {number}: {title}", answer, name)
     return cells[:start] + section + cells[end:]
 
 
@@ -460,7 +471,7 @@ def build(out: Path = DEFAULT_OUT, *, root: Path = ROOT, quiet: bool = True) -> 
     source = stage(out / "source", root=root)
     html_dir = out / "html"
     command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html",
-               "-c", str(root / "book"), "-d", str(out / "doctrees"), str(source),
+               "-c", str(root / CONF_FOLDER), "-d", str(out / "doctrees"), str(source),
                str(html_dir)]
     if quiet:
         command.insert(3, "-q")
