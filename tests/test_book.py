@@ -368,6 +368,10 @@ def test_the_book_builds_without_warnings_and_every_page_works(tmp_path_factory,
         page.wait_for_function(
             "() => document.querySelectorAll('#search-results li').length > 0")
         assert "01 · What an LSTM computes" in page.locator("#search-results").inner_text()
+        # The search page goes on fetching excerpts; leave it before the server stops, or a
+        # fetch cut off by the shutdown is logged as a console error on the next page.
+        page.wait_for_load_state("networkidle")
+        page.goto("about:blank")
     # Opened as a file (make book, then the landing page in a browser), the course is there.
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
