@@ -28,6 +28,36 @@ CELLS: tuple[str, ...] = ("BasicLSTMCell", "LSTMCell", "GRUCell")
 _SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
+#: The distributions a read-out initialiser can draw from: TF1's ``tf.random_normal`` and
+#: ``tf.truncated_normal`` (values beyond two standard deviations drawn again).
+DISTRIBUTIONS: tuple[str, ...] = ("normal", "truncated_normal")
+
+
+@dataclass(frozen=True)
+class Initializer:
+    """How one read-out variable starts: a zero-mean distribution and its standard deviation.
+
+    Attributes:
+        distribution: "normal" (TF1's ``tf.random_normal``) or "truncated_normal"
+            (``tf.truncated_normal``: a draw beyond two standard deviations is drawn again, so
+            the values' own standard deviation is about 0.88 of ``stddev``).
+        stddev: The standard deviation of the normal distribution drawn from.
+    """
+
+    distribution: str
+    stddev: float
+
+    def __post_init__(self) -> None:
+        if self.distribution not in DISTRIBUTIONS:
+            raise ValueError(f"distribution must be one of {', '.join(map(repr, DISTRIBUTIONS))}"
+                             f", got {shown(self.distribution)}")
+        check_number("stddev", self.stddev, 0.0, low_open=True)
+
+
+#: ``tf.random_normal(shape)``: the read-out of every script but experiment 6's.
+STANDARD_NORMAL = Initializer("normal", 1.0)
+
+
 @dataclass(frozen=True)
 class OriginalReport:
     """What the original's text quotes for one experiment (minibatch values, the original's units).
@@ -71,6 +101,8 @@ class Experiment:
         cap_examples: Safety cap for the target rule, which could otherwise run forever.
         static_rnn: The original built a fully unrolled graph (``static_rnn``, experiments 1-4)
             rather than a symbolic loop (``dynamic_rnn``, experiment 5 on).
+        readout_kernel_init: How the read-out's weights ``W`` start (``Initializer``).
+        readout_bias_init: How the read-out's bias ``b`` starts.
         reported: What the original reported.
     """
 
@@ -92,6 +124,8 @@ class Experiment:
     target_loss: float | None
     cap_examples: int
     static_rnn: bool
+    readout_kernel_init: Initializer
+    readout_bias_init: Initializer
     reported: OriginalReport
 
     def __post_init__(self) -> None:
@@ -128,6 +162,10 @@ class Experiment:
         if self.target_loss is not None:
             check_number("target_loss", self.target_loss, 0.0, low_open=True)
         check_bool("static_rnn", self.static_rnn)
+        for name in ("readout_kernel_init", "readout_bias_init"):
+            if not isinstance(getattr(self, name), Initializer):
+                raise ValueError(f"{name} must be an Initializer, got "
+                                 f"{shown(getattr(self, name))}")
         if not isinstance(self.reported, OriginalReport):
             raise ValueError(f"reported must be an OriginalReport, got {shown(self.reported)}")
 
@@ -160,14 +198,17 @@ class Experiment:
 def _row(slug, original_id, title, *, cell="BasicLSTMCell", n_layers=1, n_hidden, n_in, n_out,
          frequency=None, learning_rate, decay_every_examples=None, decay_factor=1.0,
          clip_value=None, budget_examples, target_loss=None, cap_examples=None, static_rnn=True,
-         batch_size=50, reported):
+         batch_size=50, readout_kernel_init=STANDARD_NORMAL, readout_bias_init=STANDARD_NORMAL,
+         reported):
     return Experiment(
         slug=slug, original_id=original_id, title=title, cell=cell, n_layers=n_layers,
         n_hidden=n_hidden, n_in=n_in, n_out=n_out, frequency=frequency,
         learning_rate=learning_rate, decay_every_examples=decay_every_examples,
         decay_factor=decay_factor, clip_value=clip_value, batch_size=batch_size,
         budget_examples=budget_examples, target_loss=target_loss,
-        cap_examples=cap_examples or budget_examples, static_rnn=static_rnn, reported=reported,
+        cap_examples=cap_examples or budget_examples, static_rnn=static_rnn,
+        readout_kernel_init=readout_kernel_init, readout_bias_init=readout_bias_init,
+        reported=reported,
     )
 
 
@@ -223,6 +264,10 @@ EXPERIMENTS: Mapping[str, Experiment] = {
              learning_rate=0.005, decay_every_examples=250_000, decay_factor=0.1,
              budget_examples=6_400, target_loss=0.2, cap_examples=1_000_000, static_rnn=False,
              batch_size=64,
+             # The one script whose read-out starts otherwise: truncated normals, the bias ten
+             # times narrower than the weights.
+             readout_kernel_init=Initializer("truncated_normal", 1.0),
+             readout_bias_init=Initializer("truncated_normal", 0.1),
              reported=OriginalReport(loss=0.3, examples=None, best_loss=None,
                              claim="never went below 0.3 (the original project's author)")),
     )

@@ -53,16 +53,19 @@ def history_from_csv(text: str) -> list[dict]:
 def learning_rate_changes(history: list[dict]) -> list[tuple[int, float]]:
     """Where the learning rate changed: ``(examples, new rate)`` for each step of the decay.
 
-    A row's rate is the one its steps were taken with, so a change first shows on the row
-    after the decay; the decay itself happened at the previous row's example count.
+    A row's rate is its last update's (``schedules.update_rate``), so a change shows on the first
+    row at or after the update that stepped down, and is placed at that row's example count:
+    exactly at the decay where it falls on a displayed step (experiment 5.1: 250000), up to
+    one display interval after it otherwise (experiment 6 steps down at 250048 examples, shown
+    at 256000).
     """
     changes = []
     previous = None
-    for before, row in zip([None] + history[:-1], history):
+    for row in history:
         rate = row.get("learning_rate")
         if rate is None:
             continue
         if previous is not None and rate != previous:
-            changes.append((before["examples"] if before else row["examples"], rate))
+            changes.append((row["examples"], rate))
         previous = rate
     return changes

@@ -211,6 +211,27 @@ def load_manifest(name: str | Experiment, directory: str | Path | None = None) -
     return manifest
 
 
+def recorded_variant(name: str | Experiment, directory: str | Path | None = None) -> dict | None:
+    """The step variant (``{"unroll": ..., "jit_compile": ...}``) that the manifest of ``name``
+    in ``directory`` says its run was trained with, or ``None`` where there is no manifest or it
+    predates the record (``training.step_plan`` chose the variant of those runs).
+
+    Read without the checks of ``load_manifest``: a run being retrained after its configuration
+    changed still repeats its variant.
+    """
+    path = manifest_path(get_experiment(name), _directory(directory))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    variant = (manifest.get("run") or {}).get("step_variant") if isinstance(manifest, dict) \
+        else None
+    if not isinstance(variant, dict) or set(variant) != {"unroll", "jit_compile"} \
+            or not all(isinstance(value, bool) for value in variant.values()):
+        return None
+    return dict(variant)
+
+
 def load_pretrained(name: str | Experiment, directory: str | Path | None = None):
     """Rebuild an experiment's model and load its shipped (or given) weights.
 

@@ -25,17 +25,30 @@ def _check_experiment(exp) -> None:
         raise ValueError(f"exp must be an Experiment (sinelib.get_experiment), got {shown(exp)}")
 
 
-def learning_rate(exp: Experiment, examples_seen: int) -> float:
-    """The rate for the step taken after ``examples_seen`` examples.
+def learning_rate(exp: Experiment, examples: int) -> float:
+    """The rate of the update that brings the examples seen to ``examples``.
 
-    ``lr = base * factor ** floor(examples_seen / decay_every_examples)``; constant when the
-    experiment has no decay.
+    ``lr = base * factor ** floor(examples / decay_every_examples)``; constant when the
+    experiment has no decay. The original computed its rate from ``step * batch_size`` with
+    ``step`` counted from 1, before taking update ``step``: the examples seen *once that update
+    is taken*. So the update that reaches 250000 examples of experiment 5.1 (update 5000) already
+    runs at the lower rate; ``update_rate`` gives the rate by update number.
     """
     _check_experiment(exp)
-    check_non_negative_int("examples_seen", examples_seen)
+    check_non_negative_int("examples", examples)
     if exp.decay_every_examples is None:
         return exp.learning_rate
-    return exp.learning_rate * exp.decay_factor ** (examples_seen // exp.decay_every_examples)
+    return exp.learning_rate * exp.decay_factor ** (examples // exp.decay_every_examples)
+
+
+def update_rate(exp: Experiment, update: int) -> float:
+    """The rate of update number ``update``, counted from 1 as the original counted its steps.
+
+    Experiment 5.1 (batch 50) takes updates 1-4999 at 0.005 and update 5000 at 0.0005;
+    experiment 6 (batch 64) steps down at updates 3907, 7813 and 11719.
+    """
+    check_positive_int("update", update)
+    return learning_rate(exp, update * exp.batch_size)
 
 
 def stop_reason(exp: Experiment, examples_seen: int, displayed_loss: float | None,

@@ -56,6 +56,10 @@ class TrainResult:
         metrics: ``evaluate`` on the held-out sets at the end.
         elapsed_s: Wall time of training and evaluation in seconds, summed over resumes.
         out_dir: Where checkpoints and history were written, or ``None``.
+        step_variant: How the training step ran: ``{"unroll": bool, "jit_compile": bool}``
+            (``STEP_VARIANTS``). Every variant computes the same update, but each rounds its own
+            way, so a run repeats its numbers exactly only with the same variant on a machine
+            that computes alike.
     """
 
     model: object
@@ -67,6 +71,7 @@ class TrainResult:
     metrics: dict = field(default_factory=dict)
     elapsed_s: float = 0.0
     out_dir: Path | None = None
+    step_variant: dict = field(default_factory=dict)
 
     @property
     def examples(self) -> int:
@@ -82,6 +87,7 @@ class TrainResult:
             "stop_reason": self.stop_reason,
             "elapsed_s": round(self.elapsed_s, 3),
             "final_train_loss": _last(self.history, "train_loss"),
+            "step_variant": dict(self.step_variant),
         }
 
 
@@ -96,7 +102,7 @@ def make_optimizer(exp: Experiment, model):
     """The experiment's Adam optimizer, built for ``model``'s trainable variables.
 
     Args:
-        exp: The experiment (learning rate at step 0, clipping).
+        exp: The experiment (the rate of its first update, clipping).
         model: A model from ``build_model(exp)``.
 
     Returns:
@@ -108,7 +114,7 @@ def make_optimizer(exp: Experiment, model):
     kwargs = {"clipvalue": exp.clip_value} if exp.clip_value is not None else {}
     # A float rate (not a schedule) so the step decay can assign a new one between steps.
     optimizer = keras.optimizers.Adam(
-        learning_rate=schedules.learning_rate(exp, 0), epsilon=ADAM_EPSILON, name="adam",
+        learning_rate=schedules.update_rate(exp, 1), epsilon=ADAM_EPSILON, name="adam",
         **kwargs
     )
     optimizer.build(model.trainable_variables)
@@ -147,6 +153,21 @@ def step_plan(exp: Experiment) -> dict:
     return dict(STEP_VARIANTS["loop" if exp.n_in > UNROLL_MAX_INPUT else "unroll"])
 
 
+def chosen_variant(exp: Experiment, unroll: bool | None, jit_compile: bool | None) -> dict:
+    """The step variant a run uses: ``step_plan(exp)`` unless the caller says otherwise.
+
+    An explicit ``unroll`` replaces the plan and runs without XLA unless ``jit_compile`` is
+    given too (the unrolled graph under XLA was never measured fast, and compiles for minutes).
+    """
+    if unroll is None:
+        variant = step_plan(exp)
+    else:
+        variant = {"unroll": unroll, "jit_compile": False}
+    if jit_compile is not None:
+        variant["jit_compile"] = jit_compile
+    return variant
+
+
 def make_train_step(model, optimizer, jit_compile: bool = False):
     """A compiled function ``(x, y) -> summed loss before the update`` taking one Adam step.
 
@@ -169,7 +190,7 @@ def make_train_step(model, optimizer, jit_compile: bool = False):
 
 
 def _check_arguments(seed, steps, out_dir, resume, eval_every, checkpoint_every,
-                     heldout_size, progress, callback, unroll) -> Path | None:
+                     heldout_size, progress, callback, unroll, jit_compile) -> Path | None:
     """Refuse bad ``train`` arguments by name, before any folder is made; returns ``out_dir``
     as a Path (or ``None``)."""
     if check_non_negative_int("seed", seed) > MAX_SEED:
@@ -189,6 +210,8 @@ def _check_arguments(seed, steps, out_dir, resume, eval_every, checkpoint_every,
     check_bool("progress", progress)
     if unroll is not None:
         check_bool("unroll", unroll)
+    if jit_compile is not None:
+        check_bool("jit_compile", jit_compile)
     if out_dir is None:
         if resume:
             raise ValueError("resume=True needs the out_dir of the run to resume")
@@ -294,7 +317,7 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
           out_dir: str | Path | None = None, resume: bool = False,
           eval_every: int = 1000, checkpoint_every: int = 1000,
           heldout_size: int = HELDOUT_SIZE, progress: bool = True, callback=None,
-          unroll: bool | None = None) -> TrainResult:
+          unroll: bool | None = None, jit_compile: bool | None = None) -> TrainResult:
     """Train one experiment with the original's protocol.
 
     Args:
@@ -312,6 +335,9 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
         callback: Called as ``callback(row)`` with each new history row.
         unroll: Unroll the recurrence while training; ``None`` uses ``step_plan(exp)``, the
             fastest measured variant. Either way the weights are the same network's.
+        jit_compile: Compile the step with XLA; ``None`` follows the plan, or runs without XLA
+            when ``unroll`` is given (``chosen_variant``). To repeat a shipped run's numbers,
+            pass the ``step_variant`` its manifest records.
 
     Returns:
         A ``TrainResult``; its ``stop_reason`` (a ``sinelib.schedules`` constant) says which
@@ -319,23 +345,23 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
     """
     exp = get_experiment(exp)
     out_dir = _check_arguments(seed, steps, out_dir, resume, eval_every, checkpoint_every,
-                               heldout_size, progress, callback, unroll)
+                               heldout_size, progress, callback, unroll, jit_compile)
     with run_folder_lock(out_dir):
-        plan = step_plan(exp)
-        model = build_model(exp, seed=seed, unroll=plan["unroll"] if unroll is None else unroll)
+        variant = chosen_variant(exp, unroll, jit_compile)
+        model = build_model(exp, seed=seed, unroll=variant["unroll"])
         optimizer = make_optimizer(exp, model)
-        train_step = make_train_step(model, optimizer, jit_compile=plan["jit_compile"])
+        train_step = make_train_step(model, optimizer, jit_compile=variant["jit_compile"])
         checkpoint, (step, displayed_loss, history) = start_or_resume(
             out_dir, exp, seed, resume, steps, model, optimizer)
         log = _Recorder(exp, history, callback)
         if not history:
-            log.record(0, schedules.learning_rate(exp, 0), None,
+            log.record(0, schedules.update_rate(exp, 1), None,
                        heldout_loss(model, exp, heldout_size), elapsed=0.0)
         bar, last_saved, rate_set = _ProgressBar(exp, steps, step, progress), step, None
         try:
             while (reason := schedules.stop_reason(exp, step * exp.batch_size, displayed_loss,
                                                    steps)) is None:
-                rate = schedules.learning_rate(exp, step * exp.batch_size)
+                rate = schedules.update_rate(exp, step + 1)  # the original's step counts from 1
                 if rate != rate_set:  # assigning the variable every step would cost time
                     optimizer.learning_rate.assign(rate)
                     rate_set = rate
@@ -365,4 +391,4 @@ def train(exp: Experiment | str, *, seed: int = 0, steps: int | None = None,
                                          last_saved, model, optimizer)
     return TrainResult(model=model, experiment=exp, seed=seed, steps=step, stop_reason=reason,
                        history=history, metrics=evaluate(model, exp, size=heldout_size),
-                       elapsed_s=log.elapsed(), out_dir=out_dir)
+                       elapsed_s=log.elapsed(), out_dir=out_dir, step_variant=variant)

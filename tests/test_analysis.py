@@ -9,7 +9,7 @@ from sinelib.study.analysis import (
     loss_spread, stall_ratio,
 )
 from sinelib.experiments import get_experiment
-from sinelib.schedules import learning_rate
+from sinelib.schedules import update_rate
 
 
 def _history(losses, rate=0.001, heldout_every=10):
@@ -65,10 +65,10 @@ def test_heldout_losses_pick_measured_rows():
 
 
 def test_learning_rate_changes_of_the_step_decay_match_the_schedule():
-    """Rows like train()'s: each row's rate is its last step's; the decay sits at 250000."""
+    """Rows like train()'s: each row's rate is its last update's; the decay sits at 250000."""
     exp = get_experiment("exp5-1")
     rows = [{"step": s, "examples": s * 50,
-             "learning_rate": learning_rate(exp, max(s - 1, 0) * 50),
+             "learning_rate": update_rate(exp, max(s, 1)),
              "train_loss": 1.0, "heldout_loss": None} for s in range(0, 15_001, 100)]
     assert learning_rate_changes(rows) == [(250_000, pytest.approx(0.0005)),
                                            (500_000, pytest.approx(0.00005))]

@@ -10,7 +10,9 @@ from sinelib.evaluation import evaluate
 from sinelib.experiments import EXPERIMENTS, get_experiment
 from sinelib.history import history_to_csv
 from sinelib.models import weights_finite
-from sinelib.pretrained import PRETRAINED_DIR, load_manifest, load_pretrained, save_pretrained
+from sinelib.pretrained import (
+    PRETRAINED_DIR, load_manifest, load_pretrained, recorded_variant, save_pretrained,
+)
 from sinelib.schedules import STOP_DIVERGED, STOP_INTERRUPTED
 from sinelib.study.atlas import ATLAS_PATH, write_atlas
 from sinelib.study.autoregressive import AR_DIR, ar_experiment
@@ -33,10 +35,13 @@ EXIT_CODES = {STOP_INTERRUPTED: 130, STOP_DIVERGED: 1}
 
 
 def _train_and_save(exp, seed, steps, run_dir, resume, destination, progress=True,
-                    checkpoint_every=1000):
-
+                    checkpoint_every=1000, variant=None):
+    """Train, then save weights, manifest and history; ``variant`` (a manifest's
+    ``step_variant``) repeats how an earlier run was stepped, ``None`` follows the plan."""
+    variant = variant or {}
     result = train(exp, seed=seed, steps=steps, out_dir=run_dir, resume=resume,
-                   progress=progress, checkpoint_every=checkpoint_every)
+                   progress=progress, checkpoint_every=checkpoint_every,
+                   unroll=variant.get("unroll"), jit_compile=variant.get("jit_compile"))
     print(f"{exp.slug}: stopped by '{result.stop_reason}' after {result.steps} steps "
           f"({result.examples} examples) in {result.elapsed_s:.1f} s")
     if not weights_finite(result.model):
@@ -108,8 +113,10 @@ def _cmd_reproduce(args) -> int:
     failed = []
     for exp in experiments:
         run_dir = Path(args.runs) / f"{exp.slug}-seed{args.seed}"
+        # The variant the shipped run recorded: the same numbers on a machine that computes alike.
         result = _train_and_save(exp, args.seed, None, run_dir, True, destination,
-                                 progress=not args.no_progress)
+                                 progress=not args.no_progress,
+                                 variant=recorded_variant(exp, destination))
         if result.stop_reason in EXIT_CODES:
             failed.append(exp.slug)
     if failed:

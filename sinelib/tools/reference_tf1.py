@@ -3,7 +3,9 @@
 A graph and a session, placeholders fed from NumPy every step, the TF1 cells
 (``BasicLSTMCell`` + ``static_rnn`` for experiments 1-4, ``LSTMCell`` + ``MultiRNNCell`` +
 ``dynamic_rnn`` for experiment 5, ``GRUCell`` in that stack for experiment 6), the read-out
-drawn from ``N(0, 1)``, Adam on the summed loss,
+drawn as the experiment's script drew it (``tf.random_normal``, or ``tf.truncated_normal`` for
+experiment 6: ``Experiment.readout_kernel_init`` and ``readout_bias_init``), Adam on the
+summed loss,
 and ``clip_by_value`` on every gradient for experiment 4: the original code's structure.
 
 The TF1 cells exist only with the ``tf-keras`` package (``pip install -e ".[bench]"``) and
@@ -52,7 +54,7 @@ from sinelib import schedules  # noqa: E402
 from sinelib.data import HELDOUT_SIZE, heldout_windows, training_batch  # noqa: E402
 from sinelib.evaluation import evaluate  # noqa: E402
 from sinelib.experiments import (  # noqa: E402
-    DISPLAY_EVERY_STEPS, EXPERIMENTS, Experiment, get_experiment,
+    DISPLAY_EVERY_STEPS, EXPERIMENTS, Experiment, Initializer, get_experiment,
 )
 from sinelib.history import history_to_csv  # noqa: E402
 from sinelib.models import build_model  # noqa: E402
@@ -66,6 +68,13 @@ v1 = tf.compat.v1
 
 #: Bumped whenever the layout of a run's manifest changes.
 REFERENCE_RUN_FORMAT = 1
+
+
+def tf1_initial_value(spec: Initializer, shape: list[int]):
+    """The TF1 op that draws a read-out variable's start as ``spec`` says, as the original's
+    scripts did: ``tf.random_normal(shape, stddev=...)`` or ``tf.truncated_normal(...)``."""
+    draw = {"normal": v1.random_normal, "truncated_normal": v1.truncated_normal}
+    return draw[spec.distribution](shape, stddev=spec.stddev)
 
 
 class ReferenceGraph:
@@ -83,8 +92,10 @@ class ReferenceGraph:
             self.x = v1.placeholder(tf.float32, [None, exp.n_in, 1], name="x")
             self.y = v1.placeholder(tf.float32, [None, exp.n_out], name="y")
             self.learning_rate = v1.placeholder(tf.float32, [], name="learning_rate")
-            weights = tf.Variable(v1.random_normal([exp.n_hidden, exp.n_out]), name="weights")
-            biases = tf.Variable(v1.random_normal([exp.n_out]), name="biases")
+            weights = tf.Variable(tf1_initial_value(exp.readout_kernel_init,
+                                                    [exp.n_hidden, exp.n_out]), name="weights")
+            biases = tf.Variable(tf1_initial_value(exp.readout_bias_init, [exp.n_out]),
+                                 name="biases")
             if exp.static_rnn:
                 cell = v1.nn.rnn_cell.BasicLSTMCell(exp.n_hidden, forget_bias=1.0)
                 inputs = tf.unstack(self.x, exp.n_in, axis=1)
@@ -142,8 +153,9 @@ class ReferenceGraph:
         exp = self.exp
         return training_batch(seed, step, exp.batch_size, exp.n_in, exp.n_out, exp.frequency)
 
-    def rate(self, step: int) -> float:
-        return schedules.learning_rate(self.exp, step * self.exp.batch_size)
+    def rate(self, done: int) -> float:
+        """The rate of the update taken after ``done`` updates (``schedules.update_rate``)."""
+        return schedules.update_rate(self.exp, done + 1)
 
     def heldout_loss(self, x: np.ndarray, y: np.ndarray) -> float:
         return float(self.session.run(self.loss, feed_dict={self.x: x, self.y: y}))
