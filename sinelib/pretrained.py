@@ -48,20 +48,58 @@ def processor() -> str:
     return platform.processor() or platform.machine()
 
 
+#: The processor features that decide which kernels TensorFlow and oneDNN run, and so how a
+#: float32 sum is rounded: two machines that differ in them train the same run to other digits.
+CPU_FEATURES = ("sse4_2", "fma", "avx", "avx2", "avx512f", "avx512_vnni", "avx512_bf16",
+                "avx512_fp16", "amx_tile", "amx_bf16")
+
+
+def cpu_features() -> list[str] | None:
+    """Which of ``CPU_FEATURES`` this processor has (from ``/proc/cpuinfo``; ``None`` where
+    the system does not say)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                return [name for name in CPU_FEATURES if name in flags]
+    except OSError:
+        pass
+    return None
+
+
 def environment() -> dict:
-    """Where a number was measured: Python, platform, processor, cores and package versions.
+    """Where a number was measured: Python, platform, processor (model and the features that
+    decide its float rounding), cores and package versions.
 
     Manifests, control runs and benchmark reports all record this one dict; a package that is
     not installed has the version ``None``.
     """
     found = {"python": platform.python_version(), "platform": platform.platform(),
-             "processor": processor(), "cpu_count": os.cpu_count()}
+             "processor": processor(), "cpu_features": cpu_features(),
+             "cpu_count": os.cpu_count()}
     for package in ("sinelib", "tensorflow", "keras", "tf-keras", "numpy"):
         try:
             found[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             found[package] = None
     return found
+
+
+#: What must be equal for two machines to compute a run to the same digits: the processor, its
+#: rounding-relevant features, the core count (TensorFlow splits its sums by it) and the
+#: versions of the libraries that do the arithmetic (NumPy draws and computes the sines).
+MACHINE_KEYS = ("processor", "cpu_features", "cpu_count", "tensorflow", "keras", "numpy")
+
+
+def computes_alike(recorded: dict) -> bool | None:
+    """Whether this machine is, for a run's numbers, the one ``recorded`` (a manifest's
+    ``versions``) describes: ``True`` or ``False``, or ``None`` where the record predates the
+    processor's model or features and cannot say."""
+    if not isinstance(recorded, dict) or any(recorded.get(key) is None
+                                             for key in ("processor", "cpu_features")):
+        return None
+    here = environment()
+    return all(recorded.get(key) == here[key] for key in MACHINE_KEYS)
 
 
 def _directory(directory, default: Path = PRETRAINED_DIR) -> Path:

@@ -71,7 +71,8 @@ def test_learning_rate_changes_of_the_step_decay_match_the_schedule():
              "learning_rate": update_rate(exp, max(s, 1)),
              "train_loss": 1.0, "heldout_loss": None} for s in range(0, 15_001, 100)]
     assert learning_rate_changes(rows) == [(250_000, pytest.approx(0.0005)),
-                                           (500_000, pytest.approx(0.00005))]
+                                           (500_000, pytest.approx(0.00005)),
+                                           (750_000, pytest.approx(0.000005))]
     assert learning_rate_changes(_history([1.0, 2.0])) == []
 
 

@@ -337,7 +337,7 @@ BAD_INPUTS = [
     ("learning_rate of a name", lambda c: learning_rate("exp3", 0), ValueError,
      ["Experiment", "'exp3'"]),
     ("learning_rate negative examples", lambda c: learning_rate(get_experiment("exp3"), -1),
-     ValueError, ["examples_seen", "got -1"]),
+     ValueError, ["examples", "got -1"]),
     ("stop rule loss text", lambda c: stop_reason(get_experiment("exp5"), 0, "0.1"),
      ValueError, ["displayed_loss", "'0.1'"]),
     ("history csv garbage", lambda c: history_from_csv("step,examples\nabc,1\n"), ValueError,

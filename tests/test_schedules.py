@@ -2,7 +2,7 @@ import pytest
 
 from sinelib import get_experiment
 from sinelib.schedules import (
-    STOP_BUDGET, STOP_CAP, STOP_STEPS, STOP_TARGET, learning_rate, stop_reason,
+    STOP_BUDGET, STOP_CAP, STOP_STEPS, STOP_TARGET, learning_rate, stop_reason, update_rate,
 )
 
 # 5.1: 0.005, times 0.1 every 250000 examples (5000 steps of 50).
@@ -17,6 +17,49 @@ def test_step_decay_table(examples, rate):
     assert learning_rate(get_experiment("5.1"), examples) == pytest.approx(rate, rel=1e-12)
 
 
+#: Updates counted from 1, as the original counts its steps, on each side of every step down:
+#: the original computes update k's rate from k * batch_size before taking it.
+BOUNDARY_UPDATES = {
+    "exp5-1": [(4999, 0.005), (5000, 0.0005), (9999, 0.0005), (10_000, 0.00005)],
+    "exp6": [(1, 0.005), (3906, 0.005), (3907, 0.0005), (7812, 0.0005), (7813, 0.00005),
+             (11_718, 0.00005), (11_719, 0.000005)],
+}
+
+
+@pytest.mark.parametrize("name", list(BOUNDARY_UPDATES))
+def test_the_rate_steps_down_at_the_originals_update(name):
+    exp = get_experiment(name)
+    for update, rate in BOUNDARY_UPDATES[name]:
+        assert update_rate(exp, update) == pytest.approx(rate, rel=1e-12), (name, update)
+
+
+def test_train_takes_each_update_at_its_rate(monkeypatch):
+    """The loop asks for update k's rate before update k (steps counted from 1)."""
+    from sinelib import schedules, training
+
+    asked = []
+    real = schedules.update_rate
+
+    def spy(exp, update):
+        asked.append(update)
+        return real(exp, update)
+
+    monkeypatch.setattr(schedules, "update_rate", spy)
+    tiny = get_experiment("exp5-1").replace(n_hidden=2, n_layers=1, n_out=3,
+                                            decay_every_examples=50 * 150)
+    result = training.train(tiny, steps=200, progress=False, heldout_size=5)
+    loop = [update for update in asked[2:]]  # the optimizer's and the first row's come first
+    assert loop == list(range(1, 201))
+    assert [row["learning_rate"] for row in result.history] == pytest.approx(
+        [0.005, 0.005, 0.0005])  # rows 0, 100, 200: update 150 stepped down
+
+
+@pytest.mark.parametrize("update", [0, -1, 2.5])
+def test_update_numbers_count_from_one(update):
+    with pytest.raises(ValueError, match="update"):
+        update_rate(get_experiment("exp5-1"), update)
+
+
 @pytest.mark.parametrize("name", ["exp1", "exp3", "exp4", "exp5", "exp5-small"])
 def test_constant_rate_elsewhere(name):
     exp = get_experiment(name)
@@ -24,7 +67,7 @@ def test_constant_rate_elsewhere(name):
 
 
 def test_negative_examples_refused():
-    with pytest.raises(ValueError, match="examples_seen"):
+    with pytest.raises(ValueError, match="examples"):
         learning_rate(get_experiment("exp3"), -1)
 
 

@@ -4,7 +4,7 @@ import pytest
 from sinelib import get_experiment, train
 from sinelib.models import build_model
 from sinelib.history import history_from_csv, history_to_csv
-from sinelib.training import make_optimizer
+from sinelib.training import chosen_variant, make_optimizer, step_plan
 
 
 def _lstm_bias(model):
@@ -117,7 +117,9 @@ def test_learning_rate_steps_are_applied(tiny):
     decayed = tiny.replace(learning_rate=0.01, decay_every_examples=5_000, decay_factor=0.1)
     result = train(decayed, steps=300, progress=False, heldout_size=20)
     rates = [row["learning_rate"] for row in result.history]
-    assert rates == pytest.approx([0.01, 0.01, 0.001, 0.0001])
+    # Rows 0-300 show the rate of their last update: update 100 reaches 5000 examples and is
+    # already the first at the lower rate, as in the original.
+    assert rates == pytest.approx([0.01, 0.001, 0.0001, 0.00001])
 
 
 def test_divergence_stops_with_a_message(tiny):
@@ -179,3 +181,16 @@ def test_progress_bar_ends_at_the_last_step_between_displays(tiny, capsys):
     train(tiny, seed=1, steps=150, progress=True, heldout_size=20, eval_every=100)
     bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
     assert "150/150" in bar, bar
+
+
+def test_an_unroll_override_runs_without_xla_unless_asked(tiny):
+    """step_plan compiles the 4 x 10 stacks with XLA; unroll=True must not inherit that."""
+    stack = get_experiment("exp5-small")
+    assert step_plan(stack) == {"unroll": False, "jit_compile": True}
+    assert chosen_variant(stack, True, None) == {"unroll": True, "jit_compile": False}
+    assert chosen_variant(stack, None, None) == {"unroll": False, "jit_compile": True}
+    assert chosen_variant(stack, False, True) == {"unroll": False, "jit_compile": True}
+    result = train(tiny, steps=100, progress=False, heldout_size=20, unroll=True)
+    assert result.summary()["step_variant"] == {"unroll": True, "jit_compile": False}
+    assert train(tiny, steps=100, progress=False, heldout_size=20).summary()["step_variant"] \
+        == step_plan(tiny)
