@@ -28,7 +28,10 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+
+from readout_draws import ORIGINAL_READOUT, check_draws
 
 HAS_TF_KERAS = importlib.util.find_spec("tf_keras") is not None
 
@@ -107,3 +110,47 @@ def test_make_transplant_writes_the_gaps_and_the_ports_own_drift(tmp_path):
                           "exp6", "--steps", "0"], env=env, capture_output=True, text=True,
                          timeout=300)
     assert bad.returncode == 2 and "--steps must be a positive number" in bad.stderr
+
+
+_READOUT_CODE = """
+import json, sys
+import numpy as np
+from sinelib.experiments import get_experiment
+from sinelib.tools.reference_tf1 import ReferenceGraph
+out = {}
+for slug in json.loads(sys.argv[1]):
+    exp = get_experiment(slug)
+    small = exp.replace(n_layers=1)  # the read-out is all that is read
+    kernels, biases = [], []
+    seed = 0
+    while len(biases) * exp.n_out < 2000 or sum(len(k) for k in kernels) < 2000:
+        graph = ReferenceGraph(small, seed=seed)
+        with graph.graph.as_default():
+            values = {v.name.split(":")[0]: v for v in graph.graph.get_collection("trainable_variables")}
+            kernel, bias = graph.session.run([values["weights"], values["biases"]])
+        graph.close()
+        kernels.append(kernel.ravel().tolist())
+        biases.append(bias.tolist())
+        seed += 1
+    out[slug] = {"kernel": sum(kernels, []), "bias": sum(biases, [])}
+print(json.dumps(out))
+"""
+
+
+def test_the_tf1_graph_draws_each_readout_as_its_script():
+    """The TF1 graph's own initial read-out (no transplant): ``tf.random_normal`` in every
+    script but 6's, ``tf.truncated_normal`` of 1.0 and 0.1 in experiment 6's."""
+    if not HAS_TF_KERAS:
+        pytest.skip("the TF1 graph needs the bench extra (tf-keras)")
+    slugs = ["exp5-1", "exp6"]  # the two draws, in the stacks that have them
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_USE_LEGACY_KERAS="1")
+    done = subprocess.run([sys.executable, "-c", _READOUT_CODE, json.dumps(slugs)],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    draws = json.loads(done.stdout.strip().splitlines()[-1])
+    for slug in slugs:
+        script, lines, kernel_spec, bias_spec = ORIGINAL_READOUT[slug]
+        check_draws(np.asarray(draws[slug]["kernel"]), *kernel_spec,
+                    f"TF1 graph {slug} W ({script} line {lines[0]})")
+        check_draws(np.asarray(draws[slug]["bias"]), *bias_spec,
+                    f"TF1 graph {slug} b ({script} line {lines[1]})")
