@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # Jupyter refuses to run as root without being told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install test book lab app screenshot reproduce notebooks bench bench-target bench-explorer tf1-runs transplant clean
+.PHONY: install test book lab app screenshot reproduce notebooks bench bench-target bench-explorer tf1-runs transplant extra-update clean
 
 install: $(STAMP)
 
@@ -76,6 +76,11 @@ tf1-runs: install
 transplant: install
 	TF_USE_LEGACY_KERAS=1 $(BIN)/python -m sinelib.tools.reference_tf1 --transplant --steps 300 \
 	  --markdown benchmarks/transplant.md
+
+## extra-update: the held-out loss after the original's number of updates and after the port's
+## one more, for experiments 1 and 6 at seed 0, into benchmarks/extra_update.md (~8 min)
+extra-update: install
+	$(BIN)/python benchmarks/extra_update.py exp1 exp6 --markdown benchmarks/extra_update.md
 
 ## notebooks: execute every notebook and every solutions notebook in place (stored outputs, no
 ## widget state, each cell's execution time, which the README's course table reads), for committing

@@ -130,8 +130,10 @@ def test_stall_explanation_says_whether_the_level_and_the_stall_match():
 
 def test_target_at_any_seed_explains_the_schedule():
     exp = get_experiment("exp5-1")
-    rates = [exp.learning_rate] * 50 + [exp.learning_rate * 0.1] * 50 + \
-        [exp.learning_rate * 0.01] * 20
+    # Row i is step 100 (i + 1) and shows its last update's rate: update 5000 (row 49) is the
+    # first at the lower rate, as the original's loop took it.
+    rates = [exp.learning_rate] * 49 + [exp.learning_rate * 0.1] * 50 + \
+        [exp.learning_rate * 0.01] * 21
     heldout = {49: 0.9, 99: 0.5}
     seed0 = made_up_run(exp, [1.0] * 120, heldout, final_loss=0.4, stop_reason=STOP_CAP,
                         rates=rates)
@@ -165,8 +167,9 @@ def test_the_original_graph_says_whose_miss_it_is():
         "graph's held-out loss is below the port's at 1 of the 2 evaluations after the start. "
         "\"Loss 0.177742 reached within 500000 "
         "examples\" holds on the graph at 0 of 2 seeds; on the port at 0 of 2. Trained today "
-        "on the same protocol, the original's graph misses it as the port does, so the miss is "
-        "not the port's.")
+        "on the same protocol, the original's graph misses it as the port does: the miss is "
+        "not the port's network's. The graph shares the port's data, schedule and stopping "
+        "rule, so it cannot speak for the original's own machine, draws or protocol.")
     # Only the seeds both have are compared, evaluation for evaluation.
     text = OriginalGraph().explain(port[0], sources([_seed(1, 0.3), _seed(7, 0.1)]))
     assert "is below the port's at 1 of the 1 evaluations" in text
@@ -179,8 +182,8 @@ def test_the_original_graph_says_whose_miss_it_is():
             "on the port at 0 of 2 and 0 of 2.") in text
     # The conclusion says it is the held-out loss that misses, as the table's "on the
     # minibatch only" says.
-    assert text.endswith("the original's graph misses it held-out as the port does, so the "
-                         "miss is not the port's.")
+    assert ("the original's graph misses it held-out as the port does: the miss is not the "
+            "port's network's.") in text
     text = OriginalGraph().explain(port[0], sources([_seed(0, 0.1), _seed(1, 0.5)]))
     assert text.endswith("The original's graph meets it at a larger share of seeds than the "
                          "port.")

@@ -840,7 +840,9 @@ class OriginalGraph(Check):
             # miss is of the held-out loss.
             held_out = " held-out" if MINIBATCH_ONLY in theirs + ours else ""
             text += (f" Trained today on the same protocol, the original's graph misses it"
-                     f"{held_out} as the port does, so the miss is not the port's.")
+                     f"{held_out} as the port does: the miss is not the port's network's. The "
+                     f"graph shares the port's data, schedule and stopping rule, so it cannot "
+                     f"speak for the original's own machine, draws or protocol.")
         elif share(theirs) > share(ours):
             text += " The original's graph meets it at a larger share of seeds than the port."
         elif share(theirs) < share(ours):
