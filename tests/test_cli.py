@@ -53,3 +53,33 @@ def test_module_entry_point_runs():
     done = subprocess.run([sys.executable, "-m", "sinelib", "list"], capture_output=True,
                           text=True, check=True)
     assert "exp4" in done.stdout
+
+
+def test_reproduce_repeats_the_recorded_step_variant(tmp_path, monkeypatch):
+    """make reproduce trains as the manifest in its destination says the run was stepped."""
+    import json
+
+    from sinelib.tools import cli
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_train(exp, **kwargs):
+        seen.update(kwargs)
+        raise Stop
+
+    monkeypatch.setattr(cli, "train", fake_train)
+    (tmp_path / "exp5-small.json").write_text(json.dumps(
+        {"run": {"step_variant": {"unroll": True, "jit_compile": False}}}))
+    with pytest.raises(Stop):
+        cli.main(["reproduce", "exp5-small", "--dest", str(tmp_path), "--runs",
+                  str(tmp_path / "runs"), "--no-progress"])
+    assert (seen["unroll"], seen["jit_compile"]) == (True, False)
+    seen.clear()
+    (tmp_path / "exp5-small.json").unlink()  # no record: the plan decides
+    with pytest.raises(Stop):
+        cli.main(["reproduce", "exp5-small", "--dest", str(tmp_path), "--runs",
+                  str(tmp_path / "runs"), "--no-progress"])
+    assert (seen["unroll"], seen["jit_compile"]) == (None, None)

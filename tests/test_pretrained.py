@@ -217,3 +217,25 @@ def test_a_member_holding_more_than_its_header_declares_is_refused(tmp_path):
 def test_shipped_weights_load_through_the_checks():
     model = load_pretrained("exp3")
     assert model.output_shape == (None, 50)
+
+
+def test_recorded_variant_reads_how_a_run_was_stepped(tmp_path):
+    """make reproduce repeats the shipped run's step variant; a manifest from before the
+    record, or a malformed one, gives None (the plan's variant is used)."""
+    import json
+
+    from sinelib.pretrained import recorded_variant
+
+    path = tmp_path / "exp3.json"
+    for run, expected in [({"step_variant": {"unroll": True, "jit_compile": False}},
+                           {"unroll": True, "jit_compile": False}),
+                          ({}, None),
+                          ({"step_variant": {"unroll": "yes", "jit_compile": False}}, None),
+                          ({"step_variant": {"unroll": True}}, None)]:
+        path.write_text(json.dumps({"run": run}))
+        assert recorded_variant("exp3", tmp_path) == expected
+    path.write_text("not json")
+    assert recorded_variant("exp3", tmp_path) is None
+    assert recorded_variant("exp3", tmp_path / "nowhere") is None
+    # The shipped weights written since the record was added carry it.
+    assert recorded_variant("exp6") == {"unroll": False, "jit_compile": True}
