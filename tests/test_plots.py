@@ -46,7 +46,8 @@ def _history():
              "heldout_loss": 150.0}]
     for step in range(100, 11_001, 100):
         rows.append({"step": step, "examples": 50 * step,
-                     "learning_rate": 0.005 * 0.1 ** ((step - 1) // 5000),
+                     # a row's rate is its last update's: update 5000 is the first lower one
+                     "learning_rate": 0.005 * 0.1 ** (step // 5000),
                      "train_loss": 50.0 / step ** 0.5,
                      "heldout_loss": 60.0 / step ** 0.5 if step % 1000 == 0 else None})
     return rows

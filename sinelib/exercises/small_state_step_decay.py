@@ -54,15 +54,15 @@ def _hint(fn, schedule: dict, examples: int, got: float) -> str:
         return " Rounding to the nearest period steps too early; round down (examples // every)."
     if examples % every == 0 and examples and math.isclose(
             got, base * factor ** (examples // every - 1), rel_tol=1e-6):
-        return (" The rate steps down AT each multiple of the period (the step taken after "
-                "250000 examples already uses the new rate), not just after it.")
+        return (" The rate steps down AT each multiple of the period (the update that brings "
+                "the count to 250000 examples already uses the new rate), not just after it.")
     return ""
 
 
 def check_step_decay(fn) -> Feedback:
     """Check a step-decay schedule ``fn(examples, base, factor, every) -> learning rate``.
 
-    The rate for the Adam step taken after ``examples`` examples is
+    The rate of the Adam step that brings the examples seen to ``examples`` is
     ``base * factor ** floor(examples / every)`` (``sinelib.schedules.learning_rate``).
 
     Returns:
