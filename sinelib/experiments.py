@@ -255,7 +255,7 @@ EXPERIMENTS: Mapping[str, Experiment] = {
              budget_examples=300_000, target_loss=0.2, cap_examples=1_500_000, static_rnn=False,
              reported=OriginalReport(loss=0.180995, examples=510_000, best_loss=None,
                              claim="a higher base rate with step decay gets below 0.2")),
-        # Beyond the original's text: the original project's last experiment. Its author trained 4
+        # The write-up's last section and the project's last script. Its author trained 4
         # stacked GRUs of 10 units at batch 64 with 5.1's rate and step decay, to stop as soon as
         # the displayed loss was below 0.2 (checked at every display, from the first) or at
         # 1000000 examples, and reports it never went below 0.3.
@@ -269,7 +269,7 @@ EXPERIMENTS: Mapping[str, Experiment] = {
              readout_kernel_init=Initializer("truncated_normal", 1.0),
              readout_bias_init=Initializer("truncated_normal", 0.1),
              reported=OriginalReport(loss=0.3, examples=None, best_loss=None,
-                             claim="never went below 0.3 (the original project's author)")),
+                             claim="never went below 0.3 (the write-up's author)")),
     )
 }
 

@@ -9,7 +9,7 @@ TF1 to Keras 3, and where they differ (the README's "Faithfulness" section has t
   identical at initialisation.
 * TF1 drew one Glorot-uniform matrix for input and recurrent weights together; Keras draws the
   input kernel Glorot-uniform and the recurrent kernel orthogonal.
-* ``GRUCell(n)`` (the original project's last experiment) becomes
+* ``GRUCell(n)`` (the original's last experiment, 6) becomes
   ``keras.layers.GRU(n, reset_after=False)``: TF1 applies the reset gate before the recurrent
   product, and starts the gate biases at 1 and the candidate's at 0, as here.
 * ``static_rnn`` (the unrolled graph) becomes ``unroll=True``; ``dynamic_rnn`` the default
