@@ -37,15 +37,21 @@ MANIFEST_FIELDS = ("format", "experiment", "config", "weights_file", "weights_sh
 _NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
-def processor() -> str:
-    """The processor's model name (from ``/proc/cpuinfo`` where there is one)."""
+def _cpuinfo(field: str) -> str | None:
+    """The value of the first ``field`` line of ``/proc/cpuinfo``, or ``None`` where the system
+    has no such file or line."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
+            if line.startswith(field):
                 return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    return None
+
+
+def processor() -> str:
+    """The processor's model name (from ``/proc/cpuinfo`` where there is one)."""
+    return _cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 #: The processor features that decide which kernels TensorFlow and oneDNN run, and so how a
@@ -57,14 +63,8 @@ CPU_FEATURES = ("sse4_2", "fma", "avx", "avx2", "avx512f", "avx512_vnni", "avx51
 def cpu_features() -> list[str] | None:
     """Which of ``CPU_FEATURES`` this processor has (from ``/proc/cpuinfo``; ``None`` where
     the system does not say)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                return [name for name in CPU_FEATURES if name in flags]
-    except OSError:
-        pass
-    return None
+    flags = _cpuinfo("flags")
+    return None if flags is None else [name for name in CPU_FEATURES if name in flags.split()]
 
 
 def environment() -> dict:
