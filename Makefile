@@ -27,7 +27,7 @@ test: install
 ## book: the course as a website, from the committed, executed notebooks (nothing is executed,
 ## nothing is fetched; warnings are errors): open build/book/html/index.html
 book: install
-	$(BIN)/python -m sinelib.tools.book
+	$(BIN)/python -m book.build
 
 ## lab: JupyterLab on the notebooks, on 127.0.0.1 with a token (printed below). Only when you
 ## mean it: make lab LAB_IP=0.0.0.0 listens on every interface (the token still guards it).
@@ -53,15 +53,15 @@ reproduce: install
 
 ## bench: training step of sinelib against the TF1-style reference, every configuration (~25 min)
 bench: install
-	$(BIN)/python -m sinelib.tools.benchmark --json benchmarks/results.json --markdown benchmarks/results.md
+	$(BIN)/python -m benchmarks.training --json benchmarks/results.json --markdown benchmarks/results.md
 
 ## bench-target: train the TF1-style reference until it reaches each number of the original (long)
 bench-target: install
-	$(BIN)/python -m sinelib.tools.benchmark --to-target --json benchmarks/to_target.json --markdown benchmarks/to_target.md
+	$(BIN)/python -m benchmarks.training --to-target --json benchmarks/to_target.json --markdown benchmarks/to_target.md
 
 ## bench-explorer: median time of an explorer slider move for every shipped network (~2 min)
 bench-explorer: install
-	$(BIN)/python -m sinelib.tools.explorer_bench --json benchmarks/explorer.json \
+	$(BIN)/python -m benchmarks.explorer --json benchmarks/explorer.json \
 	  --markdown benchmarks/explorer.md
 
 ## tf1-runs: train the original's TF1 graph (its own cells and initialisation, the same protocol and
@@ -80,7 +80,7 @@ transplant: install
 ## extra-update: the held-out loss after the original's number of updates and after the port's
 ## one more, for experiments 1 and 6 at seed 0, into benchmarks/extra_update.md (~8 min)
 extra-update: install
-	$(BIN)/python benchmarks/extra_update.py exp1 exp6 --markdown benchmarks/extra_update.md
+	$(BIN)/python -m benchmarks.extra_update exp1 exp6 --markdown benchmarks/extra_update.md
 
 ## notebooks: execute every notebook and every solutions notebook in place (stored outputs, no
 ## widget state, each cell's execution time, which the README's course table reads), for committing

@@ -19,8 +19,8 @@ import tempfile
 from pathlib import Path
 
 from sinelib.experiments import get_experiment
-from sinelib.pretrained import environment
-from sinelib.storage import atomic_write_text
+from sinelib.plumbing.pretrained import environment
+from sinelib.plumbing.storage import atomic_write_text
 from sinelib.training import train
 
 

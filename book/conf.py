@@ -1,4 +1,4 @@
-"""Sphinx configuration of the course's book (``make book``; ``sinelib/tools/book.py`` writes the
+"""Sphinx configuration of the course's book (``make book``; ``book/build.py`` writes the
 sources and runs Sphinx with this folder as its configuration folder).
 
 The toolchain is Jupyter Book 1's, used as a plain Sphinx project: MyST-NB reads the committed

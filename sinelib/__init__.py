@@ -27,14 +27,16 @@ from sinelib.experiments import EXPERIMENTS, Experiment, OriginalReport, get_exp
 from sinelib.losses import per_point_mse, summed_loss
 from sinelib.models import build_model, count_parameters, predict
 from sinelib.plots import plot_predictions, plot_windows
-from sinelib.pretrained import load_manifest, load_pretrained, save_pretrained
-from sinelib.training import TrainResult, train
+from sinelib.plumbing.pretrained import load_manifest, load_pretrained, save_pretrained
+from sinelib.plumbing.tables import to_markdown
+from sinelib.training import Run, train
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BASELINES", "EXPERIMENTS", "Experiment", "NYQUIST", "OriginalReport", "SAMPLING_RATE",
-    "TrainResult", "build_model", "count_parameters", "evaluate", "get_experiment",
+    "build_model", "count_parameters", "evaluate", "get_experiment",
     "heldout_windows", "load_manifest", "load_pretrained", "per_point_mse", "plot_predictions",
-    "plot_windows", "predict", "sample_windows", "save_pretrained", "summed_loss", "train",
+    "plot_windows", "predict", "Run", "sample_windows", "save_pretrained", "summed_loss",
+    "to_markdown", "train",
 ]

@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from sinelib.checks import check_positive_int, numeric_windows, shown
+from sinelib.plumbing.arguments import require_numeric_array, require_positive_int, shown
 from sinelib.data import sample_windows
 from sinelib.experiments import Experiment, get_experiment
 
@@ -42,8 +42,8 @@ SEASONAL_TOLERANCE = 0.05
 
 def _check_windows(x, n_out, minimum: int = 1) -> tuple[np.ndarray, int]:
     """``x`` as float64 ``(batch, n_in)`` and ``n_out`` checked, or a clear ``ValueError``."""
-    n_out = check_positive_int("n_out", n_out)
-    array = numeric_windows(x, np.float64)
+    n_out = require_positive_int("n_out", n_out)
+    array = require_numeric_array("x", x, np.float64, "a numeric array of windows")
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
     if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] < minimum:
@@ -159,11 +159,11 @@ def fit_linear(n_in: int, n_out: int, frequency=None, size: int = LINEAR_FIT_SIZ
     Returns:
         ``predict(x, n_out)``; it refuses windows of another length or another horizon.
     """
-    n_in = check_positive_int("n_in", n_in)
-    fitted_out = check_positive_int("n_out", n_out)
-    size = check_positive_int("size", size)
+    n_in = require_positive_int("n_in", n_in)
+    fitted_out = require_positive_int("n_out", n_out)
+    size = require_positive_int("size", size)
     x, y = sample_windows(size, n_in, fitted_out, frequency=frequency,
-                          rng=np.random.default_rng([LINEAR_KEY, n_in, fitted_out]))
+                          seed=np.random.default_rng([LINEAR_KEY, n_in, fitted_out]))
     inputs = np.concatenate([x[:, :, 0].astype(np.float64), np.ones((size, 1))], axis=1)
     gram = inputs.T @ inputs
     gram += LINEAR_RIDGE * np.trace(gram) / len(gram) * np.eye(len(gram))

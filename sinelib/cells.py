@@ -31,7 +31,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from sinelib.checks import check_model
+from sinelib.plumbing.arguments import require_model
 
 #: The array functions of NumPy under the names the steps use.
 NUMPY = SimpleNamespace(matmul=np.matmul, tanh=np.tanh,
@@ -95,7 +95,7 @@ def network_weights(model) -> NetworkWeights:
         ValueError: ``model`` is not a model, or has a layer that is neither an LSTM, a GRU
             nor the final ``Dense`` read-out.
     """
-    check_model(model)
+    require_model(model)
     cells, readout = [], None
     for layer in model.layers:
         kind = type(layer).__name__.lower()

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from sinelib.cells import forward
-from sinelib.checks import check_model, check_number, check_positive_int, shown
+from sinelib.plumbing.arguments import require_model, require_number, require_positive_int, shown
 from sinelib.data import HELDOUT_SIZE, NYQUIST, heldout_windows
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.losses import per_point_mse, summed_loss
@@ -30,20 +30,20 @@ def _numbers(name: str, values, check, what: str, unit: str = "") -> tuple[float
     return checked
 
 
-def check_frequencies(frequencies) -> tuple[float, ...]:
+def require_frequencies(frequencies) -> tuple[float, ...]:
     """Test frequencies as a tuple of floats: one number, or a non-empty sequence of numbers,
     each finite and in (0, 50) Hz; otherwise ``ValueError`` naming the value."""
     return _numbers(
         "frequencies", frequencies,
-        lambda frequency: check_number("test frequency", frequency, 0.0, NYQUIST,
+        lambda frequency: require_number("test frequency", frequency, 0.0, NYQUIST,
                                        low_open=True, high_open=True,
                                        unit=" Hz (the Nyquist limit)"),
         "frequency", " in Hz")
 
 
-def check_model_fits(model, exp: Experiment) -> None:
+def require_model_fits(model, exp: Experiment) -> None:
     """Raise ``ValueError`` unless ``model`` maps ``exp.n_in`` samples to ``exp.n_out``."""
-    check_model(model)
+    require_model(model)
     if model.input_shape[1] != exp.n_in or model.output_shape[-1] != exp.n_out:
         raise ValueError(
             f"model maps {model.input_shape[1]} -> {model.output_shape[-1]} samples, but "
@@ -59,7 +59,7 @@ def predictor(model, exp: Experiment, any_length: bool = False):
     (``sinelib.cells.forward``), instead of its compiled call on windows of its own input."""
     if callable(model) and not hasattr(model, "input_shape"):
         return lambda x: model(x, exp.n_out)
-    check_model_fits(model, exp)
+    require_model_fits(model, exp)
     if any_length:
         return lambda x: forward(model, x).prediction
     return lambda x: predict(model, x)
@@ -97,8 +97,8 @@ def evaluate(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIES,
         ValueError: unknown experiment, a model of another shape, a bad size or frequency.
     """
     exp = get_experiment(exp)
-    size = check_positive_int("size", size)
-    checked = check_frequencies(frequencies)
+    size = require_positive_int("size", size)
+    checked = require_frequencies(frequencies)
     predict_fn = predictor(model, exp)
 
     loss, mse = _measure(predict_fn, exp, exp.frequency, size)
@@ -150,8 +150,8 @@ def minibatch_losses(model, exp: Experiment | str, size: int = 5000,
         float array of shape ``(size // batch_size,)``: one summed loss per minibatch.
     """
     exp = get_experiment(exp)
-    size = check_positive_int("size", size)
-    batch_size = check_positive_int("batch_size", batch_size or exp.batch_size)
+    size = require_positive_int("size", size)
+    batch_size = require_positive_int("batch_size", batch_size or exp.batch_size)
     if size % batch_size:
         raise ValueError(f"size ({size}) must be a multiple of batch_size ({batch_size})")
     x, y = heldout_windows(exp.n_in, exp.n_out, exp.frequency, size)
@@ -176,9 +176,9 @@ def loss_by_horizon(model, exp: Experiment | str, frequency=None,
         float array of shape ``(n_out,)``.
     """
     exp = get_experiment(exp)
-    size = check_positive_int("size", size)
+    size = require_positive_int("size", size)
     if frequency is not None:
-        frequency = check_frequencies(frequency)[0]
+        frequency = require_frequencies(frequency)[0]
     x, y = heldout_windows(exp.n_in, exp.n_out,
                            exp.frequency if frequency is None else frequency, size)
     return ((predictor(model, exp)(x).astype(np.float64) - y) ** 2).mean(axis=0)
@@ -205,8 +205,8 @@ def loss_by_noise(model, exp: Experiment | str, sigmas=NOISE_LEVELS,
         ``{"sigma", "loss"}``: float arrays of shape ``(len(sigmas),)``.
     """
     exp = get_experiment(exp)
-    size = check_positive_int("size", size)
-    sigmas = _numbers("sigmas", sigmas, lambda sigma: check_number("noise sigma", sigma, 0.0),
+    size = require_positive_int("size", size)
+    sigmas = _numbers("sigmas", sigmas, lambda sigma: require_number("noise sigma", sigma, 0.0),
                       "noise level")
     predict_fn = predictor(model, exp)
     x, y = heldout_windows(exp.n_in, exp.n_out, exp.frequency, size)
@@ -242,11 +242,11 @@ def loss_by_input_length(model, exp: Experiment | str, lengths, sigma: float = 0
         ``{"length", "loss"}``: arrays of shape ``(len(lengths),)``.
     """
     exp = get_experiment(exp)
-    size = check_positive_int("size", size)
-    sigma = check_number("noise sigma", sigma, 0.0)
+    size = require_positive_int("size", size)
+    sigma = require_number("noise sigma", sigma, 0.0)
     if isinstance(lengths, numbers.Integral):
         lengths = [lengths]
-    lengths = [check_positive_int("input length", k) for k in lengths]
+    lengths = [require_positive_int("input length", k) for k in lengths]
     if not lengths:
         raise ValueError("lengths must name at least one input length, got none")
     longest = max(max(lengths), exp.n_in)

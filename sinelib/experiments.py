@@ -15,10 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from sinelib.checks import check_bool, check_number, check_positive_int, shown
-
-#: Frequency band (Hz) of the "random frequencies" experiments, uniform on [low, high).
-RANDOM_BAND: tuple[float, float] = (0.5, 4.0)
+from sinelib.data import NYQUIST, NYQUIST_NOTE
+from sinelib.plumbing.arguments import require_bool, require_number, require_positive_int, shown
 
 #: The original displayed (and tested its stopping rule on) the minibatch loss every 100 steps.
 DISPLAY_EVERY_STEPS = 100
@@ -51,7 +49,7 @@ class Initializer:
         if self.distribution not in DISTRIBUTIONS:
             raise ValueError(f"distribution must be one of {', '.join(map(repr, DISTRIBUTIONS))}"
                              f", got {shown(self.distribution)}")
-        check_number("stddev", self.stddev, 0.0, low_open=True)
+        require_number("stddev", self.stddev, 0.0, low_open=True)
 
 
 #: ``tf.random_normal(shape)``: the read-out of every script but experiment 6's.
@@ -89,7 +87,7 @@ class Experiment:
         n_hidden: Hidden units per layer.
         n_in: Input length (samples seen).
         n_out: Horizon (samples predicted at once by the linear read-out).
-        frequency: Fixed training frequency in Hz, or ``None`` for uniform on ``RANDOM_BAND``.
+        frequency: Fixed training frequency in Hz, or ``None`` for uniform on ``data.RANDOM_BAND``.
         learning_rate: Base Adam learning rate.
         decay_every_examples: Step decay period in examples (``None``: constant rate).
         decay_factor: Factor applied to the rate every ``decay_every_examples``.
@@ -139,7 +137,7 @@ class Experiment:
             )
         for name in ("n_layers", "n_hidden", "n_in", "n_out", "batch_size", "budget_examples",
                      "cap_examples"):
-            check_positive_int(name, getattr(self, name))
+            require_positive_int(name, getattr(self, name))
         if self.cap_examples < self.budget_examples:
             raise ValueError(
                 f"cap_examples ({self.cap_examples}) must be at least budget_examples "
@@ -149,19 +147,18 @@ class Experiment:
             raise ValueError(
                 f"cell must be one of {', '.join(map(repr, CELLS))}, got {shown(self.cell)}"
             )
-        check_number("learning_rate", self.learning_rate, 0.0, low_open=True)
+        require_number("learning_rate", self.learning_rate, 0.0, low_open=True)
         if self.frequency is not None:
-            # Sampled at 100 Hz, a sine at or above 50 Hz (Nyquist) cannot be represented.
-            check_number("frequency", self.frequency, 0.0, 50.0, low_open=True, high_open=True,
-                         unit=" Hz (50 Hz is the Nyquist limit at 100 Hz sampling)")
+            require_number("frequency", self.frequency, 0.0, NYQUIST, low_open=True,
+                           high_open=True, unit=NYQUIST_NOTE)
         if self.decay_every_examples is not None:
-            check_positive_int("decay_every_examples", self.decay_every_examples)
-        check_number("decay_factor", self.decay_factor, 0.0, low_open=True)
+            require_positive_int("decay_every_examples", self.decay_every_examples)
+        require_number("decay_factor", self.decay_factor, 0.0, low_open=True)
         if self.clip_value is not None:
-            check_number("clip_value", self.clip_value, 0.0, low_open=True)
+            require_number("clip_value", self.clip_value, 0.0, low_open=True)
         if self.target_loss is not None:
-            check_number("target_loss", self.target_loss, 0.0, low_open=True)
-        check_bool("static_rnn", self.static_rnn)
+            require_number("target_loss", self.target_loss, 0.0, low_open=True)
+        require_bool("static_rnn", self.static_rnn)
         for name in ("readout_kernel_init", "readout_bias_init"):
             if not isinstance(getattr(self, name), Initializer):
                 raise ValueError(f"{name} must be an Initializer, got "

@@ -23,14 +23,14 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from sinelib import backend
+from sinelib.plumbing import backend
 from sinelib.cells import (
     GRU_GATES, LSTM_GATES, NetworkWeights, forward, gru_step, lstm_step, network_weights,
     windows_array,
 )
-from sinelib.checks import check_number, check_positive_int
+from sinelib.plumbing.arguments import require_number, require_positive_int
 from sinelib.data import SAMPLING_RATE, heldout_windows, sample_windows
-from sinelib.evaluation import check_frequencies, check_model_fits
+from sinelib.evaluation import require_frequencies, require_model_fits
 from sinelib.experiments import get_experiment
 from sinelib.losses import summed_loss, summed_loss_tensor
 from sinelib.models import predict
@@ -67,7 +67,7 @@ def principal_components(states, k: int = 2) -> PCA:
         ValueError: ``states`` is not 2-D, or ``k`` is not between 1 and its number of units.
     """
     states = np.asarray(states, dtype=np.float64)
-    k = check_positive_int("k", k)
+    k = require_positive_int("k", k)
     if states.ndim != 2 or states.shape[0] < 2:
         raise ValueError(f"states must have shape (samples, units) with at least 2 samples, "
                          f"got {states.shape}")
@@ -107,7 +107,7 @@ def state_trajectories(network, frequencies, length: int | None = None, layer: i
     """
     weights = network if isinstance(network, NetworkWeights) else network_weights(network)
     index = _layer_index(weights, layer)
-    length = TRAJECTORY_LENGTH if length is None else check_positive_int("length", length)
+    length = TRAJECTORY_LENGTH if length is None else require_positive_int("length", length)
     frequencies = [float(f) for f in np.atleast_1d(frequencies)]
     x, _ = sample_windows(len(frequencies), length, 1, frequency=np.array(frequencies),
                           shift=shift)
@@ -139,8 +139,8 @@ def gate_saturation(network, x, low: float = SATURATION_LOW,
         One dict per layer and gate: ``layer``, ``gate``, ``mean`` (its average value) and
         ``saturated`` (the fraction of its values over units, steps and windows).
     """
-    low = check_number("low", low, 0.0, 1.0)
-    high = check_number("high", high, 0.0, 1.0)
+    low = require_number("low", low, 0.0, 1.0)
+    high = require_number("high", high, 0.0, 1.0)
     if low >= high:
         raise ValueError(f"low must be below high, got low={low:g}, high={high:g}")
     trace = forward(network, x)
@@ -273,7 +273,7 @@ def oscillation_frequency(states, sampling_rate: float = SAMPLING_RATE) -> float
     if states.ndim != 2 or states.shape[0] < 4 or not np.all(np.isfinite(states)):
         raise ValueError(f"states must be a finite (time, units) array with at least 4 steps, "
                          f"got shape {states.shape}")
-    sampling_rate = check_number("sampling_rate", sampling_rate, 0.0, low_open=True)
+    sampling_rate = require_number("sampling_rate", sampling_rate, 0.0, low_open=True)
     padded = max(states.shape[0], int(round(100 * sampling_rate)))
     power = (np.abs(np.fft.rfft(states - states.mean(axis=0), n=padded, axis=0)) ** 2).sum(1)
     power[0] = 0.0
@@ -301,8 +301,8 @@ def fitted_frequency(y, frequencies=FIT_FREQUENCIES,
         y = y[None, :]
     if y.ndim != 2 or y.shape[1] < 4 or not np.all(np.isfinite(y)):
         raise ValueError(f"y must be a finite (batch, n) array with n >= 4, got shape {y.shape}")
-    sampling_rate = check_number("sampling_rate", sampling_rate, 0.0, low_open=True)
-    trial = np.array([check_number("trial frequency", f, 0.0, low_open=True)
+    sampling_rate = require_number("sampling_rate", sampling_rate, 0.0, low_open=True)
+    trial = np.array([require_number("trial frequency", f, 0.0, low_open=True)
                       for f in np.atleast_1d(frequencies)])
     if trial.size == 0:
         raise ValueError("frequencies must name at least one trial frequency")
@@ -340,13 +340,13 @@ def frequency_tracking(model, exp, frequencies, size: int = 200, skip: int = 100
         ``centre_distance``, ``prediction_frequency``, ``prediction_peak``, ``loss``.
     """
     exp = get_experiment(exp)
-    check_model_fits(model, exp)
-    frequencies = check_frequencies(frequencies)
-    size = check_positive_int("size", size)
-    skip = check_positive_int("skip", skip)
+    require_model_fits(model, exp)
+    frequencies = require_frequencies(frequencies)
+    size = require_positive_int("size", size)
+    skip = require_positive_int("skip", skip)
     if skip > TRAJECTORY_LENGTH - 4:
         raise ValueError(f"skip must leave at least 4 of the {TRAJECTORY_LENGTH} steps, got {skip}")
-    reference = check_frequencies(reference)[0]
+    reference = require_frequencies(reference)[0]
     trajectories = state_trajectories(model, frequencies + (reference,))
     centre = trajectories[reference][skip:].mean(axis=0)
     rows = []

@@ -8,23 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from sinelib import backend
-from sinelib.checks import shown
+from sinelib.plumbing import backend
+from sinelib.plumbing.arguments import require_numeric_array
 
 
 def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
-    arrays = []
-    for name, value in (("y_true", y_true), ("y_pred", y_pred)):
-        try:
-            if np.asarray(value).dtype.kind not in "iuf":
-                raise TypeError  # bools, strings, objects
-            arrays.append(np.asarray(value, dtype=np.float64))
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"y_true and y_pred must be numeric arrays; {name} is {type(value).__name__} "
-                f"{shown(value)}"
-            ) from None
-    y_true, y_pred = arrays
+    y_true = require_numeric_array("y_true", y_true)
+    y_pred = require_numeric_array("y_pred", y_pred)
     if y_true.ndim != 2 or y_true.shape != y_pred.shape or y_true.size == 0:
         raise ValueError(
             "y_true and y_pred must be non-empty arrays of the same shape (batch, n_out), "

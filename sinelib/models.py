@@ -31,15 +31,12 @@ import weakref
 
 import numpy as np
 
-from sinelib import backend
-from sinelib.checks import (
-    check_bool, check_model, check_non_negative_int, check_positive_int, numeric_windows,
+from sinelib.plumbing import backend
+from sinelib.plumbing.arguments import (
+    require_bool, require_model, require_numeric_array, require_positive_int, require_seed,
 )
 from sinelib.experiments import Experiment, Initializer, get_experiment
 
-#: Largest run seed: a 32-bit seed, like NumPy's legacy one (TensorFlow's seed tensors
-#: overflow near 2**63).
-MAX_SEED = 2**32 - 1
 #: Every initialiser draws from a seed of its own, derived from the run's seed: layer ``i``'s
 #: input kernel from ``seed + LAYER_SEED_STRIDE * i`` and its recurrent kernel from the next
 #: seed (``+ RECURRENT_SEED_OFFSET``). Two initialisers with one seed would draw the same
@@ -70,10 +67,8 @@ def build_model(exp: Experiment | str, seed: int = 0, unroll: bool | None = None
     keras = backend.keras()
 
     exp = get_experiment(exp)
-    seed = check_non_negative_int("seed", seed)
-    if seed > MAX_SEED:
-        raise ValueError(f"seed must be at most {MAX_SEED}, got {seed}")
-    unroll = exp.static_rnn if unroll is None else check_bool("unroll", unroll)
+    seed = require_seed(seed)
+    unroll = exp.static_rnn if unroll is None else require_bool("unroll", unroll)
     layers = [keras.Input(shape=(exp.n_in, 1), name="window")]
     gru = exp.cell == "GRUCell"
     for index in range(exp.n_layers):
@@ -130,7 +125,7 @@ def weights_finite(model) -> bool:
 
 def count_parameters(model) -> int:
     """Number of trainable scalars in ``model``."""
-    check_model(model)
+    require_model(model)
     return int(sum(np.prod(v.shape) for v in model.trainable_variables))
 
 
@@ -164,9 +159,9 @@ def predict(model, x, batch_size: int = 1000) -> np.ndarray:
     Returns:
         float32 array of shape ``(batch, n_out)`` (``(n_out,)`` for a single 1-D window).
     """
-    n_in = check_model(model).input_shape[1]
-    batch_size = check_positive_int("batch_size", batch_size)
-    x = numeric_windows(x)
+    n_in = require_model(model).input_shape[1]
+    batch_size = require_positive_int("batch_size", batch_size)
+    x = require_numeric_array("x", x, np.float32, "a numeric array of windows")
     given_shape = x.shape
     single = x.ndim == 1
     if single:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from sinelib.checks import check_non_negative_int, check_positive_int, shown
-from sinelib.data import SAMPLING_RATE, sample_windows
-from sinelib.evaluation import REPORT_FREQUENCIES, check_frequencies, predictor
-from sinelib.experiments import RANDOM_BAND, Experiment, get_experiment
-from sinelib.history import learning_rate_changes
+from sinelib.plumbing.arguments import (
+    require_non_negative_int, require_numeric_array, require_positive_int, shown,
+)
+from sinelib.data import RANDOM_BAND, SAMPLING_RATE, sample_windows
+from sinelib.evaluation import REPORT_FREQUENCIES, require_frequencies, predictor
+from sinelib.experiments import Experiment, get_experiment
+from sinelib.plumbing.history import learning_rate_changes
 from sinelib.losses import summed_loss
 
 
@@ -40,13 +42,13 @@ def plot_predictions(model, exp: Experiment | str, frequencies=REPORT_FREQUENCIE
     from matplotlib.figure import Figure
 
     exp = get_experiment(exp)
-    frequencies = list(check_frequencies(frequencies))
-    seed = check_non_negative_int("seed", seed)
+    frequencies = list(require_frequencies(frequencies))
+    seed = require_non_negative_int("seed", seed)
     predict_fn = predictor(model, exp)
     if title is not None and not isinstance(title, str):
         raise ValueError(f"title must be a string or None, got {shown(title)}")
     x, y = sample_windows(len(frequencies), exp.n_in, exp.n_out, frequency=frequencies,
-                          shift=shift, rng=seed)
+                          shift=shift, seed=seed)
     y_pred = predict_fn(x)
     figure = Figure(figsize=(7, 2.2 * len(frequencies)), layout="constrained")
     axes = figure.subplots(len(frequencies), 1, sharex=True, squeeze=False)[:, 0]
@@ -119,15 +121,13 @@ def plot_windows(x, y, frequencies=None, title: str = "Training windows"):
     """
     from matplotlib.figure import Figure
 
-    x, y = np.asarray(x), np.asarray(y)
+    x, y = require_numeric_array("x", x), require_numeric_array("y", y)
     if x.ndim != 3 or y.ndim != 2 or x.shape[0] != y.shape[0] or x.shape[0] == 0 \
             or x.shape[2] != 1:
         raise ValueError(f"x and y must have shapes (batch, n_in, 1) and (batch, n_out), got "
                          f"{x.shape} and {y.shape}")
-    if x.dtype.kind not in "iuf" or y.dtype.kind not in "iuf":
-        raise ValueError(f"x and y must be numeric, got dtypes {x.dtype} and {y.dtype}")
     if frequencies is not None:
-        frequencies = check_frequencies(frequencies)
+        frequencies = require_frequencies(frequencies)
         if len(frequencies) != len(x):
             raise ValueError(f"frequencies must give one frequency per window ({len(x)}), got "
                              f"{len(frequencies)}: {shown(frequencies)}")
@@ -232,7 +232,7 @@ def plot_training_curve(history: list[dict], exp: Experiment | str, *, others=No
     """A full training curve in the original's units with the original's numbers marked.
 
     Args:
-        history: Rows of a training history (e.g. ``RunRecord.history``).
+        history: Rows of a training history (e.g. ``Run.history``).
         exp: The experiment (or its name).
         others: Optional mapping of label to another history drawn beside it.
         title: Figure title; defaults to the experiment's.
@@ -322,12 +322,12 @@ def plot_experiment_windows(exp: Experiment | str, count: int = 4, seed: int = 0
         A ``matplotlib.figure.Figure``.
     """
     exp = get_experiment(exp)
-    count = check_positive_int("count", count)
+    count = require_positive_int("count", count)
     if exp.frequency is None:
         frequencies = np.random.default_rng(seed).uniform(*RANDOM_BAND, size=count)
     else:
         frequencies = np.full(count, exp.frequency)
-    x, y = sample_windows(count, exp.n_in, exp.n_out, frequency=frequencies, rng=seed)
+    x, y = sample_windows(count, exp.n_in, exp.n_out, frequency=frequencies, seed=seed)
     return plot_windows(x, y, frequencies, title=f"{count} windows of experiment "
                                                  f"{exp.original_id}: {exp.n_in} samples in, "
                                                  f"{exp.n_out} to predict")
@@ -479,8 +479,8 @@ def plot_unrolled(n_steps: int = 25, copies: int = 6,
     """
     from matplotlib.figure import Figure
 
-    n_steps = check_positive_int("n_steps", n_steps)
-    copies = check_positive_int("copies", copies)
+    n_steps = require_positive_int("n_steps", n_steps)
+    copies = require_positive_int("copies", copies)
     if copies < 3:
         raise ValueError(f"copies must be at least 3 (first copies, ellipsis, last), got "
                          f"{copies}")

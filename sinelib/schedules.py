@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Callable
 
-from sinelib.checks import check_non_negative_int, check_positive_int, shown
+from sinelib.plumbing.arguments import require_non_negative_int, require_positive_int, shown
 from sinelib.experiments import Experiment
 
 #: Stop reasons a run can record.
@@ -20,7 +21,7 @@ STOP_DIVERGED = "diverged"      # the loss became NaN or infinite
 STOP_INTERRUPTED = "interrupted"  # KeyboardInterrupt (e.g. a notebook kernel interrupt)
 
 
-def _check_experiment(exp) -> None:
+def _require_experiment(exp) -> None:
     if not isinstance(exp, Experiment):
         raise ValueError(f"exp must be an Experiment (sinelib.get_experiment), got {shown(exp)}")
 
@@ -34,8 +35,11 @@ def learning_rate(exp: Experiment, examples: int) -> float:
     is taken*. So the update that reaches 250000 examples of experiment 5.1 (update 5000) already
     runs at the lower rate; ``update_rate`` gives the rate by update number.
     """
-    _check_experiment(exp)
-    check_non_negative_int("examples", examples)
+    _require_experiment(exp)
+    return _rate(exp, require_non_negative_int("examples", examples))
+
+
+def _rate(exp: Experiment, examples: int) -> float:
     if exp.decay_every_examples is None:
         return exp.learning_rate
     return exp.learning_rate * exp.decay_factor ** (examples // exp.decay_every_examples)
@@ -47,11 +51,18 @@ def update_rate(exp: Experiment, update: int) -> float:
     Experiment 5.1 (batch 50) takes updates 1-4999 at 0.005 and update 5000 at 0.0005;
     experiment 6 (batch 64) steps down at updates 3907, 7813 and 11719.
     """
-    check_positive_int("update", update)
-    return learning_rate(exp, update * exp.batch_size)
+    _require_experiment(exp)
+    return _rate(exp, require_positive_int("update", update) * exp.batch_size)
 
 
-def stop_reason(exp: Experiment, examples_seen: int, displayed_loss: float | None,
+def rate_schedule(exp: Experiment) -> Callable[[int], float]:
+    """``update_rate`` for one experiment, checked once: ``rate(update)`` for the training loop,
+    which asks for the rate of every update."""
+    _require_experiment(exp)
+    return lambda update: _rate(exp, update * exp.batch_size)
+
+
+def stop_reason(exp: Experiment, examples_seen: int, train_loss: float | None,
                 steps: int | None = None) -> str | None:
     """The stopping rule, checked before each step; ``None`` means keep training.
 
@@ -62,28 +73,40 @@ def stop_reason(exp: Experiment, examples_seen: int, displayed_loss: float | Non
     Args:
         exp: The experiment.
         examples_seen: Examples consumed so far (steps taken times ``exp.batch_size``).
-        displayed_loss: The last displayed minibatch loss (``None`` before the first display).
+        train_loss: The last displayed training loss (``None`` before the first display).
         steps: Stop after this many Adam steps instead of the original's rule; ``None`` keeps
             the original's rule.
 
     Returns:
         ``None``, ``STOP_STEPS``, ``STOP_BUDGET``, ``STOP_TARGET`` or ``STOP_CAP``.
     """
-    _check_experiment(exp)
-    check_non_negative_int("examples_seen", examples_seen)
-    if displayed_loss is not None and (not isinstance(displayed_loss, numbers.Real)
-                                       or isinstance(displayed_loss, bool)):
-        raise ValueError(f"displayed_loss must be a number or None, got {shown(displayed_loss)}")
+    require_non_negative_int("examples_seen", examples_seen)
+    if train_loss is not None and (not isinstance(train_loss, numbers.Real)
+                                   or isinstance(train_loss, bool)):
+        raise ValueError(f"train_loss must be a number or None, got {shown(train_loss)}")
+    return stopping_rule(exp, steps)(examples_seen, train_loss)
+
+
+def stopping_rule(exp: Experiment, steps: int | None = None) -> Callable[[int, float | None],
+                                                                         str | None]:
+    """``stop_reason`` for one run, checked once: ``rule(examples_seen, train_loss)`` for the
+    training loop, which asks before every step."""
+    _require_experiment(exp)
     if steps is not None:
-        steps = check_positive_int("steps", steps)
-        return STOP_STEPS if examples_seen >= steps * exp.batch_size else None
-    if examples_seen < exp.budget_examples:
+        steps = require_positive_int("steps", steps)
+        return lambda examples_seen, _: (STOP_STEPS if examples_seen >= steps * exp.batch_size
+                                         else None)
+
+    def rule(examples_seen: int, train_loss: float | None) -> str | None:
+        if examples_seen < exp.budget_examples:
+            return None
+        if exp.target_loss is None:
+            return STOP_BUDGET
+        if train_loss is not None and math.isfinite(train_loss) \
+                and train_loss <= exp.target_loss:
+            return STOP_TARGET
+        if examples_seen >= exp.cap_examples:
+            return STOP_CAP
         return None
-    if exp.target_loss is None:
-        return STOP_BUDGET
-    if displayed_loss is not None and math.isfinite(displayed_loss) \
-            and displayed_loss <= exp.target_loss:
-        return STOP_TARGET
-    if examples_seen >= exp.cap_examples:
-        return STOP_CAP
-    return None
+
+    return rule

@@ -3,7 +3,7 @@
 from sinelib.experiments import get_experiment
 from sinelib.schedules import STOP_BUDGET
 from sinelib.study.criteria import Sources
-from sinelib.study.records import RunRecord
+from sinelib.training import Run
 
 
 def made_up_run(exp, displayed, heldout=None, final_loss=None, stop_reason=STOP_BUDGET,
@@ -33,8 +33,7 @@ def made_up_run(exp, displayed, heldout=None, final_loss=None, stop_reason=STOP_
     metrics = {"loss": final_loss, "mse": final_loss / exp.n_out, "size": 10,
                "by_frequency": [{"frequency": f, "loss": loss, "mse": loss / exp.n_out}
                                 for f, loss in (by_frequency or {}).items()]}
-    return RunRecord(exp, seed, steps, steps * exp.batch_size, stop_reason, metrics, history,
-                     source="made up")
+    return Run(exp, seed, steps, stop_reason, metrics, history, source="made up")
 
 
 def made_up_sources(shipped=None, controls=None, spread=None, labels=None, tf1=None):

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from sinelib.history import learning_rate_changes
+from sinelib.plumbing.history import learning_rate_changes
 from sinelib.study.analysis import (
-    best_displayed, displayed_losses, first_at_or_below, heldout_losses,
+    best_train_loss, train_losses, first_at_or_below, heldout_losses,
     loss_spread, stall_ratio,
 )
 from sinelib.experiments import get_experiment
@@ -25,16 +25,16 @@ def _history(losses, rate=0.001, heldout_every=10):
 
 def test_displayed_losses_skip_the_first_row_and_cut_windows():
     history = _history([5.0, 4.0, 3.0, 2.0, 1.0])
-    examples, losses = displayed_losses(history)
+    examples, losses = train_losses(history)
     assert examples.tolist() == [5000, 10000, 15000, 20000, 25000]
     assert losses.tolist() == [5.0, 4.0, 3.0, 2.0, 1.0]
-    assert displayed_losses(history, last_steps=200)[1].tolist() == [2.0, 1.0]
-    assert displayed_losses(history, max_examples=15000)[1].tolist() == [5.0, 4.0, 3.0]
-    assert displayed_losses(history, max_examples=15000, last_steps=100)[1].tolist() == [3.0]
+    assert train_losses(history, last_steps=200)[1].tolist() == [2.0, 1.0]
+    assert train_losses(history, max_examples=15000)[1].tolist() == [5.0, 4.0, 3.0]
+    assert train_losses(history, max_examples=15000, last_steps=100)[1].tolist() == [3.0]
     with pytest.raises(ValueError, match="no displayed loss"):
-        displayed_losses(history[:1])
+        train_losses(history[:1])
     with pytest.raises(ValueError, match="last_steps"):
-        displayed_losses(history, last_steps=0)
+        train_losses(history, last_steps=0)
 
 
 def test_loss_spread_against_numpy():
@@ -52,8 +52,8 @@ def test_loss_spread_against_numpy():
 
 def test_best_and_first_below():
     history = _history([5.0, 0.5, 3.0, 0.2, 0.4])
-    assert best_displayed(history) == (0.2, 20000)
-    assert best_displayed(history, max_examples=15000) == (0.5, 10000)
+    assert best_train_loss(history) == (0.2, 20000)
+    assert best_train_loss(history, max_examples=15000) == (0.5, 10000)
     assert first_at_or_below(history, 0.5) == 10000
     assert first_at_or_below(history, 0.1) is None
 

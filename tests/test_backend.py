@@ -6,7 +6,7 @@ import sys
 
 
 def test_tensorflow_loads_quietly_and_stderr_comes_back():
-    code = ("import sys; from sinelib import backend; tf = backend.tensorflow(); "
+    code = ("import sys; from sinelib.plumbing import backend; tf = backend.tensorflow(); "
             "keras = backend.keras(); assert backend.tensorflow() is tf; "
             "print(float(tf.constant(2.0) * 3.0)); print(keras.__name__); "
             "print('after', file=sys.stderr)")

@@ -13,10 +13,11 @@ import sys
 import numpy as np
 import pytest
 
+from benchmarks import training as benchmark
 from sinelib import training
-from sinelib.tools import benchmark
+from sinelib.plumbing.steps import STEP_VARIANTS, step_plan
 from sinelib.experiments import DISPLAY_EVERY_STEPS, EXPERIMENTS, get_experiment
-from sinelib.history import history_from_csv
+from sinelib.plumbing.history import history_from_csv
 from sinelib.study.records import TF1_RUNS_DIR
 from sinelib.schedules import STOP_STEPS
 
@@ -50,10 +51,10 @@ def test_stacked_networks_count_the_products_between_layers():
 
 def test_step_plan_names_a_known_variant_for_every_experiment():
     for slug in EXPERIMENTS:
-        plan = training.step_plan(get_experiment(slug))
-        assert plan in training.STEP_VARIANTS.values()
+        plan = step_plan(get_experiment(slug))
+        assert plan in STEP_VARIANTS.values()
         assert benchmark.VARIANTS[benchmark._plan_name(plan)].items() >= plan.items()
-    assert set(training.STEP_VARIANTS) <= set(benchmark.CANDIDATES) == set(benchmark.VARIANTS)
+    assert set(STEP_VARIANTS) <= set(benchmark.CANDIDATES) == set(benchmark.VARIANTS)
 
 
 def test_configs_are_one_experiment_per_distinct_network_and_step():
@@ -96,7 +97,7 @@ def _worker(kind, slug, steps=3):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     if kind == "tf1":
         env["TF_USE_LEGACY_KERAS"] = "1"
-    done = subprocess.run([sys.executable, "-m", "sinelib.tools.benchmark", "--worker", kind, slug,
+    done = subprocess.run([sys.executable, "-m", "benchmarks.training", "--worker", kind, slug,
                            "--steps", str(steps)], env=env, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -186,7 +187,7 @@ def test_tables_from_a_report():
     config["tf1"]["step_ms"] = 20.0
     config["unroll"]["step_ms"] = 5.0
     config["gemm"] = {"bound_ms": 4.0, "gflop": 1.0, "gflops_per_s": 100.0}
-    config["plan"] = training.step_plan(get_experiment("exp3"))
+    config["plan"] = step_plan(get_experiment("exp3"))
     report = {"configs": {"exp3": config}, "steps": 3, "rounds": 1, "machine": "m",
               "versions": {"tensorflow": "x"}, "date": "d"}
     rows = benchmark.step_table(report)
@@ -194,7 +195,7 @@ def test_tables_from_a_report():
     candidates = benchmark.candidate_table(report)
     assert candidates[1][-2] == "unroll"
     text = benchmark.markdown_report(report, "exp3")
-    assert "| exp3 |" in text and "`python -m sinelib.tools.benchmark exp3`" in text
+    assert "| exp3 |" in text and "`python -m benchmarks.training exp3`" in text
 
 
 def test_command_line_rejects_unknown_configs_and_tiny_runs(capsys):
@@ -225,7 +226,7 @@ def test_markdown_report_says_how_each_configuration_was_measured():
     run = {"step_ms": 10.0, "startup_s": 1.0, "peak_rss_mb": 700.0, "samples_ms": [10.0]}
     config = {kind: dict(run) for kind in ["tf1", "sinelib", *benchmark.CANDIDATES]}
     config["gemm"] = {"bound_ms": 4.0, "gflop": 1.0, "gflops_per_s": 100.0}
-    config["plan"] = training.step_plan(get_experiment("exp1"))
+    config["plan"] = step_plan(get_experiment("exp1"))
     later = dict(config, date="later", load_average={"start": [1.0, 1.5, 2.0]}, rounds=3,
                  steps=200, command="exp1 --rounds 3")
     report = {"configs": {"exp1": later, "exp3": dict(config)}, "steps": 100,
@@ -233,5 +234,5 @@ def test_markdown_report_says_how_each_configuration_was_measured():
               "load_average": {"start": None, "end": None}}
     text = benchmark.markdown_report(report, "exp1 exp3")
     assert ("| exp1 | later | 3 x 200 | 1.00, 1.50, 2.00 | "
-            "`python -m sinelib.tools.benchmark exp1 --rounds 3` |") in text
-    assert "| exp3 | first | 2 x 100 | - | `python -m sinelib.tools.benchmark exp1 exp3` |" in text
+            "`python -m benchmarks.training exp1 --rounds 3` |") in text
+    assert "| exp3 | first | 2 x 100 | - | `python -m benchmarks.training exp1 exp3` |" in text

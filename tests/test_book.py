@@ -1,4 +1,4 @@
-"""The course as a website (``make book``, ``sinelib/tools/book.py``).
+"""The course as a website (``make book``, ``book/build.py``).
 
 The first tests check how the sources are staged, on the committed notebooks, without Sphinx.
 The browser test then builds the whole book (warnings are errors), serves it on 127.0.0.1 and
@@ -25,7 +25,7 @@ import pytest
 
 from chromium import browser_page
 from sinelib.study.course import duration, run_seconds, title
-from sinelib.tools import book
+from book import build as book
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -173,7 +173,7 @@ def test_the_api_page_lists_every_module():
     text = book.api_page()
     documented = re.findall(r"\.\. automodule:: (\S+)", text)
     assert set(documented) == set(book._modules())
-    assert "sinelib.data" in documented and "sinelib.tools.book" in documented
+    assert "sinelib.data" in documented and "sinelib.plumbing.runs" in documented
     assert not set(book.API_EXCLUDED) & set(documented)
 
 

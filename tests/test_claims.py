@@ -1,4 +1,4 @@
-"""The original's claims: every kind of check on made-up runs (both verdicts, and the
+"""The original's claims: every criterion on made-up runs (both verdicts, and the
 minibatch-only one where it applies), the study's declarations, and the shipped runs' claims."""
 
 import pytest
@@ -6,14 +6,14 @@ from made_up_runs import made_up_run, made_up_sources
 
 from sinelib.experiments import EXPERIMENTS, get_experiment
 from sinelib.schedules import STOP_BUDGET, STOP_CAP, STOP_TARGET
-from sinelib.study.claims import check_claims, claim_rows, startup_claims
+from sinelib.study.claims import judge_claims, claim_rows, startup_claims
 from sinelib.study.criteria import (
     DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, BelowTarget, Claim, ClippingCalms, FailsElsewhere,
     FitsFrequency, Generalises, LongerBudget, LowestDisplayed, NeverBelow, NeverBelowTarget,
     OnControl, OriginalGraph, OtherSeeds, QuotedLoss, StallsNear, StallStops, StoppedByTarget,
     VariesWildly, WorseThan, heldout_at, quoted_loss_claim, quoted_loss_verdict,
 )
-from sinelib.study.records import RunRecord
+from sinelib.training import Run
 
 NONE = made_up_sources()
 
@@ -91,14 +91,14 @@ def _seed(seed, last, final):
 
 def test_other_seeds_reach_the_quoted_loss():
     run = _seed(0, 0.5, 0.5)  # exp3 quotes 0.177742
-    check = OtherSeeds()
+    criterion = OtherSeeds()
     for others, verdict in (([_seed(1, 0.5, 0.5), _seed(2, 0.1, 0.15)], HOLDS),
                             ([_seed(1, 0.5, 0.5), _seed(2, 0.1, 0.3)], MINIBATCH_ONLY),
                             ([_seed(1, 0.5, 0.5), _seed(2, 0.3, 0.3)], DOES_NOT_HOLD)):
-        claim = check.claim(run, made_up_sources(spread={"exp3": others}))
+        claim = criterion.claim(run, made_up_sources(spread={"exp3": others}))
         assert claim.verdict == verdict and "any of seeds 1, 2" in claim.statement
     with pytest.raises(ValueError, match="make seeds"):
-        check.claim(run, NONE)
+        criterion.claim(run, NONE)
 
 
 def test_longer_budget():
@@ -107,9 +107,9 @@ def test_longer_budget():
                       cap_examples=1_000_000)
     reaches = made_up_run(longer_exp, [1.0] * 199 + [0.1], {199: 0.1})
     misses = made_up_run(longer_exp, [1.0] * 199 + [0.1], {199: 0.3})
-    check = LongerBudget("exp3-long")
-    assert check.claim(run, made_up_sources(controls={"exp3-long": reaches})).verdict == HOLDS
-    claim = check.claim(run, made_up_sources(controls={"exp3-long": misses}))
+    criterion = LongerBudget("exp3-long")
+    assert criterion.claim(run, made_up_sources(controls={"exp3-long": reaches})).verdict == HOLDS
+    claim = criterion.claim(run, made_up_sources(controls={"exp3-long": misses}))
     assert claim.verdict == MINIBATCH_ONLY and claim.experiment == "exp3-long"
     assert "within 1000000 examples" in claim.statement
 
@@ -199,11 +199,11 @@ def test_never_below_a_floor_and_never_below_the_target():
 
 def test_the_original_graph_reaches_a_number_at_any_seed_or_keeps_a_floor_at_every_seed():
     run = _seed(0, 0.5, 0.5)  # the port's run; exp3 quotes 0.177742
-    check = OriginalGraph()
+    criterion = OriginalGraph()
     for graph, verdict in (([_seed(0, 0.5, 0.5), _seed(1, 0.1, 0.15)], HOLDS),
                            ([_seed(0, 0.5, 0.5), _seed(1, 0.1, 0.3)], MINIBATCH_ONLY),
                            ([_seed(0, 0.5, 0.5), _seed(1, 0.3, 0.3)], DOES_NOT_HOLD)):
-        claim = check.claim(run, made_up_sources(tf1={"exp3": graph}))
+        claim = criterion.claim(run, made_up_sources(tf1={"exp3": graph}))
         assert claim.verdict == verdict and claim.experiment == "exp3 (TF1 graph)"
         assert "on the original's TF1 graph at any of seeds 0, 1" in claim.statement
         assert claim.quoted is None  # the quote table's verdicts are the port's
@@ -216,7 +216,7 @@ def test_the_original_graph_reaches_a_number_at_any_seed_or_keeps_a_floor_at_eve
     assert claim.verdict == DOES_NOT_HOLD and "every one of seeds 0, 1" in claim.statement
     assert claim.measured.startswith("seed 0: lowest")  # the seed is named once
     with pytest.raises(ValueError, match="make tf1-runs"):
-        check.claim(run, NONE)
+        criterion.claim(run, NONE)
 
 
 def test_claim_text_has_the_verdict_but_not_the_measurement():
@@ -241,16 +241,16 @@ def test_startup_claims():
 
 def test_unknown_experiment_has_no_claims():
     run = made_up_run("exp3", [1.0])
-    other = RunRecord(run.experiment.replace(slug="other"), 0, 100, 5000, STOP_BUDGET,
-                      run.metrics, run.history)
+    other = Run(run.experiment.replace(slug="other"), 0, 100, STOP_BUDGET, run.metrics,
+                run.history)
     with pytest.raises(ValueError, match="no study is declared for 'other'"):
-        check_claims(other, NONE)
+        judge_claims(other, NONE)
 
 
 @pytest.mark.shipped
 @pytest.mark.parametrize("slug", list(EXPERIMENTS))
 def test_every_shipped_experiment_has_checked_claims(slug):
-    claims = check_claims(slug)
+    claims = judge_claims(slug)
     assert claims and all(c.experiment.startswith(slug) for c in claims)  # or its control
     assert all(c.verdict in (HOLDS, MINIBATCH_ONLY, DOES_NOT_HOLD) for c in claims)
     assert all(c.measured for c in claims)
@@ -258,5 +258,5 @@ def test_every_shipped_experiment_has_checked_claims(slug):
 
 @pytest.mark.shipped
 def test_the_memorisation_claims_hold_on_the_shipped_weights():
-    assert [c.verdict for c in check_claims("exp1")][:2] == [HOLDS, HOLDS]
-    assert [c.verdict for c in check_claims("exp2")][:2] == [HOLDS, HOLDS]
+    assert [c.verdict for c in judge_claims("exp1")][:2] == [HOLDS, HOLDS]
+    assert [c.verdict for c in judge_claims("exp2")][:2] == [HOLDS, HOLDS]

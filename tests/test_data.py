@@ -57,7 +57,7 @@ def test_target_continues_the_input():
 def test_random_windows_draw_the_original_ranges(batch, n_in, n_out, seed):
     """Replaying the generator: frequencies first, uniform on [0.5, 4) Hz, then shifts,
     uniform on [0, 2 pi) s (the original's ranges)."""
-    x, y = sample_windows(batch, n_in, n_out, rng=seed)
+    x, y = sample_windows(batch, n_in, n_out, seed=seed)
     replay = np.random.default_rng(seed)
     frequency = replay.uniform(0.5, 4.0, size=batch)
     shift = replay.uniform(0.0, 2 * np.pi, size=batch)
@@ -69,10 +69,10 @@ def test_random_windows_draw_the_original_ranges(batch, n_in, n_out, seed):
 @FAST
 @given(batch=sizes, n_in=sizes, n_out=sizes, seed=seeds)
 def test_same_seed_same_windows_whatever_the_global_state(batch, n_in, n_out, seed):
-    first = sample_windows(batch, n_in, n_out, rng=seed)
+    first = sample_windows(batch, n_in, n_out, seed=seed)
     np.random.seed(seed % 2**32)  # the legacy global state must not matter
     np.random.random(7)
-    second = sample_windows(batch, n_in, n_out, rng=np.random.default_rng(seed))
+    second = sample_windows(batch, n_in, n_out, seed=seed)
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
 
@@ -80,8 +80,8 @@ def test_same_seed_same_windows_whatever_the_global_state(batch, n_in, n_out, se
 @settings(max_examples=40, deadline=None)
 @given(frequency=frequencies, shift=st.floats(-100, 100))
 def test_fixed_frequency_and_shift_need_no_randomness(frequency, shift):
-    x, y = sample_windows(2, 10, 5, frequency=frequency, shift=shift, rng=1)
-    x2, y2 = sample_windows(2, 10, 5, frequency=frequency, shift=shift, rng=2)
+    x, y = sample_windows(2, 10, 5, frequency=frequency, shift=shift, seed=1)
+    x2, y2 = sample_windows(2, 10, 5, frequency=frequency, shift=shift, seed=2)
     np.testing.assert_array_equal(x, x2)
     np.testing.assert_array_equal(y, y2)
     np.testing.assert_array_equal(x[0], x[1])
@@ -170,7 +170,7 @@ def test_bad_arguments_name_the_value(kwargs, match):
 def test_junk_arguments_raise_value_error_or_work(value):
     """Whatever lands in an argument, the answer is windows or a ValueError naming it."""
     for arguments in (dict(batch=value), dict(n_in=value), dict(frequency=value),
-                      dict(shift=value), dict(rng=value)):
+                      dict(shift=value), dict(seed=value)):
         call = dict(batch=3, n_in=4, n_out=2)
         call.update(arguments)
         if call.get("frequency", 1.0) is None or call.get("shift", 1.0) is None:

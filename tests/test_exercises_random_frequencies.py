@@ -29,7 +29,7 @@ def per_point(model, exp, frequencies, size):
 def fresh_windows(model, exp, frequencies, size):
     losses = []
     for frequency in frequencies:
-        x, y = sinelib.sample_windows(size, exp.n_in, exp.n_out, frequency=frequency, rng=99)
+        x, y = sinelib.sample_windows(size, exp.n_in, exp.n_out, frequency=frequency, seed=99)
         losses.append(sinelib.summed_loss(y, sinelib.predict(model, x)))
     return np.array(losses)
 

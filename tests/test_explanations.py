@@ -1,4 +1,4 @@
-"""The explanations: each check's words on made-up runs, every conditional sentence present
+"""The explanations: each criterion's words on made-up runs, every conditional sentence present
 and absent; a made-up experiment added with one study entry; the shipped runs' paragraphs."""
 
 import pytest
@@ -6,7 +6,7 @@ import pytest
 from made_up_runs import made_up_run, made_up_sources
 from sinelib.experiments import EXPERIMENTS, OriginalReport, get_experiment
 from sinelib.schedules import STOP_CAP, STOP_TARGET
-from sinelib.study.claims import check_claims
+from sinelib.study.claims import judge_claims
 from sinelib.study.criteria import (
     BelowTarget, ClippingCalms, FitsFrequency, LongerBudget, NeverBelow, OriginalGraph,
     OtherSeeds, QuotedLoss,
@@ -46,18 +46,18 @@ def test_longer_budget_says_what_twice_the_budget_does():
     # Repeats the run for its first 100 rows, then gets low.
     reaches = made_up_run(long_exp, [1.0] * 99 + [1.0] + [0.1] * 100, {199: 0.1})
     misses = made_up_run(long_exp, [1.0] * 200, {199: 0.3})
-    check = LongerBudget("exp3-long")
-    text = check.explain(run, made_up_sources(controls={"exp3-long": reaches},
+    criterion = LongerBudget("exp3-long")
+    text = criterion.explain(run, made_up_sources(controls={"exp3-long": reaches},
                                               spread={"exp3": [_seed(1, 0.3)]}))
     assert text == ("With twice the budget the same run (identical for its first 500000 "
                     "examples) ends at 0.1, and its displayed loss first reaches 0.177742 at "
                     "505000 examples. No seed reaches it held-out within the budget; at seed 0, "
                     "twice the budget does.")
     # A seed within the budget: no such sentence.
-    text = check.explain(run, made_up_sources(controls={"exp3-long": reaches},
+    text = criterion.explain(run, made_up_sources(controls={"exp3-long": reaches},
                                               spread={"exp3": [_seed(1, 0.1)]}))
     assert "No seed" not in text
-    text = check.explain(run, made_up_sources(controls={"exp3-long": misses}))
+    text = criterion.explain(run, made_up_sources(controls={"exp3-long": misses}))
     assert text.endswith("ends at 0.3 and its displayed loss never reaches 0.177742.")
     assert "No seed" not in text
 
@@ -109,8 +109,8 @@ def test_stall_explanation_says_whether_the_level_and_the_stall_match():
     long_exp = small.replace(slug="long", budget_examples=200_000, cap_examples=200_000)
     falling = made_up_run(small, [1.0] * 15 + [0.5] * 5, final_loss=0.6)
     longer = made_up_run(long_exp, [1.0] * 15 + [0.5] * 5 + [0.4] * 20, final_loss=0.3)
-    check = StallStops(fraction=0.8, longer="long", level=StallsNear(factor=2))
-    text = check.explain(falling, made_up_sources(controls={"long": longer}))
+    criterion = StallStops(fraction=0.8, longer="long", level=StallsNear(factor=2))
+    text = criterion.explain(falling, made_up_sources(controls={"long": longer}))
     assert text.startswith("At the original's 100000 examples the held-out loss is 0.6, near "
                            "the original's 'about 0.5', but the median displayed loss of the "
                            "last quarter of the run is 50% of the quarter before's. With twice "
@@ -120,11 +120,11 @@ def test_stall_explanation_says_whether_the_level_and_the_stall_match():
     assert text.endswith("the level matches, the stall does not.")
     # Far from the level: the sentence that says it matches is left out.
     far = made_up_run(small, [1.0] * 15 + [0.5] * 5, final_loss=5.0)
-    text = check.explain(far, made_up_sources(controls={"long": longer}))
+    text = criterion.explain(far, made_up_sources(controls={"long": longer}))
     assert "far from the original's" in text and "the level matches" not in text
     # The run stalls itself: no sentence either.
     flat = made_up_run(small, [1.0] * 20, final_loss=0.6)
-    assert "the level matches" not in check.explain(flat, made_up_sources(
+    assert "the level matches" not in criterion.explain(flat, made_up_sources(
         controls={"long": longer}))
 
 
@@ -140,8 +140,8 @@ def test_target_at_any_seed_explains_the_schedule():
     met = made_up_run(exp, [1.0] * 119 + [0.1], heldout, final_loss=0.19, seed=1,
                       stop_reason=STOP_TARGET, rates=rates)
     small = made_up_run("exp5-small", [1.0] * 10, final_loss=0.4)
-    check = BelowTarget(any_seed=True, beside="exp5-small")
-    text = check.explain(seed0, made_up_sources(shipped={"exp5-small": small},
+    criterion = BelowTarget(any_seed=True, beside="exp5-small")
+    text = criterion.explain(seed0, made_up_sources(shipped={"exp5-small": small},
                                                 spread={"exp5-1": [met]}))
     assert text.startswith("The rate steps down on a fixed schedule (5e-04 from 250000, "
                            "5e-05 from 500000 examples). seed 0: held-out 0.9 at 250000, 0.5 "
@@ -152,7 +152,7 @@ def test_target_at_any_seed_explains_the_schedule():
     assert text.endswith("For comparison, lr 0.001 without decay (5 small) is at 0.4 "
                          "held-out after 50000 examples.")
     # Every seed misses: no sentence on what decides it.
-    text = check.explain(seed0, made_up_sources(shipped={"exp5-small": small}))
+    text = criterion.explain(seed0, made_up_sources(shipped={"exp5-small": small}))
     assert "Whether a run meets the target" not in text
 
 
@@ -219,7 +219,7 @@ def test_a_made_up_experiment_needs_one_registry_and_one_study_entry(monkeypatch
     monkeypatch.setitem(EXPERIMENTS, "toy", exp)
     monkeypatch.setitem(STUDIES, "toy", Study("toy", (StoppedByTarget(),)))
     run = made_up_run("toy", [1.0] * 104 + [0.2], final_loss=0.3, stop_reason=STOP_TARGET)
-    assert [str(claim) for claim in check_claims(run, NONE)] == [
+    assert [str(claim) for claim in judge_claims(run, NONE)] == [
         "toy: stopped by its target (displayed loss <= 0.25 after at least 500000 examples) "
         "within 550000 examples: holds"]
     assert explain(run, NONE).startswith(

@@ -1,7 +1,7 @@
 """The generalisation explorer in its three modules: the pure probe functions
 (``sinelib.tools.probe``), the widget driven headless (``sinelib.tools.explorer``: setting a
 control's value runs its observers, so every picture and readout is checked against direct calls
-of sinelib) and the latency benchmark (``sinelib.tools.explorer_bench``).
+of sinelib) and the latency benchmark (``benchmarks.explorer``).
 
 Tests that load a shipped network (exp3, exp3-1) are marked ``shipped``."""
 
@@ -17,10 +17,10 @@ from sinelib import (
 from sinelib.data import NYQUIST
 from sinelib.evaluation import loss_by_frequency
 from sinelib.tools.explorer import FREQUENCY_RANGE, Explorer, explore
-from sinelib.tools.explorer_bench import benchmark_latency, latency_markdown, main
+from benchmarks.explorer import benchmark_latency, latency_markdown, main
 from sinelib.tools.probe import (
     STRIP_FREQUENCIES, STRIP_SIZE, Probe, alias_frequency, error_strip, noise_pattern,
-    panel_limits, probe_notes, probe_window, readout_html, run_probe, shipped_model,
+    panel_limits, probe_notes, probe_window, readout_html, measure_probe, shipped_model,
 )
 
 EXP = "exp3"  # the quickest shipped network to load: 25 -> 50
@@ -65,7 +65,7 @@ def test_the_window_is_the_package_window_scaled_shifted_and_noisy():
 def test_run_probe_predicts_with_the_model_and_measures_the_summed_loss():
     exp, model = get_experiment(EXP), shipped_model(EXP)
     probe = Probe(frequency=3.0, shift=1.0)
-    result = run_probe(model, exp, probe)
+    result = measure_probe(model, exp, probe)
     x, y = sample_windows(1, exp.n_in, exp.n_out, frequency=3.0, shift=1.0)
     y_pred = predict(model, x)
     np.testing.assert_array_equal(result.y_pred, y_pred[0])
@@ -78,7 +78,7 @@ def test_run_probe_predicts_with_the_model_and_measures_the_summed_loss():
 def test_a_baseline_is_predicted_beside_the_network():
     model = shipped_model(EXP)
     last = lambda x, n_out: np.repeat(x[:, -1:, 0], n_out, axis=1)  # noqa: E731
-    result = run_probe(model, EXP, Probe(frequency=2.0), last, "last sample")
+    result = measure_probe(model, EXP, Probe(frequency=2.0), last, "last sample")
     np.testing.assert_array_equal(result.baseline_pred, np.full(50, result.x[-1]))
     assert result.baseline_loss == pytest.approx(summed_loss(result.y[None],
                                                            result.baseline_pred[None]))
@@ -87,11 +87,11 @@ def test_a_baseline_is_predicted_beside_the_network():
 
 @pytest.mark.shipped
 def test_at_or_above_nyquist_nothing_is_predicted_and_the_alias_is_named():
-    result = run_probe(shipped_model(EXP), EXP, Probe(frequency=60.0))
+    result = measure_probe(shipped_model(EXP), EXP, Probe(frequency=60.0))
     assert not result.predicted and result.x is None and np.isnan(result.loss)
     assert "samples are those of a 40 Hz sine" in result.notes[0]
     assert "nothing to predict" in _text(readout_html(result))
-    assert not run_probe(shipped_model(EXP), EXP, Probe(frequency=NYQUIST)).predicted
+    assert not measure_probe(shipped_model(EXP), EXP, Probe(frequency=NYQUIST)).predicted
 
 
 def test_the_alias_of_a_frequency_folds_at_multiples_of_the_sampling_rate():
@@ -132,7 +132,7 @@ def test_panel_limits_follow_the_setting_not_the_prediction():
 
 @pytest.mark.shipped
 def test_readout_names_the_numbers_of_the_result():
-    result = run_probe(shipped_model(EXP), EXP, Probe(frequency=1.7, shift=0.5))
+    result = measure_probe(shipped_model(EXP), EXP, Probe(frequency=1.7, shift=0.5))
     text = _text(readout_html(result))
     assert f"summed loss {result.loss:.4g}" in text
     assert f"per-point MSE {result.mse:.3g}" in text
@@ -202,7 +202,7 @@ def test_input_length_and_horizon_follow_the_selected_network(fresh):
     assert len(fresh.lines["input"].get_xdata()) == 25
     assert len(fresh.lines["prediction"].get_xdata()) == 100
     np.testing.assert_allclose(fresh.lines["prediction"].get_ydata(),
-                               run_probe(shipped_model("exp3-1"), exp, fresh.probe).y_pred)
+                               measure_probe(shipped_model("exp3-1"), exp, fresh.probe).y_pred)
     assert fresh.ax.get_xlim()[1] == pytest.approx(124 / 100)
     assert "exp3-1 (25 → 100 samples)" in _text(fresh.readout.value)
 
@@ -300,7 +300,7 @@ def test_display_shows_the_widget():
     assert bundle["text/plain"].startswith("Explorer('exp3', frequency=1.5")
 
 
-# --- sinelib.tools.explorer_bench: what it reports, not how fast ---------------------------------
+# --- benchmarks.explorer: what it reports, not how fast ---------------------------------
 
 @pytest.mark.shipped
 def test_the_benchmark_times_slider_moves_and_writes_its_tables(tmp_path, capsys):

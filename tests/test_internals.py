@@ -21,9 +21,9 @@ def stacks():
 
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
 def test_forward_equals_keras_prediction_and_hidden_states(stacks, kind):
-    keras = sinelib.backend.keras()
+    keras = sinelib.plumbing.backend.keras()
     exp, model = stacks[kind]
-    x, _ = sinelib.sample_windows(5, exp.n_in, exp.n_out, rng=1)
+    x, _ = sinelib.sample_windows(5, exp.n_in, exp.n_out, seed=1)
     trace = cells.forward(model, x)
     assert np.abs(trace.prediction - sinelib.predict(model, x)).max() < 1e-5
     first = keras.Model(model.inputs[0], model.layers[0].output)
@@ -48,7 +48,7 @@ def test_lstm_step_follows_the_equations():
 @pytest.mark.shipped
 def test_forward_equals_a_shipped_network_to_float32_precision():
     model = sinelib.load_pretrained("exp1")
-    x, _ = sinelib.sample_windows(20, 100, 50, frequency=1.0, rng=2)
+    x, _ = sinelib.sample_windows(20, 100, 50, frequency=1.0, seed=2)
     assert np.abs(cells.forward(model, x).prediction - sinelib.predict(model, x)).max() < 1e-5
 
 
@@ -88,7 +88,7 @@ def test_state_pca_shares_one_pair_of_axes(stacks):
 
 def test_gate_saturation_counts_saturated_values(stacks):
     exp, model = stacks["lstm"]
-    x, _ = sinelib.sample_windows(4, exp.n_in, exp.n_out, rng=0)
+    x, _ = sinelib.sample_windows(4, exp.n_in, exp.n_out, seed=0)
     rows = internals.gate_saturation(model, x)
     assert [(row["layer"], row["gate"]) for row in rows[:4]] == [
         (0, "input"), (0, "forget"), (0, "candidate"), (0, "output")]
@@ -105,7 +105,7 @@ def test_gate_saturation_counts_saturated_values(stacks):
 
 def test_input_gradients_agree_with_finite_differences(stacks):
     exp, model = stacks["lstm"]
-    x, y = sinelib.sample_windows(1, exp.n_in, exp.n_out, rng=5)
+    x, y = sinelib.sample_windows(1, exp.n_in, exp.n_out, seed=5)
     gradients = internals.input_gradients(model, x, y)
     assert gradients.shape == (exp.n_in,)
     step = 1e-2
@@ -121,7 +121,7 @@ def test_input_gradients_agree_with_finite_differences(stacks):
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
 def test_gradient_norms_through_time_match_finite_differences_at_the_last_step(stacks, kind):
     exp, model = stacks[kind]
-    x, y = sinelib.sample_windows(1, 30, exp.n_out, rng=6)
+    x, y = sinelib.sample_windows(1, 30, exp.n_out, seed=6)
     norms = internals.gradient_norms_through_time(model, x, y, layer=-1)
     assert norms.shape == (30,)
     # At the last step the gradient is the read-out's: 2 (prediction - y) W^T.
@@ -133,7 +133,7 @@ def test_gradient_norms_through_time_match_finite_differences_at_the_last_step(s
 
 def test_scaling_the_recurrent_weights_makes_the_gradient_grow_back_in_time(stacks):
     exp, model = stacks["lstm"]
-    x, y = sinelib.sample_windows(2, 60, exp.n_out, rng=7)
+    x, y = sinelib.sample_windows(2, 60, exp.n_out, seed=7)
     weights = cells.network_weights(model)
     small = internals.gradient_norms_through_time(weights.scaled(0.1), x, y)
     large = internals.gradient_norms_through_time(weights.scaled(8.0), x, y)
@@ -143,7 +143,7 @@ def test_scaling_the_recurrent_weights_makes_the_gradient_grow_back_in_time(stac
 
 def test_the_plots_draw(stacks):
     _, model = stacks["gru"]
-    x, y = sinelib.sample_windows(2, 12, 4, rng=8)
+    x, y = sinelib.sample_windows(2, 12, 4, seed=8)
     figures = [
         plots.plot_state_pca({"gru": internals.state_pca(model, [1.0, 3.0], length=40)}),
         plots.plot_gate_saturation({"gru": internals.gate_saturation(model, x)}),
@@ -159,7 +159,7 @@ def test_oscillation_and_fitted_frequency_find_a_sine_frequency():
     t = np.arange(300) / 100
     states = np.stack([np.sin(2 * np.pi * 1.7 * t), np.cos(2 * np.pi * 1.7 * t) + 3], axis=1)
     assert internals.oscillation_frequency(states) == pytest.approx(1.7, abs=0.011)
-    x, y = sinelib.sample_windows(4, 10, 50, frequency=np.array([0.8, 1.0, 2.5, 6.0]), rng=0)
+    x, y = sinelib.sample_windows(4, 10, 50, frequency=np.array([0.8, 1.0, 2.5, 6.0]), seed=0)
     np.testing.assert_allclose(internals.fitted_frequency(y + 0.5), [0.8, 1.0, 2.5, 6.0],
                                atol=0.011)
     with pytest.raises(ValueError, match="at least 4 steps"):

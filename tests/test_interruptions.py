@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from sinelib import predict, train
-from sinelib.runs import Checkpoint
+from sinelib.plumbing.runs import Checkpoint
 from sinelib.models import weights_finite
-from sinelib.storage import load_arrays, variables_to_arrays
+from sinelib.plumbing.storage import load_arrays, variables_to_arrays
 
 
 def _checkpoint_state(folder):
@@ -76,7 +76,7 @@ def test_sigkill_then_resume_ends_like_an_uninterrupted_run(tmp_path):
     assert manifest["run"]["steps"] == 200 and manifest["run"]["stop_reason"] == "steps"
     history = [line.split(",") for line in (out / "history.csv").read_text().splitlines()[1:]]
     assert [int(row[0]) for row in history] == [0, 100, 200]
-    first_heldout, final_loss = float(history[0][4]), manifest["run"]["final_train_loss"]
+    first_heldout, final_loss = float(history[0][4]), manifest["run"]["train_loss"]
     assert np.isfinite(final_loss) and 0 < final_loss < first_heldout
     assert np.isfinite(manifest["metrics"]["loss"])
 
@@ -167,7 +167,7 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tiny, tmp_path
     assert [step for step, _ in written] == [100, 200]
     assert (tmp_path / "checkpoint.npz").read_bytes() == written[-1][1]
     state = _checkpoint_state(tmp_path)
-    assert state["step"] == 200 and np.isfinite(state["displayed_loss"])
+    assert state["step"] == 200 and np.isfinite(state["train_loss"])
     arrays = load_arrays(tmp_path / "checkpoint.npz")
     assert all(np.all(np.isfinite(v)) for k, v in arrays.items() if k != "state")
     model_arrays = variables_to_arrays(result.model.weights, prefix="model/")
@@ -206,8 +206,8 @@ def test_same_seed_bit_identical_losses_and_weights(tiny):
 def test_a_write_that_fails_midway_leaves_the_old_checkpoint(tmp_path, monkeypatch):
     """Checkpoints are written to a temporary name and renamed: a crash (here, a failing
     rename) leaves the previous file whole and no temporary file behind."""
-    import sinelib.storage
-    from sinelib.storage import atomic_write_bytes
+    import sinelib.plumbing.storage
+    from sinelib.plumbing.storage import atomic_write_bytes
 
     path = tmp_path / "checkpoint.npz"
     atomic_write_bytes(path, b"old")
@@ -215,7 +215,7 @@ def test_a_write_that_fails_midway_leaves_the_old_checkpoint(tmp_path, monkeypat
     def crash(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sinelib.storage.os, "replace", crash)
+    monkeypatch.setattr(sinelib.plumbing.storage.os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
         atomic_write_bytes(path, b"new")
     assert path.read_bytes() == b"old"

@@ -9,8 +9,8 @@ from sinelib import (
     save_pretrained,
 )
 from sinelib.evaluation import evaluate
-from sinelib.pretrained import MANIFEST_FORMAT, PRETRAINED_DIR
-from sinelib.storage import load_arrays, sha256_file
+from sinelib.plumbing.pretrained import MANIFEST_FORMAT, PRETRAINED_DIR
+from sinelib.plumbing.storage import load_arrays, sha256_file
 
 
 @pytest.fixture
@@ -224,7 +224,7 @@ def test_recorded_variant_reads_how_a_run_was_stepped(tmp_path):
     record, or a malformed one, gives None (the plan's variant is used)."""
     import json
 
-    from sinelib.pretrained import recorded_variant
+    from sinelib.plumbing.pretrained import recorded_variant
 
     path = tmp_path / "exp3.json"
     for run, expected in [({"step_variant": {"unroll": True, "jit_compile": False}},

@@ -11,7 +11,8 @@ import yaml
 from notebook_code import notebook_code
 
 from sinelib.study.figures import figure_set, readme_blocks, update_readme
-from sinelib.study.tables import experiment_rows, to_markdown
+from sinelib.study.tables import experiment_rows
+from sinelib.plumbing.tables import to_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,17 +6,17 @@ import numpy as np
 import pytest
 
 from sinelib.study.controls import (
-    CONTROLS, Control, control_names, get_control, load_control, run_control,
+    CONTROLS, Control, control_names, get_control, load_control, train_control,
 )
 from sinelib.study.declarations import STUDIES
 from sinelib.experiments import DISPLAY_EVERY_STEPS, EXPERIMENTS, get_experiment
-from sinelib.pretrained import load_manifest
+from sinelib.plumbing.pretrained import load_manifest
 from sinelib.study.analysis import seed_spread
 from sinelib.study.records import (
     TF1_SOURCE, all_tf1_spreads, clipping_off_runs, control_run, load_history,
-    overlay_histories, result_run, shipped_run, tf1_runs,
+    overlay_histories, shipped_run, tf1_runs,
 )
-from sinelib.history import HISTORY_COLUMNS
+from sinelib.plumbing.history import HISTORY_COLUMNS
 from sinelib.training import train
 
 
@@ -54,7 +54,7 @@ def test_controls_change_only_what_they_say():
 def test_control_run_writes_history_and_manifest_without_weights(tmp_path):
     control = Control("tiny-noclip", "exp4", {"n_hidden": 4, "n_in": 5, "n_out": 3,
                                               "clip_value": None}, "test", seed=3)
-    manifest = run_control(control, runs=tmp_path / "runs", directory=tmp_path / "out",
+    manifest = train_control(control, runs=tmp_path / "runs", directory=tmp_path / "out",
                            progress=False, steps=200)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "tiny-noclip.history.csv", "tiny-noclip.json"]
@@ -69,11 +69,16 @@ def test_control_run_writes_history_and_manifest_without_weights(tmp_path):
         load_control(control, tmp_path)
 
 
-def test_result_run_of_a_live_run(tiny):
-    result = train(tiny, steps=100, progress=False, heldout_size=20, eval_every=100)
-    run = result_run(result)
-    assert run.source == "trained live" and run.steps == 100 and run.examples == 5000
-    assert run.history == result.history and run.metrics == result.metrics
+def test_a_live_run_and_a_shipped_run_are_one_record():
+    """train returns the same record the shipped files give, with the model beside it."""
+    run = train(get_experiment("exp3").replace(slug="live", budget_examples=5000),
+                progress=False, heldout_size=20)
+    shipped = shipped_run("exp3")
+    assert type(run) is type(shipped)
+    assert run.source == "trained live" and shipped.source == "shipped"
+    assert run.steps == 100 and run.examples == 5000 and run.model is not None
+    assert shipped.model is None and shipped.examples == shipped.steps * 50
+    assert set(load_manifest("exp3")["run"]) <= set(run.summary())
 
 
 def test_spread_controls_vary_only_the_seed():

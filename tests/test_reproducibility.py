@@ -27,12 +27,13 @@ import math
 import pytest
 
 from sinelib.experiments import EXPERIMENTS
-from sinelib.history import history_from_csv
-from sinelib.pretrained import (
+from sinelib.plumbing.history import history_from_csv
+from sinelib.plumbing.pretrained import (
     PRETRAINED_DIR, computes_alike, environment, load_manifest, recorded_variant,
 )
 from sinelib.study.autoregressive import AR_DIR, ar_experiment
-from sinelib.training import step_plan, train
+from sinelib.plumbing.steps import step_plan
+from sinelib.training import train
 
 STEPS = 300
 #: Relative gap allowed elsewhere at step 0 and at the displayed steps (see the module's text).

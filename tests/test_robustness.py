@@ -25,13 +25,14 @@ from sinelib import (
 from sinelib.tools.cli import main
 from sinelib.data import training_batch
 from sinelib.tools.explorer import Explorer, explore
-from sinelib.tools.explorer_bench import benchmark_latency
-from sinelib.tools.probe import Probe, error_strip, probe_window, run_probe
+from benchmarks.explorer import benchmark_latency
+from sinelib.tools.probe import Probe, error_strip, probe_window, measure_probe
 from sinelib.schedules import learning_rate, stop_reason
-from sinelib.pretrained import weights_path
-from sinelib.storage import load_arrays, save_arrays, sha256_file
-from sinelib.study.tables import experiment_rows, ledger_rows, metrics_rows, to_markdown, to_text
-from sinelib.history import history_from_csv
+from sinelib.plumbing.pretrained import weights_path
+from sinelib.plumbing.storage import load_arrays, save_arrays, sha256_file
+from sinelib.study.tables import experiment_rows, ledger_rows, metrics_rows
+from sinelib.plumbing.tables import to_markdown, to_text
+from sinelib.plumbing.history import history_from_csv
 
 EXP = "exp5-small"  # the cheapest registered network: 4 x 10 cells, 25 -> 100
 NAN, INF = float("nan"), float("inf")
@@ -235,10 +236,10 @@ BAD_INPUTS = [
      ["shift", "-inf"]),
     ("shift beyond 10^6 s", lambda c: sample_windows(3, 5, 2, shift=1e300), ValueError,
      ["shift must lie in [-1e+06, 1e+06) s", "1e+300"]),
-    ("rng string", lambda c: sample_windows(3, 5, 2, rng="seed"), ValueError,
-     ["rng", "'seed'"]),
-    ("rng negative", lambda c: sample_windows(3, 5, 2, rng=-3), ValueError, ["rng", "-3"]),
-    ("rng float", lambda c: sample_windows(3, 5, 2, rng=1.5), ValueError, ["rng", "1.5"]),
+    ("seed string", lambda c: sample_windows(3, 5, 2, seed="seed"), ValueError,
+     ["seed must be a non-negative integer", "'seed'"]),
+    ("seed negative", lambda c: sample_windows(3, 5, 2, seed=-3), ValueError, ["seed", "-3"]),
+    ("seed float", lambda c: sample_windows(3, 5, 2, seed=1.5), ValueError, ["seed", "1.5"]),
     ("training seed negative", lambda c: training_batch(-1, 0, 50, 25, 50), ValueError,
      ["seed must be a non-negative integer, got -1"]),
     ("training step float", lambda c: training_batch(0, 1.5, 50, 25, 50), ValueError,
@@ -339,7 +340,7 @@ BAD_INPUTS = [
     ("learning_rate negative examples", lambda c: learning_rate(get_experiment("exp3"), -1),
      ValueError, ["examples", "got -1"]),
     ("stop rule loss text", lambda c: stop_reason(get_experiment("exp5"), 0, "0.1"),
-     ValueError, ["displayed_loss", "'0.1'"]),
+     ValueError, ["train_loss", "'0.1'"]),
     ("history csv garbage", lambda c: history_from_csv("step,examples\nabc,1\n"), ValueError,
      ["step", "'abc'"]),
     ("table of unknown experiments", lambda c: experiment_rows(["exp3", "exp99"]), ValueError,
@@ -454,13 +455,13 @@ BAD_INPUTS = [
      ["noise_seed", "got 1.5"]),
     ("probe window at Nyquist", lambda c: probe_window("exp3", Probe(frequency=50.0)),
      ValueError, ["(0, 50) Hz", "Nyquist", "got 50.0"]),
-    ("probe of a dict", lambda c: run_probe(c.model, EXP, {"frequency": 1.0}), ValueError,
+    ("probe of a dict", lambda c: measure_probe(c.model, EXP, {"frequency": 1.0}), ValueError,
      ["sinelib.tools.probe.Probe", "dict"]),
-    ("probe baseline not callable", lambda c: run_probe(c.model, EXP, Probe(), baseline=3),
+    ("probe baseline not callable", lambda c: measure_probe(c.model, EXP, Probe(), baseline=3),
      ValueError, ["baseline must be a function", "got 3"]),
     ("error strip of another experiment", lambda c: error_strip(c.model, "exp1"), ValueError,
      ["exp1 is 100 -> 50"]),
-    # The explorer's latency benchmark (sinelib.tools.explorer_bench)
+    # The explorer's latency benchmark (benchmarks.explorer)
     ("explorer benchmark of an unknown experiment",
      lambda c: benchmark_latency(["exp3", "exp42"], moves=1), ValueError, ["'exp42'"]),
 ]

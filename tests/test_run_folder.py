@@ -7,7 +7,7 @@ import os
 import pytest
 
 from sinelib import train
-from sinelib.runs import LOCK_FILE
+from sinelib.plumbing.runs import LOCK_FILE
 
 KWARGS = dict(progress=False, heldout_size=20)
 

@@ -1,6 +1,8 @@
 import pytest
 
-from sinelib.study.tables import experiment_rows, to_markdown, to_text
+from sinelib.study.tables import experiment_rows
+
+from sinelib.plumbing.tables import to_markdown, to_text
 
 
 def test_registry_table_in_seed_units():

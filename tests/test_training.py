@@ -3,8 +3,9 @@ import pytest
 
 from sinelib import get_experiment, train
 from sinelib.models import build_model
-from sinelib.history import history_from_csv, history_to_csv
-from sinelib.training import chosen_variant, make_optimizer, step_plan
+from sinelib.plumbing.history import history_from_csv, history_to_csv
+from sinelib.plumbing.steps import chosen_variant, step_plan
+from sinelib.training import make_optimizer
 
 
 def _lstm_bias(model):
@@ -145,7 +146,7 @@ def test_bad_training_arguments(tiny, kwargs, match):
 
 
 def test_the_xla_step_of_the_small_stacks_is_deterministic():
-    from sinelib.training import STEP_VARIANTS, step_plan
+    from sinelib.plumbing.steps import STEP_VARIANTS, step_plan
 
     exp = get_experiment("exp5-small")
     assert step_plan(exp) == STEP_VARIANTS["loop-xla"]
@@ -159,7 +160,7 @@ def test_the_xla_step_of_the_small_stacks_is_deterministic():
 def test_a_checkpoint_reads_only_what_the_run_needs(tiny, tmp_path):
     """A state record far larger than a run's history can be, or an extra member, is refused
     before its data is read."""
-    from sinelib.storage import load_arrays, save_arrays
+    from sinelib.plumbing.storage import load_arrays, save_arrays
 
     train(tiny, steps=100, out_dir=tmp_path, progress=False, heldout_size=20)
     path = tmp_path / "checkpoint.npz"

@@ -20,7 +20,7 @@ from sinelib.data import heldout_windows
 from sinelib.exercises.feedback import Feedback, as_array, compare_arrays
 from sinelib.experiments import get_experiment
 from sinelib.models import predict
-from sinelib.pretrained import load_pretrained
+from sinelib.plumbing.pretrained import load_pretrained
 
 #: The shipped network whose first layer ``check_lstm_step`` tests a step on.
 STEP_EXPERIMENT = "exp3"
@@ -94,7 +94,7 @@ def _close(got, expected, atol: float = 1e-6) -> bool:
 
 
 def check_lstm_step(step, experiment: str = STEP_EXPERIMENT) -> Feedback:
-    """Check a learner's LSTM step on a shipped network's first layer.
+    """Criterion a learner's LSTM step on a shipped network's first layer.
 
     Args:
         step: ``step(x_t, h, c, weights) -> (h_new, c_new)``, with ``x_t`` of shape
@@ -166,7 +166,7 @@ def check_lstm_step(step, experiment: str = STEP_EXPERIMENT) -> Feedback:
 
 
 def check_sine_forecast(forecast) -> Feedback:
-    """Check a learner's sine-recurrence forecast on clean windows of several frequencies.
+    """Criterion a learner's sine-recurrence forecast on clean windows of several frequencies.
 
     Args:
         forecast: ``forecast(x, n_out) -> (batch, n_out)`` for windows ``x`` of shape

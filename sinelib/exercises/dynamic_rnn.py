@@ -17,7 +17,7 @@ import math
 import subprocess
 import sys
 
-from sinelib import backend
+from sinelib.plumbing import backend
 from sinelib.data import training_batch
 from sinelib.exercises.feedback import Feedback
 from sinelib.experiments import Experiment, get_experiment
@@ -79,14 +79,14 @@ def fresh_loop_startups(exp_slug: str = "exp5", lengths=(25, 100, 25, 100), step
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def reference_keep_training(examples: int, displayed_loss, budget: int, target) -> bool:
+def reference_keep_training(examples: int, train_loss, budget: int, target) -> bool:
     """The original's rule: train on while ``examples < budget`` or the last displayed loss is
     above the target (no displayed loss yet counts as above)."""
     if examples < budget:
         return True
     if target is None:
         return False
-    return displayed_loss is None or not displayed_loss <= target
+    return train_loss is None or not train_loss <= target
 
 
 _CASES = [
@@ -101,7 +101,7 @@ _CASES = [
 
 
 def check_keep_training(fn) -> Feedback:
-    """Check a learner's ``fn(examples, displayed_loss, budget, target) -> bool``: keep
+    """Criterion a learner's ``fn(examples, train_loss, budget, target) -> bool``: keep
     training while ``examples < budget`` or the displayed loss is above ``target``."""
     for arguments, label in _CASES:
         expected = reference_keep_training(*arguments)
@@ -126,7 +126,7 @@ def stopping_point(keep_training, history: list[dict], exp: Experiment | str) ->
     displayed row at which it says stop (``None``: it never does within the history).
 
     Args:
-        keep_training: ``fn(examples, displayed_loss, budget, target) -> bool``.
+        keep_training: ``fn(examples, train_loss, budget, target) -> bool``.
         history: A run's history (rows with ``examples`` and ``train_loss``).
         exp: The experiment (budget and target).
     """

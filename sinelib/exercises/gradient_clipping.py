@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sinelib import backend
+from sinelib.plumbing import backend
 from sinelib.data import training_batch
 from sinelib.exercises.feedback import Feedback, compare_arrays
 from sinelib.experiments import Experiment, get_experiment
@@ -281,7 +281,7 @@ def _cases():
 
 
 def check_clip_by_global_norm(fn) -> Feedback:
-    """Check a learner's ``fn(gradients, max_norm) -> list of arrays``: when the norm of all
+    """Criterion a learner's ``fn(gradients, max_norm) -> list of arrays``: when the norm of all
     gradients together is above ``max_norm``, every array is scaled by the same factor
     ``max_norm / norm``; otherwise they come back unchanged. The direction is kept."""
     for label, gradients, max_norm in _cases():

@@ -20,7 +20,7 @@ SEASONAL_CASES: tuple[tuple[float, int, int], ...] = ((1.0, 150, 50), (2.0, 100,
 
 
 def check_seasonal_naive(fn) -> Feedback:
-    """Check ``fn(x, n_out, period) -> (batch, n_out)``: repeat the last ``period`` samples of
+    """Criterion ``fn(x, n_out, period) -> (batch, n_out)``: repeat the last ``period`` samples of
     each window ``x`` (shape ``(batch, n_in, 1)``) over the horizon, sample ``n_in + k`` being
     sample ``n_in - period + (k mod period)``.
 
@@ -31,7 +31,7 @@ def check_seasonal_naive(fn) -> Feedback:
     if not callable(fn):
         return Feedback(False, f"pass your function itself, got {type(fn).__name__}")
     for index, (frequency, n_in, n_out) in enumerate(SEASONAL_CASES):
-        x, _ = sample_windows(4, n_in, n_out, frequency=frequency, rng=index)
+        x, _ = sample_windows(4, n_in, n_out, frequency=frequency, seed=index)
         period = int(estimate_period(x)[0])
         expected = seasonal_naive(x, n_out)
         case = (f"{frequency:g} Hz windows of {n_in} samples, period {period} samples, "

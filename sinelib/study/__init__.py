@@ -1,2 +1,2 @@
-"""The study: what checks the original's claims and goes beyond them (records, claims,
+"""The study: what judges the original's claims and goes beyond them (records, claims,
 controls, the seed spread, the atlas, the README's tables and figures)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def displayed_losses(history: list[dict], *, max_examples: int | None = None,
+def train_losses(history: list[dict], *, max_examples: int | None = None,
                      last_steps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The displayed minibatch losses of a history, optionally restricted.
 
@@ -71,11 +71,11 @@ def loss_spread(history: list[dict], last_steps: int = 2000,
     Returns:
         ``value_spread`` of those values, in the original's units.
     """
-    _, losses = displayed_losses(history, max_examples=max_examples, last_steps=last_steps)
+    _, losses = train_losses(history, max_examples=max_examples, last_steps=last_steps)
     return value_spread(losses)
 
 
-def best_displayed(history: list[dict], max_examples: int | None = None) -> tuple[float, int]:
+def best_train_loss(history: list[dict], max_examples: int | None = None) -> tuple[float, int]:
     """The lowest displayed minibatch loss and the examples at which it was shown.
 
     Args:
@@ -85,14 +85,14 @@ def best_displayed(history: list[dict], max_examples: int | None = None) -> tupl
     Returns:
         ``(loss, examples)``.
     """
-    examples, losses = displayed_losses(history, max_examples=max_examples)
+    examples, losses = train_losses(history, max_examples=max_examples)
     index = int(np.argmin(losses))
     return float(losses[index]), int(examples[index])
 
 
 def first_at_or_below(history: list[dict], threshold: float) -> int | None:
     """Examples at which the displayed loss was first at or below ``threshold`` (or ``None``)."""
-    examples, losses = displayed_losses(history)
+    examples, losses = train_losses(history)
     hits = np.flatnonzero(losses <= threshold)
     return int(examples[hits[0]]) if hits.size else None
 
@@ -113,7 +113,7 @@ def stall_ratio(history: list[dict], window_examples: int) -> float:
     Raises:
         ValueError: the history is shorter than two windows.
     """
-    examples, losses = displayed_losses(history)
+    examples, losses = train_losses(history)
     end = int(examples[-1])
     if end < 2 * window_examples:
         raise ValueError(

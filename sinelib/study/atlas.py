@@ -27,9 +27,10 @@ import numpy as np
 
 from sinelib.baselines import BASELINES, baseline_for
 from sinelib.evaluation import NOISE_LEVELS, loss_by_frequency, loss_by_horizon, loss_by_noise
-from sinelib.experiments import EXPERIMENTS, RANDOM_BAND, get_experiment
-from sinelib.pretrained import PRETRAINED_DIR, load_pretrained
-from sinelib.storage import atomic_write_json
+from sinelib.data import RANDOM_BAND
+from sinelib.experiments import EXPERIMENTS, get_experiment
+from sinelib.plumbing.pretrained import PRETRAINED_DIR, load_pretrained
+from sinelib.plumbing.storage import atomic_write_json
 from sinelib.study.autoregressive import as_predictor, load_autoregressive
 from sinelib.study.declarations import get_study
 

@@ -17,10 +17,10 @@ from typing import Callable
 
 import numpy as np
 
-from sinelib.checks import check_positive_int
+from sinelib.plumbing.arguments import require_positive_int
 from sinelib.experiments import Experiment, OriginalReport, get_experiment
 from sinelib.models import predict
-from sinelib.pretrained import PRETRAINED_DIR, load_pretrained
+from sinelib.plumbing.pretrained import PRETRAINED_DIR, load_pretrained
 from sinelib.study.declarations import STUDIES
 
 #: The direct experiment the autoregressive network is compared with: the one whose study
@@ -52,7 +52,7 @@ def rollout(model, x, horizon: int) -> np.ndarray:
     Returns:
         float32 array of shape ``(batch, horizon)``.
     """
-    horizon = check_positive_int("horizon", horizon)
+    horizon = require_positive_int("horizon", horizon)
     if model.output_shape[-1] != 1:
         raise ValueError(f"rollout needs a one-step model (n_out 1), got one predicting "
                          f"{model.output_shape[-1]} samples")

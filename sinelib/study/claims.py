@@ -1,8 +1,8 @@
-"""The original's claims, each made testable and checked against our measurements.
+"""The original's claims, each made testable and judged against our measurements.
 
 Every claim is a statement with an explicit threshold, a verdict, and the numbers behind the
 verdict (``criteria.Claim``). Which claims belong to which experiment is declared in
-``sinelib.study.declarations`` (each experiment's ``Study.checks``); the kinds of check, their
+``sinelib.study.declarations`` (each experiment's ``Study.criteria``); the criteria, their
 thresholds and the verdict rules live in ``sinelib.study.criteria``. This module runs them.
 """
 
@@ -11,18 +11,19 @@ from __future__ import annotations
 from sinelib.experiments import EXPERIMENTS
 from sinelib.study.criteria import Claim, Sources, verdict_of
 from sinelib.study.declarations import get_study
-from sinelib.study.records import RunRecord, shipped_run, shipped_sources
+from sinelib.training import Run
+from sinelib.study.records import shipped_run, shipped_sources
 
 #: "Drastically improves start-up": the unrolled graph's start-up more than this many times
 #: the loop's.
 DRASTIC_FACTOR = 3
 
 
-def check_claims(run: RunRecord | str, sources: Sources | None = None) -> list[Claim]:
-    """Every claim of the original that belongs to one experiment, checked on a run.
+def judge_claims(run: Run | str, sources: Sources | None = None) -> list[Claim]:
+    """Every claim of the original that belongs to one experiment, judged on a run.
 
     Args:
-        run: A ``RunRecord`` (e.g. ``shipped_run("exp3")`` or a live run's
+        run: A ``Run`` (e.g. ``shipped_run("exp3")`` or a live run's
             ``result_run(result)``), or an experiment name for its shipped run.
         sources: Where claims that compare with other runs (experiment 1, the controls, the
             other seeds) find them; default the shipped files.
@@ -33,15 +34,15 @@ def check_claims(run: RunRecord | str, sources: Sources | None = None) -> list[C
     Raises:
         ValueError: no study is declared for the run's experiment.
     """
-    if not isinstance(run, RunRecord):
+    if not isinstance(run, Run):
         run = shipped_run(run)
     sources = shipped_sources() if sources is None else sources
-    return [check.claim(run, sources) for check in get_study(run.experiment.slug).checks]
+    return [criterion.claim(run, sources) for criterion in get_study(run.experiment.slug).criteria]
 
 
 def all_claims() -> list[Claim]:
-    """``check_claims`` on every shipped run, in registry order."""
-    return [claim for slug in EXPERIMENTS for claim in check_claims(slug)]
+    """``judge_claims`` on every shipped run, in registry order."""
+    return [claim for slug in EXPERIMENTS for claim in judge_claims(slug)]
 
 
 def startup_claims(timings: list[dict]) -> list[Claim]:

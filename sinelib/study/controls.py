@@ -25,9 +25,9 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sinelib.history import history_from_csv, history_to_csv
-from sinelib.pretrained import PRETRAINED_DIR, environment
-from sinelib.storage import atomic_write_json, atomic_write_text
+from sinelib.plumbing.history import history_from_csv, history_to_csv
+from sinelib.plumbing.pretrained import PRETRAINED_DIR, environment
+from sinelib.plumbing.storage import atomic_write_json, atomic_write_text
 from sinelib.study.declarations import CONTROLS, Control
 from sinelib.training import train
 
@@ -66,7 +66,7 @@ def control_manifest_path(name: str, directory: str | Path | None = None) -> Pat
     return Path(CONTROLS_DIR if directory is None else directory) / f"{name}.json"
 
 
-def run_control(name: str | Control, *, runs: str | Path = "runs",
+def train_control(name: str | Control, *, runs: str | Path = "runs",
                 directory: str | Path | None = None, progress: bool = True,
                 steps: int | None = None) -> dict:
     """Train a control at its base experiment's full budget and write history and manifest.

@@ -1,9 +1,9 @@
-"""The kinds of check the study applies to a run: small frozen records, one class per kind.
+"""The criteria the study applies to a run: small frozen records, one class per kind.
 
-A check object carries its thresholds as parameters and produces both a verdict on a run (a
+A criterion carries its thresholds as parameters and produces both a verdict on a run (a
 ``Claim``) and, where the verdict needs one, the explanation of the numbers behind it, so each
-threshold lives in one place. Which checks apply to which experiment is declared in
-``sinelib.study.declarations``; ``claims.check_claims`` and ``explanations.explain`` run them.
+threshold lives in one place. Which criteria apply to which experiment is declared in
+``sinelib.study.declarations``; ``claims.judge_claims`` and ``explanations.explain`` run them.
 
 Losses are summed losses (squared error summed over the horizon, mean over the batch: the
 original's unit). The original quoted single minibatch values; a quoted number is checked
@@ -14,8 +14,8 @@ original's own measure):
 * ``holds on the minibatch only``: only some displayed minibatch loss does;
 * ``does not hold``: neither does.
 
-A check that compares with other runs (another experiment's shipped run, a control, the other
-seeds of the spread) finds them through a ``Sources`` record, so the checks run as well on
+A criterion that compares with other runs (another experiment's shipped run, a control, the other
+seeds of the spread) finds them through a ``Sources`` record, so the criteria judge as well on
 made-up runs as on the shipped files.
 """
 
@@ -24,17 +24,15 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
-from sinelib.history import learning_rate_changes
+from sinelib.plumbing.history import learning_rate_changes
 from sinelib.schedules import STOP_TARGET
+from sinelib.training import Run
 from sinelib.study.analysis import (
-    best_displayed, displayed_losses, first_at_or_below, heldout_losses, loss_spread,
+    best_train_loss, train_losses, first_at_or_below, heldout_losses, loss_spread,
     seed_spread, spread_text, stall_ratio,
 )
-
-if TYPE_CHECKING:  # records imports the declarations, which import this module
-    from sinelib.study.records import RunRecord
 
 HOLDS = "holds"
 MINIBATCH_ONLY = "holds on the minibatch only"
@@ -49,7 +47,7 @@ class Claim:
     cell prints text that does not change with the last digits of a float.
 
     Attributes:
-        experiment: Slug of the experiment (or control) the claim was checked on.
+        experiment: Slug of the experiment (or control) the claim was judged on.
         statement: The claim with its threshold, in words.
         verdict: ``HOLDS``, ``MINIBATCH_ONLY`` or ``DOES_NOT_HOLD``.
         measured: The numbers behind the verdict (they drift in the last digits; never
@@ -95,7 +93,7 @@ def seeds_basis(verdict: str, verdicts: list[str]) -> str:
 
 @dataclass(frozen=True)
 class Sources:
-    """Where a check finds the runs it compares with.
+    """Where a criterion finds the runs it compares with.
 
     Attributes:
         shipped: Experiment slug to its shipped run (``records.shipped_run``).
@@ -108,8 +106,8 @@ class Sources:
             seed found (``records.tf1_runs``); default none.
     """
 
-    shipped: Callable[[str], "RunRecord"]
-    control: Callable[[str], "RunRecord"]
+    shipped: Callable[[str], Run]
+    control: Callable[[str], Run]
     spread: Callable[[str], list]
     label: Callable[[str], str] = str
     tf1: Callable[[str], list] = lambda name: []
@@ -138,7 +136,7 @@ def best_verdict(verdicts) -> str:
     return DOES_NOT_HOLD
 
 
-def heldout_at(run: RunRecord, examples: int) -> tuple[float, int]:
+def heldout_at(run: Run, examples: int) -> tuple[float, int]:
     """The held-out loss of the run at ``examples``: its final metrics when it ended there or
     earlier, else the last held-out measurement before (recorded every 1000 steps).
 
@@ -157,7 +155,7 @@ def heldout_at(run: RunRecord, examples: int) -> tuple[float, int]:
     return float(losses[keep][-1]), int(at[keep][-1])
 
 
-def quoted_loss_claim(run: RunRecord, quoted: float | None = None,
+def quoted_loss_claim(run: Run, quoted: float | None = None,
                       examples: int | None = None) -> Claim:
     """Is the original's quoted loss reached within the original's examples?
 
@@ -170,10 +168,10 @@ def quoted_loss_claim(run: RunRecord, quoted: float | None = None,
     exp = run.experiment
     quoted = exp.reported.loss if quoted is None else quoted
     if quoted is None:
-        raise ValueError(f"{exp.slug} quotes no loss; give the number to check")
+        raise ValueError(f"{exp.slug} quotes no loss; give the number to judge")
     examples = examples or exp.reported.examples or exp.budget_examples
     heldout, heldout_examples = heldout_at(run, examples)
-    best, best_examples = best_displayed(run.history, max_examples=examples)
+    best, best_examples = best_train_loss(run.history, max_examples=examples)
     return Claim(
         exp.slug, f"loss {quoted:g} reached within {examples} examples",
         quoted_loss_verdict(quoted, heldout, best),
@@ -182,7 +180,7 @@ def quoted_loss_claim(run: RunRecord, quoted: float | None = None,
     )
 
 
-def _by_frequency(run: RunRecord) -> dict[float, float]:
+def _by_frequency(run: Run) -> dict[float, float]:
     """Held-out summed loss by test frequency."""
     return {entry["frequency"]: entry["loss"] for entry in run.metrics["by_frequency"]}
 
@@ -204,7 +202,7 @@ def _times(factor: float) -> str:
     return "twice" if factor == 2 else f"{factor:g} times"
 
 
-def _same_start(run: RunRecord, longer: RunRecord) -> str:
+def _same_start(run: Run, longer: Run) -> str:
     """" (identical for its first N examples)" when ``longer`` repeats ``run`` step for step
     (same code, same machine), else "" (e.g. after retraining one of them)."""
     start = [row for row in longer.history if row["examples"] <= run.examples]
@@ -213,7 +211,7 @@ def _same_start(run: RunRecord, longer: RunRecord) -> str:
     return f" (identical for its first {run.examples} examples)" if same else ""
 
 
-def _target_facts(run: RunRecord) -> str:
+def _target_facts(run: Run) -> str:
     """How a run with a target rule ended, in words."""
     reached = first_at_or_below(run.history, run.experiment.target_loss)
     when = "never" if reached is None else f"at {reached} examples"
@@ -229,20 +227,21 @@ def _rate_rule(exp) -> str:
 
 
 @dataclass(frozen=True)
-class Check(ABC):
-    """A kind of check: ``claim`` gives the verdict, ``explain`` the words behind it."""
+class Criterion(ABC):
+    """How one claim of the original is judged: ``claim`` gives the verdict, ``explain`` the
+    words behind it."""
 
     @abstractmethod
-    def claim(self, run: RunRecord, sources: Sources) -> Claim:
+    def claim(self, run: Run, sources: Sources) -> Claim:
         """The verdict on ``run``."""
 
-    def explain(self, run: RunRecord, sources: Sources) -> str | None:
+    def explain(self, run: Run, sources: Sources) -> str | None:
         """Why the numbers are what they are, or ``None`` when the claim needs no words."""
         return None
 
 
 @dataclass(frozen=True)
-class QuotedLoss(Check):
+class QuotedLoss(Criterion):
     """The original's quoted loss is reached within its examples (``quoted_loss_claim``).
 
     Attributes:
@@ -258,7 +257,7 @@ class QuotedLoss(Check):
 
 
 @dataclass(frozen=True)
-class FitsFrequency(Check):
+class FitsFrequency(Criterion):
     """"Fits F Hz": per-point RMS error at ``frequency`` below ``rms`` (sine amplitude 1)."""
 
     frequency: float = 1.0
@@ -273,7 +272,7 @@ class FitsFrequency(Check):
 
 
 @dataclass(frozen=True)
-class FailsElsewhere(Check):
+class FailsElsewhere(Criterion):
     """"Fails at other frequencies": the error at each of ``others`` more than ``factor``
     times the error at ``at``."""
 
@@ -293,7 +292,7 @@ class FailsElsewhere(Check):
 
 
 @dataclass(frozen=True)
-class WorseThan(Check):
+class WorseThan(Criterion):
     """Worse than experiment ``other`` (trained at ``frequency`` only) at that frequency."""
 
     other: str
@@ -312,7 +311,7 @@ class WorseThan(Check):
 
 
 @dataclass(frozen=True)
-class Generalises(Check):
+class Generalises(Criterion):
     """"Generalises": the errors at ``frequencies`` within ``factor`` of each other."""
 
     frequencies: tuple[float, ...] = (1.0, 2.0, 3.0)
@@ -330,7 +329,7 @@ class Generalises(Check):
 
 
 @dataclass(frozen=True)
-class OtherSeeds(Check):
+class OtherSeeds(Criterion):
     """The other seeds of the spread: does any reach the original's quoted loss in time?"""
 
     def _others(self, run, sources) -> list:
@@ -367,7 +366,7 @@ class OtherSeeds(Check):
 
 
 @dataclass(frozen=True)
-class LongerBudget(Check):
+class LongerBudget(Criterion):
     """Does the control ``control`` (the same run with a longer budget) reach the original's
     quoted loss within its budget?"""
 
@@ -396,7 +395,7 @@ class LongerBudget(Check):
 
 
 @dataclass(frozen=True)
-class LowestDisplayed(Check):
+class LowestDisplayed(Criterion):
     """The original's lowest quoted loss (``reported.best_loss``) is displayed within the
     budget; ``beside`` names a control whose lowest displayed loss the numbers show too."""
 
@@ -404,11 +403,11 @@ class LowestDisplayed(Check):
 
     def claim(self, run, sources):
         exp = run.experiment
-        best, at = best_displayed(run.history, max_examples=exp.budget_examples)
+        best, at = best_train_loss(run.history, max_examples=exp.budget_examples)
         measured = f"lowest displayed loss {best:.4g} at {at} examples"
         if self.beside is not None:
             other = sources.control(self.beside)
-            other_best, other_at = best_displayed(other.history,
+            other_best, other_at = best_train_loss(other.history,
                                                   max_examples=exp.budget_examples)
             measured += (f"; {sources.label(self.beside)} (control) {other_best:.4g} at "
                          f"{other_at} examples")
@@ -418,7 +417,7 @@ class LowestDisplayed(Check):
 
 
 @dataclass(frozen=True)
-class VariesWildly(Check):
+class VariesWildly(Criterion):
     """"The loss varies wildly": over the last ``window`` steps the largest displayed loss is
     more than ``factor`` times the smallest; ``beside`` names a control shown for scale."""
 
@@ -450,7 +449,7 @@ def _fraction(value: float) -> str:
 
 
 @dataclass(frozen=True)
-class ClippingCalms(Check):
+class ClippingCalms(Criterion):
     """"Value clipping calms the loss" (our question, not a claim of the original): over the
     last ``window`` steps the interquartile range of the displayed loss is below ``fraction``
     of the control's without clipping (same seed and budget)."""
@@ -479,8 +478,8 @@ class ClippingCalms(Check):
     def explain(self, run, sources):
         exp = run.experiment
         control, clipped, unclipped = self._spreads(run, sources)
-        best, _ = best_displayed(run.history, max_examples=exp.budget_examples)
-        control_best, control_at = best_displayed(control.history,
+        best, _ = best_train_loss(run.history, max_examples=exp.budget_examples)
+        control_best, control_at = best_train_loss(control.history,
                                                   max_examples=exp.budget_examples)
         text = (f"With clipping, the lowest loss the run displayed within the budget is "
                 f"{best:.3g}, against the original's lowest {exp.reported.best_loss:g}; without "
@@ -508,7 +507,7 @@ class ClippingCalms(Check):
 
 
 @dataclass(frozen=True)
-class StoppedByTarget(Check):
+class StoppedByTarget(Criterion):
     """The target rule stops the run within the examples where the original quoted its loss."""
 
     def claim(self, run, sources):
@@ -528,7 +527,7 @@ class StoppedByTarget(Check):
             return (f"The run was not stopped by its target rule: it stopped by the "
                     f"{run.stop_reason} at {run.examples} examples, with a held-out loss of "
                     f"{run.metrics['loss']:.3g}.")
-        examples, losses = displayed_losses(run.history)
+        examples, losses = train_losses(run.history)
         return (f"The run stopped by the same rule as the original's, on a displayed minibatch "
                 f"loss of {float(losses[-1]):.3g} at {int(examples[-1])} examples (the "
                 f"original: {exp.reported.loss:g} at {exp.reported.examples}). The rule fires "
@@ -539,13 +538,13 @@ class StoppedByTarget(Check):
 
 
 @dataclass(frozen=True)
-class StallsNear(Check):
+class StallsNear(Criterion):
     """"Stalls near L" (L the quoted ``reported.loss``): the held-out loss at the end within
     ``factor`` of L."""
 
     factor: float = 2
 
-    def near(self, run: RunRecord) -> bool:
+    def near(self, run: Run) -> bool:
         """Whether the held-out loss at the end is within ``factor`` of the quoted level."""
         level = run.experiment.reported.loss
         return level / self.factor <= run.metrics["loss"] <= level * self.factor
@@ -560,7 +559,7 @@ class StallsNear(Check):
 
 
 @dataclass(frozen=True)
-class StallStops(Check):
+class StallStops(Criterion):
     """"Convergence effectively stops": the median displayed loss of the last quarter of the
     run is at least ``fraction`` of the quarter before's.
 
@@ -568,7 +567,7 @@ class StallStops(Check):
         fraction: See above (0.8: falls by less than 20%).
         longer: A control with a longer budget the explanation compares with (no
             explanation without one).
-        level: The check of the level the run stalls near, for the explanation's wording.
+        level: The criterion of the level the run stalls near, for the explanation's wording.
     """
 
     fraction: float = 0.8
@@ -608,12 +607,12 @@ class StallStops(Check):
 
 
 @dataclass(frozen=True)
-class BelowTarget(Check):
+class BelowTarget(Criterion):
     """"Gets below the target": the run (or, with ``any_seed``, any other seed of the
     spread) is stopped by its target rule before the cap.
 
     Attributes:
-        any_seed: Check the spread's other seeds instead of the run.
+        any_seed: Criterion the spread's other seeds instead of the run.
         beside: An experiment whose shipped run the numbers (and the explanation) show for
             comparison.
         beside_longer: A control (``beside`` with a longer budget) the explanation shows too.
@@ -685,7 +684,7 @@ class BelowTarget(Check):
 
 
 @dataclass(frozen=True)
-class NeverBelow(Check):
+class NeverBelow(Criterion):
     """"Never goes below F": no displayed minibatch loss below ``floor`` (default the quoted
     ``reported.loss``)."""
 
@@ -694,7 +693,7 @@ class NeverBelow(Check):
     def claim(self, run, sources):
         exp = run.experiment
         floor = exp.reported.loss if self.floor is None else self.floor
-        best, best_examples = best_displayed(run.history)
+        best, best_examples = best_train_loss(run.history)
         return Claim(exp.slug, f"never goes below {floor:g}: no displayed minibatch loss below "
                                f"it", verdict_of(best >= floor),
                      f"seed {run.seed}: lowest displayed loss {best:.4g} ({best / floor:.1f}x "
@@ -704,7 +703,7 @@ class NeverBelow(Check):
 
 
 @dataclass(frozen=True)
-class NeverBelowTarget(Check):
+class NeverBelowTarget(Criterion):
     """"Never gets below the target": no seed trained (the run and the spread's other seeds)
     is stopped by its target rule before the cap."""
 
@@ -722,15 +721,15 @@ class NeverBelowTarget(Check):
 
 
 @dataclass(frozen=True)
-class OnControl(Check):
-    """Another check applied to a control run instead of the experiment's own run (the
+class OnControl(Criterion):
+    """Another criterion applied to a control run instead of the experiment's own run (the
     claim is then the control's); it explains nothing."""
 
     control: str
-    check: Check
+    criterion: Criterion
 
     def claim(self, run, sources):
-        return self.check.claim(sources.control(self.control), sources)
+        return self.criterion.claim(sources.control(self.control), sources)
 
 
 def _count(verdicts: list[str], verdict: str) -> str:
@@ -761,22 +760,22 @@ def _seed_for_seed(graph: list, port: list) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class OriginalGraph(Check):
-    """Another check applied to the original's own TF1 graph, trained today with the same
+class OriginalGraph(Criterion):
+    """Another criterion applied to the original's own TF1 graph, trained today with the same
     protocol on the same minibatches at each of its seeds (``sources.tf1``), and to the port at
     its seeds (the run and its spread) for comparison: is a number the port misses the port's
     or the original's?
 
     Attributes:
-        check: The check to apply to each run (a ``QuotedLoss``, a ``NeverBelow``, ...).
-        every_seed: The claim holds on the graph when ``check`` holds at every seed (a claim
+        criterion: The criterion to apply to each run (a ``QuotedLoss``, a ``NeverBelow``, ...).
+        every_seed: The claim holds on the graph when ``criterion`` holds at every seed (a claim
             that something never happens); otherwise at any seed (a number reached).
         summary: The explanation starts by saying what the graph is and gives both
             implementations' held-out loss over seeds (once per experiment: the first such
-            check).
+            criterion).
     """
 
-    check: Check = QuotedLoss()
+    criterion: Criterion = QuotedLoss()
     every_seed: bool = False
     summary: bool = True
 
@@ -790,7 +789,7 @@ class OriginalGraph(Check):
 
     def claim(self, run, sources):
         graph, _ = self._runs(run, sources)
-        claims = [self.check.claim(other, sources) for other in graph]
+        claims = [self.criterion.claim(other, sources) for other in graph]
         verdicts = [claim.verdict for claim in claims]
         if self.every_seed:
             verdict = max(verdicts, key=[HOLDS, MINIBATCH_ONLY, DOES_NOT_HOLD].index)
@@ -810,9 +809,9 @@ class OriginalGraph(Check):
 
     def explain(self, run, sources):
         graph, port = self._runs(run, sources)
-        statement = self.check.claim(run, sources).statement
-        ours = [self.check.claim(other, sources).verdict for other in port]
-        theirs = [self.check.claim(other, sources).verdict for other in graph]
+        statement = self.criterion.claim(run, sources).statement
+        ours = [self.criterion.claim(other, sources).verdict for other in port]
+        theirs = [self.criterion.claim(other, sources).verdict for other in graph]
         text = ""
         if self.summary:
             text = (f"The original's TF1 graph (its own cells and initialisation) trained today "

@@ -1,7 +1,7 @@
 """What the study does with each experiment, declared as data: one ``Study`` per experiment.
 
 A study record says which claims of the original are checked on the experiment (parameterised
-check objects from ``sinelib.study.criteria``), which control runs answer the questions those
+criteria from ``sinelib.study.criteria``), which control runs answer the questions those
 claims raise, the seeds of its seed spread, how the quote table words its quoted number, which
 controls its training figure overlays, and whether the autoregressive network is measured
 beside it. Everything else is derived from these records: the list of control runs
@@ -17,7 +17,7 @@ from typing import Mapping
 
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.study.criteria import (
-    BelowTarget, Check, ClippingCalms, FailsElsewhere, FitsFrequency, Generalises,
+    BelowTarget, Criterion, ClippingCalms, FailsElsewhere, FitsFrequency, Generalises,
     LongerBudget, LowestDisplayed, NeverBelow, NeverBelowTarget, OnControl, OriginalGraph,
     OtherSeeds, QuotedLoss, StallsNear, StallStops, StoppedByTarget, VariesWildly, WorseThan,
 )
@@ -71,7 +71,7 @@ class Study:
 
     Attributes:
         slug: The registered experiment.
-        checks: The original's claims on it, in the order they are reported.
+        criteria: How the original's claims on it are judged, in the order they are reported.
         spread_seeds: Seeds beyond 0 trained for its seed spread.
         controls: Control runs at seed 0 that its claims compare with.
         spread_controls: Names of ``controls`` also trained at every seed of the spread.
@@ -81,7 +81,7 @@ class Study:
     """
 
     slug: str
-    checks: tuple[Check, ...]
+    criteria: tuple[Criterion, ...]
     spread_seeds: tuple[int, ...] = SPREAD
     controls: tuple[Control, ...] = ()
     spread_controls: tuple[str, ...] = ()

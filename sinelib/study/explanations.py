@@ -1,7 +1,7 @@
 """Where a claim of the original does not hold for our run, the measurements that say why.
 
-Each check declared for an experiment (``sinelib.study.declarations``) may explain the numbers
-behind its verdict (``criteria.Check.explain``); ``explain`` joins those words into one
+Each criterion declared for an experiment (``sinelib.study.declarations``) may explain the numbers
+behind its verdict (``criteria.Criterion.explain``); ``explain`` joins those words into one
 paragraph. Every number comes from the run and the runs it is compared with, and every
 conclusion is conditional on what they show, so the text stays true when the weights are
 retrained. The notebooks print it below their checked claims.
@@ -11,25 +11,26 @@ from __future__ import annotations
 
 import re
 
-from sinelib.study.criteria import Check, Sources
+from sinelib.study.criteria import Criterion, Sources
 from sinelib.study.declarations import get_study
-from sinelib.study.records import RunRecord, shipped_run, shipped_sources
+from sinelib.training import Run
+from sinelib.study.records import shipped_run, shipped_sources
 
 
-def explain(run: RunRecord | str, sources: Sources | None = None,
-            kind: type[Check] | None = None, bullets: bool = False) -> str:
+def explain(run: Run | str, sources: Sources | None = None,
+            kind: type[Criterion] | None = None, bullets: bool = False) -> str:
     """Why the run differs from the original where it does, from the run and its controls.
 
     Args:
-        run: A ``RunRecord`` or an experiment name (its shipped run).
-        sources: Where the checks find the runs they compare with; default the shipped files.
-        kind: Only the words of the checks of this class (e.g. ``criteria.OriginalGraph``,
+        run: A ``Run`` or an experiment name (its shipped run).
+        sources: Where the criteria find the runs they compare with; default the shipped files.
+        kind: Only the words of the criteria of this class (e.g. ``criteria.OriginalGraph``,
             the comparison with the original's TF1 graph).
-        bullets: A Markdown list instead of a paragraph: one item per check, and one
-            sub-item per seed where a check lists seeds ("...; seed 1: ...").
+        bullets: A Markdown list instead of a paragraph: one item per criterion, and one
+            sub-item per seed where a criterion lists seeds ("...; seed 1: ...").
 
     Returns:
-        A paragraph of plain text (or a Markdown list), or ``""`` when no check (of ``kind``)
+        A paragraph of plain text (or a Markdown list), or ``""`` when no criterion (of ``kind``)
         needs words. Where
         the port meets the original's claims (experiments 1, 2 and 3), only the comparison
         with the original's TF1 graph has any.
@@ -37,11 +38,11 @@ def explain(run: RunRecord | str, sources: Sources | None = None,
     Raises:
         ValueError: no study is declared for the run's experiment.
     """
-    if not isinstance(run, RunRecord):
+    if not isinstance(run, Run):
         run = shipped_run(run)
     sources = shipped_sources() if sources is None else sources
-    texts = (check.explain(run, sources) for check in get_study(run.experiment.slug).checks
-             if kind is None or isinstance(check, kind))
+    texts = (criterion.explain(run, sources) for criterion in get_study(run.experiment.slug).criteria
+             if kind is None or isinstance(criterion, kind))
     texts = [text for text in texts if text]
     if bullets:
         return "\n".join(as_bullet(text) for text in texts)
@@ -49,7 +50,7 @@ def explain(run: RunRecord | str, sources: Sources | None = None,
 
 
 def as_bullet(text: str) -> str:
-    """One check's words as a Markdown list item, a list of seeds ("seed 0: ...; seed 1:
+    """One criterion's words as a Markdown list item, a list of seeds ("seed 0: ...; seed 1:
     ...") as its sub-items."""
     parts = re.split(r"(: |; |\. )(?=seed \d+: )", text)
     if len(parts) == 1:

@@ -22,7 +22,8 @@ from sinelib.data import heldout_windows, sample_windows
 from sinelib.evaluation import loss_by_frequency
 from sinelib.experiments import EXPERIMENTS
 from sinelib.internals import gate_saturation, gradient_norms_through_time, state_pca
-from sinelib.pretrained import load_manifest, load_pretrained
+from sinelib.plumbing.pretrained import load_manifest, load_pretrained
+from sinelib.plumbing.tables import to_markdown
 from sinelib.study import plots as study_plots
 from sinelib.study.atlas import AUTOREGRESSIVE, NETWORK, load_atlas
 from sinelib.study.autoregressive import AR_BASE
@@ -36,7 +37,6 @@ from sinelib.study.records import (
 )
 from sinelib.study.tables import (
     baseline_rows, experiment_rows, horizon_rows, ledger_rows, quote_rows, spread_rows,
-    to_markdown,
 )
 
 #: Resolution of every saved figure.
@@ -99,8 +99,8 @@ def figure_set() -> dict:
 
     def gradient_through_time():
         exp = EXPERIMENTS[GRADIENT_NETWORK]
-        x, _ = sample_windows(20, GRADIENT_STEPS, 1, rng=0)
-        _, y = sample_windows(20, exp.n_in, exp.n_out, rng=1)
+        x, _ = sample_windows(20, GRADIENT_STEPS, 1, seed=0)
+        _, y = sample_windows(20, exp.n_in, exp.n_out, seed=1)
         weights = network_weights(model(GRADIENT_NETWORK))
         curves = {f"{label(GRADIENT_NETWORK)}, trained": gradient_norms_through_time(weights, x, y)}
         curves.update({f"recurrent weights x{scale:g}": gradient_norms_through_time(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sinelib.checks import shown
+from sinelib.plumbing.arguments import shown
 from sinelib.data import sample_windows
 from sinelib.evaluation import REPORT_FREQUENCIES, predictor
 from sinelib.experiments import get_experiment
@@ -15,7 +15,7 @@ from sinelib.plots import (
     CURVE_COLOR, DECAY_COLOR, HELDOUT_COLOR, QUOTED_COLOR, TARGET_COLOR, draw_prediction,
     draw_training_curve, mark_training_band,
 )
-from sinelib.study.analysis import displayed_losses
+from sinelib.study.analysis import train_losses
 from sinelib.study.atlas import curve
 
 
@@ -92,7 +92,7 @@ def plot_prediction_grid(models, frequencies=REPORT_FREQUENCIES, seed: int = 0,
     for column, (label, (model, exp)) in enumerate(models.items()):
         exp = get_experiment(exp)
         x, y = sample_windows(len(frequencies), exp.n_in, exp.n_out, frequency=frequencies,
-                              rng=seed)
+                              seed=seed)
         y_pred = predictor(model, exp)(x)
         for row, frequency in enumerate(frequencies):
             ax = axes[row, column]
@@ -133,7 +133,7 @@ def plot_loss_spread(histories, last_steps: int = 2000,
     left, right = figure.subplots(1, 2, width_ratios=(2, 1), sharey=True)
     data = []
     for index, (label, history) in enumerate(histories.items()):
-        examples, losses = displayed_losses(history, last_steps=last_steps)
+        examples, losses = train_losses(history, last_steps=last_steps)
         left.plot(examples, losses, marker="o", markersize=3, linewidth=1,
                   color=f"C{index % 10}", label=label)
         data.append(losses)

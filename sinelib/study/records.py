@@ -1,25 +1,26 @@
 """One record per finished run, whatever its source: shipped weights, a control, a live run.
 
-The notebooks, the claims and the figures all read a ``RunRecord``: the experiment, the run's
-facts (seed, steps, examples, stop reason), its held-out metrics and its training history. A
-reader who trains live (``TRAIN = True``) gets a record of that run instead of the shipped one
-and every later cell works unchanged. The original's TF1 graph, trained with the same protocol
-on the same minibatches (``make tf1-runs``), gives records of the same kind (``tf1_runs``).
+The notebooks, the claims and the figures all read a ``training.Run``: the experiment, the
+run's facts (seed, steps, examples, stop reason), its held-out metrics and its training history.
+A reader who trains live (``TRAIN = True``) gets the ``Run`` that ``train`` returns instead of
+the shipped one, and every later cell works unchanged. The original's TF1 graph, trained with
+the same protocol on the same minibatches (``make tf1-runs``), gives runs of the same kind
+(``tf1_runs``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sinelib.experiments import EXPERIMENTS, Experiment, get_experiment
-from sinelib.history import history_from_csv
-from sinelib.pretrained import PRETRAINED_DIR, history_path, load_manifest
+from sinelib.plumbing.history import history_from_csv
+from sinelib.plumbing.pretrained import PRETRAINED_DIR, history_path, load_manifest
 from sinelib.study.analysis import seed_spread
 from sinelib.study.controls import control_manifest_path, get_control, load_control
 from sinelib.study.criteria import Sources
 from sinelib.study.declarations import STUDIES, get_study
+from sinelib.training import Run
 
 #: Where the original's TF1 graph's training runs are shipped: ``<slug>-seed<N>.json`` and
 #: ``.history.csv`` (``sinelib.tools.reference_tf1`` writes them; no weights).
@@ -28,44 +29,15 @@ TF1_RUNS_DIR = PRETRAINED_DIR / "tf1"
 TF1_SOURCE = "TF1 graph"
 
 
-@dataclass(frozen=True)
-class RunRecord:
-    """A finished training run.
-
-    Attributes:
-        experiment: What was trained (a registered experiment or a control's variant).
-        seed: Seed of the initial weights and minibatches.
-        steps: Adam steps taken.
-        examples: Examples consumed (the original's "iterations").
-        stop_reason: The rule that ended the run (``schedules.STOP_BUDGET``, ``STOP_TARGET``,
-            ``STOP_CAP``, ...).
-        metrics: ``evaluate`` output at the end of the run (summed loss and per-point MSE).
-        history: Training history rows (``history.HISTORY_COLUMNS``).
-        source: Where the record came from, for captions ("shipped", "control exp4-noclip",
-            "trained live").
-    """
-
-    experiment: Experiment
-    seed: int
-    steps: int
-    examples: int
-    stop_reason: str
-    metrics: dict
-    history: list = field(repr=False)
-    source: str = "shipped"
-
-
-def _from_manifest(exp: Experiment, manifest: dict, history: list, source: str) -> RunRecord:
+def _from_manifest(exp: Experiment, manifest: dict, history: list, source: str) -> Run:
     run = manifest.get("run") or {}
     steps = run.get("steps")
     if steps is None:
         steps = history[-1]["step"] if history else 0
-    return RunRecord(
-        experiment=exp, seed=run.get("seed", 0), steps=steps,
-        examples=run.get("examples", steps * exp.batch_size),
-        stop_reason=run.get("stop_reason", "unknown"), metrics=manifest["metrics"],
-        history=history, source=source,
-    )
+    return Run(experiment=exp, seed=run.get("seed", 0), steps=steps,
+               stop_reason=run.get("stop_reason", "unknown"), metrics=manifest["metrics"],
+               history=history, source=source, elapsed_s=run.get("elapsed_s", 0.0),
+               step_variant=run.get("step_variant", {}))
 
 
 def load_history(name: str | Experiment, directory=None) -> list[dict]:
@@ -84,30 +56,21 @@ def load_history(name: str | Experiment, directory=None) -> list[dict]:
     return history_from_csv(path.read_text(encoding="utf-8"))
 
 
-def shipped_run(name: str | Experiment, directory=None) -> RunRecord:
+def shipped_run(name: str | Experiment, directory=None) -> Run:
     """The record of an experiment's shipped run (manifest and history), without weights."""
     exp = get_experiment(name)
     return _from_manifest(exp, load_manifest(exp, directory), load_history(exp, directory),
                           "shipped")
 
 
-def control_run(name: str, directory=None) -> RunRecord:
+def control_run(name: str, directory=None) -> Run:
     """The record of a control run (``sinelib.study.controls``)."""
     control = get_control(name)
     manifest, history = load_control(control, directory)
     return _from_manifest(control.experiment(), manifest, history, f"control {control.name}")
 
 
-def result_run(result) -> RunRecord:
-    """The record of a ``TrainResult`` (a run trained in this process)."""
-    return RunRecord(
-        experiment=result.experiment, seed=result.seed, steps=result.steps,
-        examples=result.examples, stop_reason=result.stop_reason, metrics=result.metrics,
-        history=list(result.history), source="trained live",
-    )
-
-
-def spread_runs(name: str | Experiment, controls_directory=None) -> list[RunRecord]:
+def spread_runs(name: str | Experiment, controls_directory=None) -> list[Run]:
     """The seed-spread control runs of an experiment that have been trained, in seed order
     (its study's ``spread_seeds``; ``make seeds`` trains them)."""
     study = get_study(get_experiment(name).slug)
@@ -115,7 +78,7 @@ def spread_runs(name: str | Experiment, controls_directory=None) -> list[RunReco
             if control_manifest_path(control, controls_directory).is_file()]
 
 
-def seed_runs(name: str | Experiment, directory=None, controls_directory=None) -> list[RunRecord]:
+def seed_runs(name: str | Experiment, directory=None, controls_directory=None) -> list[Run]:
     """The shipped run (seed 0) and every seed-spread control run of an experiment found.
 
     Seeds whose control has not been trained yet (``make seeds``) are left out; the caller
@@ -131,7 +94,7 @@ def all_seed_spreads(directory=None, controls_directory=None) -> dict:
             for slug in EXPERIMENTS}
 
 
-def tf1_runs(name: str | Experiment, directory=None) -> list[RunRecord]:
+def tf1_runs(name: str | Experiment, directory=None) -> list[Run]:
     """The original's TF1 graph trained on the experiment's protocol and minibatches, at every
     seed found (``make tf1-runs``), in seed order; empty when none has been trained.
 
@@ -158,7 +121,7 @@ def all_tf1_spreads(directory=None) -> dict:
 
 
 def clipping_off_runs(name: str | Experiment | None = None,
-                      controls_directory=None) -> list[RunRecord]:
+                      controls_directory=None) -> list[Run]:
     """The runs without value clipping that have been trained: seed 0, then the spread's seeds.
 
     Args:
@@ -186,7 +149,7 @@ def overlay_histories(name: str | Experiment, controls_directory=None) -> dict[s
 
 
 def shipped_sources(directory=None, controls_directory=None) -> Sources:
-    """Where the checks find the runs they compare with: the shipped files."""
+    """Where the criteria find the runs they compare with: the shipped files."""
     return Sources(
         shipped=lambda name: shipped_run(name, directory),
         control=lambda name: control_run(name, controls_directory),

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 from sinelib.baselines import BASELINES
-from sinelib.checks import shown
+from sinelib.plumbing.arguments import shown
 from sinelib.experiments import EXPERIMENTS, Experiment, get_experiment
-from sinelib.study.analysis import best_displayed, seed_spread, spread_text
+from sinelib.study.analysis import best_train_loss, seed_spread, spread_text
 from sinelib.study.atlas import NETWORK, curve, generalisation_band, heldout, noise_crossing
-from sinelib.study.claims import check_claims
+from sinelib.study.claims import judge_claims
 from sinelib.study.criteria import DOES_NOT_HOLD, HOLDS, MINIBATCH_ONLY, heldout_at
 from sinelib.study.declarations import get_study
 from sinelib.study.records import shipped_run
@@ -62,33 +62,6 @@ def metrics_rows(metrics: dict) -> list[list[str]]:
     for entry in metrics["by_frequency"]:
         rows.append([f"{entry['frequency']:g} Hz", f"{entry['loss']:.6f}", f"{entry['mse']:.3e}"])
     return rows
-
-
-def _check_rows(rows) -> None:
-    if not isinstance(rows, list) or not rows or any(
-            not isinstance(row, list) or len(row) != len(rows[0]) for row in rows):
-        raise ValueError(f"rows must be a non-empty list of equally long lists (header first), "
-                         f"got {shown(rows)}")
-
-
-def to_text(rows: list[list[str]]) -> str:
-    """Aligned plain-text table (first row is the header)."""
-    _check_rows(rows)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
-             for row in rows]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
-
-
-def to_markdown(rows: list[list[str]]) -> str:
-    """GitHub-flavoured Markdown table (first row is the header)."""
-    _check_rows(rows)
-    escape = lambda cell: cell.replace("|", "\\|")
-    lines = ["| " + " | ".join(escape(c) for c in rows[0]) + " |",
-             "|" + "---|" * len(rows[0])]
-    lines += ["| " + " | ".join(escape(c) for c in row) + " |" for row in rows[1:]]
-    return "\n".join(lines)
 
 
 def ledger_rows(manifests: dict, spreads: dict | None = None,
@@ -150,7 +123,7 @@ def quote_rows(runs=None) -> list[list[str]]:
     the lowest displayed minibatch loss up to there (the original's own measure).
 
     Args:
-        runs: Mapping of slug to ``RunRecord``; defaults to the shipped runs.
+        runs: Mapping of slug to ``Run``; defaults to the shipped runs.
 
     Returns:
         A header row, then one row per quoted number (experiment 1 quotes none: its row
@@ -165,7 +138,7 @@ def quote_rows(runs=None) -> list[list[str]]:
         run = runs.get(slug)
         if run is None:
             continue
-        claims = check_claims(run)
+        claims = judge_claims(run)
         quotes = [("picture: " + exp.reported.claim, None, claims)]
         if exp.reported.loss is not None:
             quotes = [(f"{get_study(slug).quote_label} {exp.reported.loss:g}", exp.reported.loss,
@@ -180,7 +153,7 @@ def quote_rows(runs=None) -> list[list[str]]:
         seed_when = (f"{examples} / {examples // exp.batch_size}" if exp.reported.examples
                      else f"<= {examples} / {examples // exp.batch_size}")
         heldout, _ = heldout_at(run, examples)
-        best, _ = best_displayed(run.history, max_examples=examples)
+        best, _ = best_train_loss(run.history, max_examples=examples)
         for what, quoted, verdict_claims in quotes:
             verdict = max((claim.verdict for claim in verdict_claims), key=rank.get)
             rows.append([
@@ -210,7 +183,7 @@ def _reaches(exp: Experiment, runs: list) -> str:
         return "-"
     examples = _quoted_within(exp)
     heldout = sum(heldout_at(run, examples)[0] <= exp.reported.loss for run in runs)
-    displayed = sum(best_displayed(run.history, max_examples=examples)[0] <= exp.reported.loss
+    displayed = sum(best_train_loss(run.history, max_examples=examples)[0] <= exp.reported.loss
                     for run in runs)
     return f"{heldout}/{len(runs)} · {displayed}/{len(runs)}"
 
@@ -247,7 +220,7 @@ def spread_rows(runs_by_experiment: dict, tf1_by_experiment: dict | None = None
             spread = seed_spread(losses)
             std = "-" if spread["n"] == 1 else f"{spread['std']:.2g}"
             reasons = Counter(run.stop_reason for run in runs)
-            lowest = min(best_displayed(run.history, max_examples=examples)[0] for run in runs)
+            lowest = min(best_train_loss(run.history, max_examples=examples)[0] for run in runs)
             rows.append([
                 f"{exp.original_id} ({slug})", implementation,
                 "-" if exp.reported.loss is None else f"{exp.reported.loss:g}",

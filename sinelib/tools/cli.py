@@ -8,18 +8,19 @@ from pathlib import Path
 
 from sinelib.evaluation import evaluate
 from sinelib.experiments import EXPERIMENTS, get_experiment
-from sinelib.history import history_to_csv
+from sinelib.plumbing.history import history_to_csv
 from sinelib.models import weights_finite
-from sinelib.pretrained import (
+from sinelib.plumbing.pretrained import (
     PRETRAINED_DIR, load_manifest, load_pretrained, recorded_variant, save_pretrained,
 )
 from sinelib.schedules import STOP_DIVERGED, STOP_INTERRUPTED
 from sinelib.study.atlas import ATLAS_PATH, write_atlas
 from sinelib.study.autoregressive import AR_DIR, ar_experiment
-from sinelib.study.controls import CONTROLS_DIR, control_names, get_control, run_control
+from sinelib.study.controls import CONTROLS_DIR, control_names, get_control, train_control
 from sinelib.study.figures import readme_blocks, update_readme, write_figures
 from sinelib.study.records import all_seed_spreads, all_tf1_spreads
-from sinelib.study.tables import experiment_rows, ledger_rows, metrics_rows, to_markdown, to_text
+from sinelib.study.tables import experiment_rows, ledger_rows, metrics_rows
+from sinelib.plumbing.tables import to_markdown, to_text
 from sinelib.training import train
 
 
@@ -141,7 +142,7 @@ def _cmd_control(args) -> int:
         print("\n".join(names))
         return 0
     for name in names:
-        manifest = run_control(name, runs=args.runs,
+        manifest = train_control(name, runs=args.runs,
                                directory=args.dest or CONTROLS_DIR, progress=not args.no_progress)
         run = manifest["run"]
         print(f"{name}: stopped by '{run['stop_reason']}' after {run['steps']} steps "

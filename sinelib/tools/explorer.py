@@ -2,11 +2,11 @@
 breaks.
 
 ``Explorer`` puts ipywidgets sliders and an ipympl figure on top of ``sinelib.tools.probe``:
-a slider move runs ``run_probe`` once, moves the lines with ``set_data`` and draws only them
+a slider move runs ``measure_probe`` once, moves the lines with ``set_data`` and draws only them
 onto the kept background (blitting); a change of axes asks the front end for a full redraw.
 The figure is the original's picture of one window (``plots.draw_prediction``) above a strip
 of the held-out error against frequency (``probe.error_strip``), with a marker where the
-current frequency sits. ``explore("exp2")`` builds one; ``sinelib.tools.explorer_bench``
+current frequency sits. ``explore("exp2")`` builds one; ``benchmarks.explorer``
 measures how long a slider move takes.
 
 Matplotlib and ipympl are imported when the first explorer is built, not with the module:
@@ -22,13 +22,13 @@ import ipywidgets as widgets
 import numpy as np
 
 from sinelib.baselines import BASELINES, baseline_for
-from sinelib.checks import check_bool, check_number, shown
+from sinelib.plumbing.arguments import require_bool, require_number, shown
 from sinelib.data import NYQUIST, SAMPLING_RATE, SHIFT_RANGE
-from sinelib.evaluation import check_model_fits
+from sinelib.evaluation import require_model_fits
 from sinelib.experiments import EXPERIMENTS, Experiment, get_experiment
 from sinelib.plots import draw_prediction, mark_training_band
 from sinelib.tools.probe import (
-    Probe, ProbeResult, alias_frequency, error_strip, panel_limits, readout_html, run_probe,
+    Probe, ProbeResult, alias_frequency, error_strip, panel_limits, readout_html, measure_probe,
     shipped_model,
 )
 
@@ -69,7 +69,7 @@ def _experiment_label(exp: Experiment) -> str:
 
 def _check_in(name: str, value, bounds: tuple[float, float], unit: str = "") -> float:
     """``value`` as a float within a slider's range, or a ``ValueError`` that names both."""
-    return check_number(name, value, *bounds, unit=f"{unit} (the explorer's slider range)")
+    return require_number(name, value, *bounds, unit=f"{unit} (the explorer's slider range)")
 
 
 class Explorer:
@@ -115,7 +115,7 @@ class Explorer:
         self._models = {}
         for name, model in (models or {}).items():
             given = get_experiment(name)
-            check_model_fits(model, given)
+            require_model_fits(model, given)
             self._models[given.slug] = model
         self._noise_seed = Probe(noise_seed=noise_seed).noise_seed
         values = {
@@ -125,7 +125,7 @@ class Explorer:
             "offset": _check_in("offset", offset, OFFSET_RANGE),
             "noise": _check_in("noise", noise, NOISE_RANGE),
         }
-        baseline = check_bool("baseline", baseline)
+        baseline = require_bool("baseline", baseline)
         if baseline_name not in BASELINES:
             raise ValueError(f"baseline_name must be one of {', '.join(BASELINES)}, got "
                              f"{shown(baseline_name)}")
@@ -310,7 +310,7 @@ class Explorer:
         """Recompute the window, the prediction and the readout, and redraw."""
         try:
             name, baseline = self.baseline
-            result = run_probe(self.model, self.experiment, self.probe, baseline, name)
+            result = measure_probe(self.model, self.experiment, self.probe, baseline, name)
             limits = panel_limits(result.probe)
             self._draw(result, limits)
             self.readout.value = readout_html(result, limits)

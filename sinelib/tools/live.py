@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from sinelib.checks import check_bool, check_number, check_positive_int
+from sinelib.plumbing.arguments import require_bool, require_number, require_positive_int
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.plots import draw_training_curve
 from sinelib.training import train
@@ -58,11 +58,11 @@ class LiveLossPlot:
         from matplotlib.figure import Figure
 
         self.exp = get_experiment(exp)
-        self.min_interval_s = check_number("min_interval_s", min_interval_s, 0.0)
-        self.display = _in_notebook() if display is None else check_bool("display", display)
-        self.marks = check_bool("marks", marks)
+        self.min_interval_s = require_number("min_interval_s", min_interval_s, 0.0)
+        self.display = _in_notebook() if display is None else require_bool("display", display)
+        self.marks = require_bool("marks", marks)
         self.total_examples = (None if total_examples is None
-                               else check_positive_int("total_examples", total_examples))
+                               else require_positive_int("total_examples", total_examples))
         self.history: list[dict] = []
         self.figure = Figure(figsize=(7, 3.2), layout="constrained")
         self.ax = self.figure.subplots()
@@ -115,7 +115,7 @@ def train_live(exp: Experiment | str, *, min_interval_s: float = 2.0, display=No
             ``callback`` given here is called too.
 
     Returns:
-        The ``TrainResult``.
+        The ``Run``.
     """
     exp = get_experiment(exp)
     steps = kwargs.get("steps")

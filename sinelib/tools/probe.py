@@ -1,7 +1,7 @@
 """What the generalisation explorer shows for one setting, computed without widgets or figures.
 
 A ``Probe`` is one setting (frequency, shift, amplitude, offset, input noise).
-``probe_window`` builds the window it describes, ``run_probe`` predicts it with a network (and
+``probe_window`` builds the window it describes, ``measure_probe`` predicts it with a network (and
 a baseline) and measures the error in the original's units (summed loss) and as per-point MSE,
 ``probe_notes`` says in sentences what is unusual about the setting, ``panel_limits`` and
 ``readout_html`` give the window panel's y-limits and the readout's text, and ``error_strip``
@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sinelib.checks import check_non_negative_int, check_number, shown
-from sinelib.data import MAX_SHIFT, NYQUIST, SAMPLING_RATE, sample_windows
-from sinelib.evaluation import NOISE_KEY, check_model_fits, loss_by_frequency
-from sinelib.experiments import RANDOM_BAND, Experiment, get_experiment
+from sinelib.plumbing.arguments import require_non_negative_int, require_number, shown
+from sinelib.data import MAX_SHIFT, NYQUIST, RANDOM_BAND, SAMPLING_RATE, sample_windows
+from sinelib.evaluation import NOISE_KEY, require_model_fits, loss_by_frequency
+from sinelib.experiments import Experiment, get_experiment
 from sinelib.losses import per_point_mse, summed_loss
 from sinelib.models import predict
-from sinelib.pretrained import load_pretrained
+from sinelib.plumbing.pretrained import load_pretrained
 
 #: Largest frequency a ``Probe`` accepts (10x the sampling rate; beyond it the alias is all
 #: there is to say).
@@ -54,7 +54,7 @@ class Probe:
 
     Attributes:
         frequency: Hz, positive, at most ``MAX_FREQUENCY`` (at or above the 50 Hz Nyquist
-            limit nothing is predicted: ``run_probe`` says why).
+            limit nothing is predicted: ``measure_probe`` says why).
         shift: The shift t0 in seconds, as ``data.sample_windows`` takes it.
         amplitude: Peak value of the sine (the networks trained on 1).
         offset: Constant added to every sample (the networks trained on 0).
@@ -72,14 +72,14 @@ class Probe:
 
     def __post_init__(self) -> None:
         checked = {
-            "frequency": check_number("frequency", self.frequency, 0.0, MAX_FREQUENCY,
+            "frequency": require_number("frequency", self.frequency, 0.0, MAX_FREQUENCY,
                                       low_open=True, unit=" Hz"),
-            "shift": check_number("shift", self.shift, -MAX_SHIFT, MAX_SHIFT, high_open=True,
+            "shift": require_number("shift", self.shift, -MAX_SHIFT, MAX_SHIFT, high_open=True,
                                   unit=" s"),
-            "amplitude": check_number("amplitude", self.amplitude, 0.0, MAX_LEVEL),
-            "offset": check_number("offset", self.offset, -MAX_LEVEL, MAX_LEVEL),
-            "noise": check_number("noise", self.noise, 0.0, MAX_LEVEL),
-            "noise_seed": check_non_negative_int("noise_seed", self.noise_seed),
+            "amplitude": require_number("amplitude", self.amplitude, 0.0, MAX_LEVEL),
+            "offset": require_number("offset", self.offset, -MAX_LEVEL, MAX_LEVEL),
+            "noise": require_number("noise", self.noise, 0.0, MAX_LEVEL),
+            "noise_seed": require_non_negative_int("noise_seed", self.noise_seed),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
@@ -96,7 +96,7 @@ def noise_pattern(n_in: int, noise_seed: int = 0) -> np.ndarray:
     Drawn from the input-noise entropy of ``evaluation.loss_by_noise`` with a key of another
     length, so it never repeats that function's noise.
     """
-    noise_seed = check_non_negative_int("noise_seed", noise_seed)
+    noise_seed = require_non_negative_int("noise_seed", noise_seed)
     return np.random.default_rng([NOISE_KEY, n_in, 4, noise_seed]).standard_normal(n_in)
 
 
@@ -133,7 +133,7 @@ def probe_window(exp: Experiment | str, probe: Probe) -> tuple[np.ndarray, np.nd
 
 def alias_frequency(frequency: float) -> float:
     """The frequency in [0, 50] Hz whose 100 Hz samples match those of ``frequency``."""
-    frequency = check_number("frequency", frequency, 0.0, low_open=True, unit=" Hz")
+    frequency = require_number("frequency", frequency, 0.0, low_open=True, unit=" Hz")
     return abs(frequency - SAMPLING_RATE * round(frequency / SAMPLING_RATE))
 
 
@@ -192,7 +192,7 @@ def probe_notes(exp: Experiment | str, probe: Probe) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class ProbeResult:
-    """What the explorer shows for one setting (``run_probe``).
+    """What the explorer shows for one setting (``measure_probe``).
 
     Attributes:
         experiment: The experiment whose network predicted.
@@ -230,7 +230,7 @@ class ProbeResult:
         return self.y_pred is not None
 
 
-def run_probe(model, exp: Experiment | str, probe: Probe, baseline=None,
+def measure_probe(model, exp: Experiment | str, probe: Probe, baseline=None,
               baseline_name: str | None = None) -> ProbeResult:
     """Predict one setting's window with a network (and a baseline) and measure the error.
 
@@ -252,7 +252,7 @@ def run_probe(model, exp: Experiment | str, probe: Probe, baseline=None,
             or a baseline that is not callable.
     """
     exp, probe = get_experiment(exp), _check_probe(probe)
-    check_model_fits(model, exp)
+    require_model_fits(model, exp)
     if baseline is not None and not callable(baseline):
         raise ValueError(f"baseline must be a function predict(x, n_out) or None, got "
                          f"{shown(baseline)}")
@@ -308,7 +308,7 @@ def readout_html(result: ProbeResult, limits: tuple[float, float] | None = None)
     MSE (and the baseline's), and the notes, as a small HTML block.
 
     Args:
-        result: ``run_probe`` output.
+        result: ``measure_probe`` output.
         limits: The panel's y-limits; with them, a note says when the prediction leaves it.
     """
     exp, probe = result.experiment, result.probe

@@ -10,7 +10,7 @@ and ``clip_by_value`` on every gradient for experiment 4: the original code's st
 
 The TF1 cells exist only with the ``tf-keras`` package (``pip install -e ".[bench]"``) and
 ``TF_USE_LEGACY_KERAS=1`` set before TensorFlow is imported, which changes ``tf.keras`` for
-the whole process. So this module refuses to load otherwise, and ``sinelib.tools.benchmark``
+the whole process. So this module refuses to load otherwise, and ``benchmarks.training``
 runs it in a process of its own. It feeds the same minibatches as ``sinelib.training`` (from
 ``sinelib.data.training_batch``) and follows the same learning-rate schedule.
 
@@ -37,7 +37,7 @@ if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
         "sinelib.tools.reference_tf1 needs TF_USE_LEGACY_KERAS=1 set before TensorFlow is "
         "imported "
         "(and the tf-keras package: pip install -e '.[bench]'); run it through "
-        "`python -m sinelib.tools.benchmark`, which starts it in a process of its own"
+        "`python -m benchmarks.training`, which starts it in a process of its own"
     )
 
 import argparse  # noqa: E402
@@ -56,13 +56,14 @@ from sinelib.evaluation import evaluate  # noqa: E402
 from sinelib.experiments import (  # noqa: E402
     DISPLAY_EVERY_STEPS, EXPERIMENTS, Experiment, Initializer, get_experiment,
 )
-from sinelib.history import history_to_csv  # noqa: E402
+from sinelib.plumbing.history import history_to_csv  # noqa: E402
 from sinelib.models import build_model  # noqa: E402
-from sinelib.pretrained import environment  # noqa: E402
-from sinelib.storage import atomic_write_json, atomic_write_text  # noqa: E402
+from sinelib.plumbing.pretrained import environment  # noqa: E402
+from sinelib.plumbing.storage import atomic_write_json, atomic_write_text  # noqa: E402
 from sinelib.study.declarations import get_study  # noqa: E402
 from sinelib.study.records import TF1_RUNS_DIR  # noqa: E402
-from sinelib.training import make_optimizer, make_train_step, step_plan  # noqa: E402
+from sinelib.plumbing.steps import step_plan  # noqa: E402
+from sinelib.training import make_optimizer, make_train_step  # noqa: E402
 
 v1 = tf.compat.v1
 
@@ -321,7 +322,7 @@ def train_reference(exp: Experiment, seed: int = 0, steps: int | None = None,
     graph.close()
     run = {"seed": seed, "steps": step, "examples": step * exp.batch_size,
            "stop_reason": reason, "elapsed_s": round(elapsed, 3),
-           "final_train_loss": displayed}
+           "train_loss": displayed}
     return {"history": history, "run": run, "metrics": metrics}
 
 

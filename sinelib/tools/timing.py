@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from sinelib.data import check_positive_int, training_batch
+from sinelib.data import require_positive_int, training_batch
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.models import build_model
 from sinelib.training import make_optimizer, make_train_step
@@ -39,8 +39,8 @@ def time_training_step(exp: Experiment | str, *, n_in: int | None = None, unroll
     """
     exp = get_experiment(exp)
     if n_in is not None:
-        exp = exp.replace(n_in=check_positive_int("n_in", n_in))
-    steps = check_positive_int("steps", steps)
+        exp = exp.replace(n_in=require_positive_int("n_in", n_in))
+    steps = require_positive_int("steps", steps)
     batches = [training_batch(seed, k, exp.batch_size, exp.n_in, exp.n_out, exp.frequency)
                for k in range(steps + 1)]
     start = time.perf_counter()

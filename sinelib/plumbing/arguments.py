@@ -14,6 +14,9 @@ import numpy as np
 
 #: Longest value representation quoted in an error message.
 _REPR_LIMIT = 80
+#: Largest run seed: a 32-bit seed, like NumPy's legacy one (TensorFlow's seed tensors
+#: overflow near 2**63).
+MAX_SEED = 2**32 - 1
 
 
 def shown(value) -> str:
@@ -26,34 +29,46 @@ def _is_integer(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
-def numeric_windows(value, dtype=np.float32) -> np.ndarray:
-    """``value`` as an array of ``dtype``, or ``ValueError`` unless it is numeric (bools,
-    strings and objects are refused even where NumPy would convert them)."""
+def require_numeric_array(name: str, value, dtype=np.float64,
+                          expected: str = "a numeric array") -> np.ndarray:
+    """Return ``value`` as an array of ``dtype``, or raise ``ValueError`` unless it is numeric
+    (bools, strings and objects are refused even where NumPy would convert them).
+
+    ``expected`` says what was expected in the message ("a number or an array of numbers").
+    """
     try:
         if np.asarray(value).dtype.kind not in "iuf":
             raise TypeError
         return np.asarray(value, dtype=dtype)
     except (TypeError, ValueError):
         raise ValueError(
-            f"x must be a numeric array of windows, got {type(value).__name__} {shown(value)}"
+            f"{name} must be {expected}, got {type(value).__name__} {shown(value)}"
         ) from None
 
 
-def check_positive_int(name: str, value) -> int:
+def require_positive_int(name: str, value) -> int:
     """Return ``value`` as an int, or raise ``ValueError`` unless it is a positive integer."""
     if not _is_integer(value) or value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {shown(value)}")
     return int(value)
 
 
-def check_non_negative_int(name: str, value) -> int:
+def require_non_negative_int(name: str, value) -> int:
     """Return ``value`` as an int, or raise ``ValueError`` unless it is an integer >= 0."""
     if not _is_integer(value) or value < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {shown(value)}")
     return int(value)
 
 
-def check_number(name: str, value, low: float = -math.inf, high: float = math.inf, *,
+def require_seed(value, name: str = "seed") -> int:
+    """Return ``value`` as an int, or raise ``ValueError`` unless it is a seed: an integer in
+    [0, ``MAX_SEED``]."""
+    if require_non_negative_int(name, value) > MAX_SEED:
+        raise ValueError(f"{name} must be at most {MAX_SEED}, got {shown(value)}")
+    return int(value)
+
+
+def require_number(name: str, value, low: float = -math.inf, high: float = math.inf, *,
                  low_open: bool = False, high_open: bool = False, unit: str = "") -> float:
     """Return ``value`` as a float, or raise ``ValueError`` unless it is a finite real number
     in the range [low, high] (an end is excluded when ``low_open`` / ``high_open``).
@@ -77,14 +92,14 @@ def check_number(name: str, value, low: float = -math.inf, high: float = math.in
     return value
 
 
-def check_bool(name: str, value) -> bool:
+def require_bool(name: str, value) -> bool:
     """Return ``value`` as a bool, or raise ``ValueError`` unless it is ``True`` or ``False``."""
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be True or False, got {shown(value)}")
     return bool(value)
 
 
-def check_model(model, name: str = "model"):
+def require_model(model, name: str = "model"):
     """Raise ``ValueError`` unless ``model`` looks like a built Keras model of this package."""
     try:
         input_shape, output_shape = model.input_shape, model.output_shape

@@ -3,7 +3,7 @@
 ``benchmark_latency`` times frequency-slider moves of an in-process ``Explorer`` (the window,
 the prediction, the readout and the blitted frame, plus any full redraw the front end would
 ask for), ``latency_markdown`` writes the result as a table, and ``python -m
-sinelib.tools.explorer_bench`` (``make bench-explorer``) runs both and writes
+benchmarks.explorer`` (``make bench-explorer``) runs both and writes
 benchmarks/explorer.json and benchmarks/explorer.md.
 """
 
@@ -20,9 +20,9 @@ import numpy as np
 
 from sinelib.experiments import EXPERIMENTS, get_experiment
 from sinelib.models import predict
-from sinelib.pretrained import environment
-from sinelib.storage import atomic_write_json, atomic_write_text
-from sinelib.study.tables import to_markdown
+from sinelib.plumbing.pretrained import environment
+from sinelib.plumbing.storage import atomic_write_json, atomic_write_text
+from sinelib.plumbing.tables import to_markdown
 from sinelib.tools.explorer import Explorer
 
 
@@ -116,7 +116,7 @@ def main(argv=None) -> int:
         The exit status: 0, or 2 after a one-line error on stderr for a bad argument.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m sinelib.tools.explorer_bench",
+        prog="python -m benchmarks.explorer",
         description="Time slider moves of the generalisation explorer for shipped networks.")
     parser.add_argument("experiments", nargs="*", help="experiments (default: all)")
     parser.add_argument("--moves", type=int, default=40, help="timed moves per network")
@@ -136,7 +136,7 @@ def main(argv=None) -> int:
         atomic_write_json(args.json, report)
     if args.markdown:
         atomic_write_text(args.markdown, "# Explorer latency\n\n`make bench-explorer` "
-                                         "(`python -m sinelib.tools.explorer_bench`): " + table)
+                                         "(`python -m benchmarks.explorer`): " + table)
     return 0
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
-from sinelib.checks import shown
+from sinelib.plumbing.arguments import shown
 
 #: Columns of a training history.
 HISTORY_COLUMNS = ("step", "examples", "learning_rate", "train_loss", "heldout_loss", "elapsed_s")

@@ -1,6 +1,6 @@
 """Training-speed benchmark: ``sinelib``'s training step against the original's TF1-style graph.
 
-``python -m sinelib.tools.benchmark`` (``make bench``) measures, for every network configuration of
+``python -m benchmarks.training`` (``make bench``) measures, for every network configuration of
 the registry, in one run and alternating the contenders:
 
 * the median milliseconds per training step (at the experiment's batch size) of the TF1-style
@@ -13,7 +13,7 @@ the registry, in one run and alternating the contenders:
   arithmetic in single precision;
 * the candidate ways of running ``sinelib``'s step (``VARIANTS``: Keras' symbolic loop, the
   unrolled graph, XLA, several steps per compiled call, fewer threads), which is the data
-  ``training.step_plan`` is chosen by. The variants ``train`` never uses live here, not in
+  ``step_plan`` is chosen by. The variants ``train`` never uses live here, not in
   ``sinelib.training``.
 
 Every measurement runs in a fresh subprocess (``--worker``), so start-up and memory are
@@ -44,13 +44,17 @@ from pathlib import Path
 import numpy as np
 
 from sinelib import schedules, training
+from sinelib.plumbing.steps import STEP_VARIANTS, step_plan
 from sinelib.data import heldout_windows, training_batch
 from sinelib.experiments import DISPLAY_EVERY_STEPS, EXPERIMENTS, Experiment, get_experiment
-from sinelib.history import history_from_csv
+from sinelib.plumbing.history import history_from_csv
 from sinelib.losses import summed_loss_tensor
 from sinelib.models import build_model
-from sinelib.pretrained import PRETRAINED_DIR, environment, history_path
-from sinelib.study.tables import to_markdown, to_text
+from sinelib.plumbing.pretrained import PRETRAINED_DIR, environment, history_path
+from sinelib.plumbing.tables import to_markdown, to_text
+
+#: The repository; the workers run ``python -m benchmarks.training`` from it.
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _distinct_configs() -> tuple[str, ...]:
@@ -69,12 +73,12 @@ def _distinct_configs() -> tuple[str, ...]:
 
 #: The experiments measured by default: one per distinct network and step (``_distinct_configs``).
 CONFIGS = _distinct_configs()
-#: Every way of running sinelib's step that the benchmark compares: ``training.STEP_VARIANTS``
+#: Every way of running sinelib's step that the benchmark compares: ``STEP_VARIANTS``
 #: (what ``train`` picks from), a display interval of 100 steps per compiled call
 #: (``make_chunk_step``), and TensorFlow limited to 1 intra-op and 2 inter-op threads.
 VARIANTS = {
     **{name: {**variant, "chunk": False, "threads": None}
-       for name, variant in training.STEP_VARIANTS.items()},
+       for name, variant in STEP_VARIANTS.items()},
     "unroll-chunk": {"unroll": True, "jit_compile": False, "chunk": True, "threads": None},
     "unroll-1x2": {"unroll": True, "jit_compile": False, "chunk": False, "threads": (1, 2)},
     "loop-1x2": {"unroll": False, "jit_compile": False, "chunk": False, "threads": (1, 2)},
@@ -162,11 +166,11 @@ def measure_sinelib(exp: Experiment, steps: int, variant: str | None = None) -> 
     """Start-up and per-step time of one way of running ``sinelib``'s training step.
 
     ``variant`` is one of ``VARIANTS``; ``None`` is the one ``train`` picks
-    (``training.step_plan``).
+    (``step_plan``).
     """
 
 
-    plan = VARIANTS[_plan_name(training.step_plan(exp)) if variant is None else variant]
+    plan = VARIANTS[_plan_name(step_plan(exp)) if variant is None else variant]
     if plan["threads"] is not None:
         import tensorflow as tf
 
@@ -312,9 +316,10 @@ def _run_worker(kind: str, slug: str, steps: int, timeout: float = 1800) -> dict
         env["TF_USE_LEGACY_KERAS"] = "1"
     else:
         env.pop("TF_USE_LEGACY_KERAS", None)
-    command = [sys.executable, "-m", "sinelib.tools.benchmark", "--worker", kind, slug,
+    command = [sys.executable, "-m", "benchmarks.training", "--worker", kind, slug,
                "--steps", str(steps)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout,
+                          cwd=ROOT)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"benchmark worker {kind} {slug} failed (exit {done.returncode}):\n"
@@ -380,7 +385,7 @@ def run_benchmark(configs=CONFIGS, steps: int = 200, rounds: int = 2,
 
         results[slug] = {kind: summary(kind) for kind in kinds}
         results[slug]["gemm"] = gemm
-        results[slug]["plan"] = training.step_plan(exp)
+        results[slug]["plan"] = step_plan(exp)
     return {"configs": results, "steps": steps, "rounds": rounds, "versions": versions(),
             "machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "load_average": {"start": load_start, "end": _load_average()}}
@@ -451,7 +456,7 @@ def markdown_report(report: dict, arguments: str = "") -> str:
                      f"{result.get('rounds', report['rounds'])} x "
                      f"{result.get('steps', report['steps'])}",
                      "-" if load is None else ", ".join(f"{value:.2f}" for value in load),
-                     "`python -m sinelib.tools.benchmark "
+                     "`python -m benchmarks.training "
                      + result.get("command", arguments).replace("|", "/") + "`"])
     lines = [
         f"Machine: {report['machine']}.",
@@ -470,14 +475,14 @@ def markdown_report(report: dict, arguments: str = "") -> str:
 
 
 def _plan_name(plan: dict) -> str:
-    """The name of the ``training.STEP_VARIANTS`` entry ``plan`` is."""
-    return next(name for name, value in training.STEP_VARIANTS.items() if value == plan)
+    """The name of the ``STEP_VARIANTS`` entry ``plan`` is."""
+    return next(name for name, value in STEP_VARIANTS.items() if value == plan)
 
 
 def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(
-        prog="python -m sinelib.tools.benchmark",
+        prog="python -m benchmarks.training",
         description="Training step of sinelib against the original's TF1-style graph.")
     parser.add_argument("configs", nargs="*", default=list(CONFIGS),
                         help="experiments to measure (default: one per network)")

@@ -14,7 +14,7 @@ errors. In reading order:
 * the results and the ledger (the README's "Results" section), the original's protocol
   (``docs/original.md``) and the ``sinelib`` API from its docstrings.
 
-Run ``python -m sinelib.tools.book [--out FOLDER]``; the pages land in ``FOLDER/html``.
+Run ``python -m book.build [--out FOLDER]``; the pages land in ``FOLDER/html``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pathlib import Path
 import sinelib
 from sinelib.study.course import SOLUTIONS, duration, run_seconds
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 #: Sphinx's configuration folder (``conf.py`` and the book's stylesheet), in the repository.
 CONF_FOLDER = "book"
 #: Where ``make book`` builds: sources in ``source/``, pages in ``html/`` (gitignored).
@@ -55,8 +55,9 @@ API_GROUPS = (
     ("sinelib", "The core: `import sinelib`"),
     ("sinelib.exercises", "The exercises' checks: `sinelib.exercises`"),
     ("sinelib.study", "Claims, studies and the README's tables: `sinelib.study`"),
-    ("sinelib.tools", "The command line, live training, the explorer and benchmarks: "
+    ("sinelib.tools", "The command line, live training, the explorer and the probes: "
                       "`sinelib.tools`"),
+    ("sinelib.plumbing", "What the core stands on: `sinelib.plumbing`"),
 )
 
 _LINK = re.compile(r"(?P<bang>!?)\[(?P<text>[^\]]*)\]\((?P<target>[^)\s]+)\)")
@@ -484,7 +485,7 @@ def build(out: Path = DEFAULT_OUT, *, root: Path = ROOT, quiet: bool = True) -> 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m sinelib.tools.book",
+        prog="python -m book.build",
         description="Build the course as a static website from the committed, executed "
                     "notebooks (nothing is executed; warnings are errors).")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,

@@ -18,17 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
-from sinelib.checks import shown
-from sinelib.evaluation import check_model_fits
+from sinelib.plumbing.arguments import shown
+from sinelib.evaluation import require_model_fits
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.models import build_model
-from sinelib.storage import (
+from sinelib.plumbing.storage import (
     assign_arrays, atomic_write_json, atomic_write_text, load_arrays, save_arrays, sha256_file,
     variable_specs, variables_to_arrays,
 )
 
 #: Where the package's shipped weights live.
-PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 #: Bumped whenever the manifest or weights layout changes; other formats are refused.
 MANIFEST_FORMAT = 1
 #: Fields every manifest must have.
@@ -147,7 +147,7 @@ def save_pretrained(model, exp: Experiment | str, directory: str | Path = PRETRA
         exp: Its experiment.
         directory: Destination folder (created if needed); defaults to the shipped weights.
         metrics: ``evaluate`` output for the model.
-        run: Facts of the run (``TrainResult.summary()``: seed, steps, stop reason, ...).
+        run: Facts of the run (``Run.summary()``: seed, steps, stop reason, ...).
         history_csv: The training history as CSV text, written beside the weights.
 
     Returns:
@@ -161,7 +161,7 @@ def save_pretrained(model, exp: Experiment | str, directory: str | Path = PRETRA
 
     exp = get_experiment(exp)
     directory = _directory(directory)
-    check_model_fits(model, exp)
+    require_model_fits(model, exp)
     for name, value in (("metrics", metrics), ("run", run)):
         if not isinstance(value, dict):
             raise ValueError(f"{name} must be a dict, got {shown(value)}")
@@ -252,7 +252,7 @@ def load_manifest(name: str | Experiment, directory: str | Path | None = None) -
 def recorded_variant(name: str | Experiment, directory: str | Path | None = None) -> dict | None:
     """The step variant (``{"unroll": ..., "jit_compile": ...}``) that the manifest of ``name``
     in ``directory`` says its run was trained with, or ``None`` where there is no manifest or it
-    predates the record (``training.step_plan`` chose the variant of those runs).
+    predates the record (``steps.step_plan`` chose the variant of those runs).
 
     Read without the checks of ``load_manifest``: a run being retrained after its configuration
     changed still repeats its variant.
