@@ -1,5 +1,6 @@
 """The layout's rules, checked on the source: the core apart from the study and the tools,
-public names only across modules, no experiment chosen by its slug in code."""
+no import circle, public names only across modules, no experiment chosen by its slug in code,
+and a top level that a learner can take in."""
 
 import ast
 import re
@@ -12,7 +13,8 @@ from notebook_code import notebook_code
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "sinelib"
-CORE = sorted(path for path in PACKAGE.glob("*.py") if path.name != "__main__.py")
+CORE = sorted(path for path in [*PACKAGE.glob("*.py"), *PACKAGE.glob("plumbing/*.py")]
+              if path.name != "__main__.py")
 MODULES = sorted(PACKAGE.rglob("*.py"))
 NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
 #: Imports that may sit inside a function: heavy to load (the module docstring says so). The
@@ -74,6 +76,92 @@ def test_notebooks_import_public_names(path):
     tree = ast.parse(notebook_code(path))
     for node, module, names, _ in _imports(tree):
         assert not [n for n in names if n.startswith("_")], f"{path.name} imports privates"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_no_import_circle():
+    """Every import between the package's modules, at any depth, TYPE_CHECKING ones included:
+    no module reaches itself."""
+    names = {_module_name(path) for path in MODULES}
+    graph = {}
+    for path in MODULES:
+        targets = set()
+        for _, module, imported, _ in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+            for name in [module, *(f"{module}.{item}" for item in imported)]:
+                if name in names:
+                    targets.add(name)
+        graph[_module_name(path)] = targets - {_module_name(path), "sinelib"}
+    circles = []
+
+    def visit(name, trail):
+        for target in graph[name]:
+            if target in trail:
+                circles.append(" -> ".join(trail[trail.index(target):] + [target]))
+            elif target not in done:
+                visit(target, trail + [target])
+        done.add(name)
+
+    done = set()
+    for name in sorted(graph):
+        if name not in done:
+            visit(name, [name])
+    assert circles == []
+
+
+def test_the_import_circle_test_finds_a_circle(tmp_path, monkeypatch):
+    """The circle test on a made-up package of two modules that import each other."""
+    package = tmp_path / "sinelib"
+    package.mkdir()
+    (package / "a.py").write_text("from sinelib.b import x\n", encoding="utf-8")
+    (package / "b.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                                  "    from sinelib.a import y\n", encoding="utf-8")
+    monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
+    monkeypatch.setattr(__import__(__name__), "MODULES", sorted(package.rglob("*.py")))
+    with pytest.raises(AssertionError, match="sinelib.a -> sinelib.b -> sinelib.a"):
+        test_no_import_circle()
+
+
+def test_the_top_level_holds_at_most_twelve_modules():
+    """What a learner reads sits at the top; the plumbing is grouped below it."""
+    top = sorted(path.name for path in PACKAGE.glob("*.py") if path.name != "__init__.py")
+    assert len(top) <= 12, top
+
+
+#: Where a slug may be written in the package: the registry, the study's declarations, and the
+#: exercises, each of which belongs to one lesson and its experiment.
+SLUGS_ALLOWED = ("experiments.py", "study/declarations.py", "exercises/")
+#: A slug written out: "exp1", "exp5-small", "exp4-noclip".
+_SLUG = re.compile(r"^exp[0-9]")
+
+
+def _slug_literals(source: str) -> list[tuple[int, str]]:
+    """``(line, text)`` of every string constant that names an experiment, docstrings left
+    out."""
+    tree = ast.parse(source)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings and _SLUG.match(node.value)]
+
+
+def test_the_slug_guard_catches_tuples_and_literals():
+    source = ('STATE = ("exp1", "exp2")\nclaim = Claim("exp5", "text")\n'
+              'def f():\n    """exp3 in a docstring"""\n')
+    assert sorted(_slug_literals(source)) == [(1, "exp1"), (1, "exp2"), (2, "exp5")]
+
+
+def test_no_experiment_is_named_in_code_outside_the_registry_and_the_declarations():
+    found = [f"{path.relative_to(PACKAGE)}:{line}: {text!r}" for path in MODULES
+             if not str(path.relative_to(PACKAGE)).startswith(SLUGS_ALLOWED)
+             for line, text in _slug_literals(path.read_text(encoding="utf-8"))]
+    assert found == []
 
 
 def test_no_experiment_is_chosen_by_its_slug_in_code():

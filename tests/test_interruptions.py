@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from sinelib import predict, train
-from sinelib.plumbing.runs import Checkpoint
+from sinelib.plumbing.runs import RunFolder
 from sinelib.models import weights_finite
 from sinelib.plumbing.storage import load_arrays, variables_to_arrays
 
@@ -147,18 +147,18 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tiny, tmp_path
     """Caught at the next loss display (step 300), or at the end of a run that stops between
     displays (step 250): either way the checkpoint of step 200 stays, byte for byte."""
     written = []
-    real_save = Checkpoint.save
+    real_save = RunFolder.save
 
     def save_and_remember(self, model, optimizer, step, *args, **kwargs):
         real_save(self, model, optimizer, step, *args, **kwargs)
         written.append((step, self.path.read_bytes()))
 
-    monkeypatch.setattr(Checkpoint, "save", save_and_remember)
+    monkeypatch.setattr(RunFolder, "save", save_and_remember)
     with pytest.warns(RuntimeWarning) as caught:
         result = train(_blows_up_at_step_200(tiny), steps=steps, out_dir=tmp_path,
                        checkpoint_every=100, progress=False, heldout_size=20)
     message = str(caught[-1].message)
-    assert f"tiny: the loss became nan by step {seen_at}" in message
+    assert f"tiny: the loss became nan or infinite by step {seen_at}" in message
     assert "restored from the checkpoint at step 200" in message
     assert (result.stop_reason, result.steps) == ("diverged", 200)
     assert [row["step"] for row in result.history] == [0, 100, 200]

@@ -19,8 +19,10 @@ import numpy as np
 
 try:
     import fcntl  # Linux and macOS
-except ImportError:  # Windows has no fcntl; the lock takes msvcrt's there
+    msvcrt = None
+except ImportError:  # Windows has no fcntl; the lock is msvcrt's there
     fcntl = None
+    import msvcrt
 
 from sinelib.experiments import DISPLAY_EVERY_STEPS, Experiment
 from sinelib.plumbing.history import history_to_csv
@@ -146,8 +148,6 @@ def try_lock(fd: int) -> bool:
         except BlockingIOError:
             return False
         return True
-    import msvcrt
-
     os.lseek(fd, WINDOWS_LOCK_BYTE, os.SEEK_SET)
     try:
         msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
@@ -161,8 +161,6 @@ def unlock(fd: int) -> None:
     if fcntl is not None:
         fcntl.flock(fd, fcntl.LOCK_UN)
         return
-    import msvcrt
-
     os.lseek(fd, WINDOWS_LOCK_BYTE, os.SEEK_SET)
     msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 

@@ -78,6 +78,9 @@ class Study:
         quote_label: How the quote table words the quoted number ("loss", "never below").
         overlays: Control names its training figure draws beside the shipped run.
         autoregressive: The atlas measures the autoregressive network beside it.
+        figures: The README's figures of what is inside networks that draw this one:
+            ``"state"`` (its hidden state), ``"gates"`` (its gates' saturation),
+            ``"gradient"`` (the gradient carried back through time).
     """
 
     slug: str
@@ -88,6 +91,7 @@ class Study:
     quote_label: str = "loss"
     overlays: tuple[str, ...] = ()
     autoregressive: bool = False
+    figures: tuple[str, ...] = ()
 
     def all_controls(self) -> tuple[Control, ...]:
         """Every control run of the study: ``controls``, the seed spread, then the spread of
@@ -142,11 +146,13 @@ STUDIES: Mapping[str, Study] = {study.slug: study for study in (
                    FailsElsewhere(at=1.0, others=(2.0, 3.0), factor=100),
                    OriginalGraph(FitsFrequency(frequency=1.0, rms=0.05), every_seed=True),
                    OriginalGraph(FailsElsewhere(at=1.0, others=(2.0, 3.0), factor=100),
-                                 every_seed=True, summary=False))),
+                                 every_seed=True, summary=False)),
+          figures=("state",)),
     Study("exp2", (WorseThan("exp1", frequency=1.0),
                    Generalises(frequencies=(1.0, 2.0, 3.0), factor=3),
-                   QuotedLoss(), OriginalGraph())),
-    Study("exp3", (QuotedLoss(), OriginalGraph()), autoregressive=True),
+                   QuotedLoss(), OriginalGraph()),
+          figures=("state", "gates")),
+    Study("exp3", (QuotedLoss(), OriginalGraph()), autoregressive=True, figures=("gradient",)),
     Study("exp3-1", (QuotedLoss(), OtherSeeds(), LongerBudget(_LONG_3_1.name),
                      OriginalGraph()),
           controls=(_LONG_3_1,),
@@ -174,9 +180,9 @@ STUDIES: Mapping[str, Study] = {study.slug: study for study in (
                      BelowTarget(any_seed=True, beside="exp5-small",
                                  beside_longer=_LONG_5_SMALL.name),
                      OriginalGraph(), OriginalGraph(BelowTarget(), summary=False)),
-          overlays=("exp5-1-seed1", "exp5-1-seed2")),
+          overlays=("exp5-1-seed1", "exp5-1-seed2"), figures=("gates",)),
     Study("exp6", (NeverBelow(), NeverBelowTarget(), OriginalGraph(NeverBelow(), every_seed=True)),
-          quote_label="never below"),
+          quote_label="never below", figures=("gates",)),
 )}
 
 

@@ -5,7 +5,8 @@ histories and control runs; ``python -m sinelib readme`` rewrites the README's g
 blocks (the ledger, the original's numbers beside ours, the claims), so no measured number
 is ever typed into the README by hand. Both are deterministic: the same shipped files give the
 same bytes. Which figures an experiment gets beyond its own two (the controls its training
-curve overlays, the clipping figures) follows its study's declaration.
+curve overlays, the clipping figures, the figures of what is inside networks) follows its
+study's declaration: no experiment is named here.
 
 The plotting and evaluation modules are imported where they are used: they load Matplotlib
 and TensorFlow, which the README blocks do not need.
@@ -54,13 +55,17 @@ def save_figure(figure, path: str | Path, dpi: int = DPI) -> Path:
     return path
 
 
-#: The networks whose hidden state the README draws (a 1 Hz-only one and a band-trained one),
-#: at these frequencies; and those whose gates it counts.
-STATE_NETWORKS = ("exp1", "exp2")
+#: The frequencies at which the README draws the hidden state of the networks whose study
+#: declares the ``"state"`` figure.
 STATE_FREQUENCIES = (0.5, 1.0, 2.0, 3.0)
-GATE_NETWORKS = ("exp2", "exp5-1", "exp6")
-#: The network, window length and recurrent scales of the gradient-through-time figure.
-GRADIENT_NETWORK, GRADIENT_STEPS, GRADIENT_SCALES = "exp3", 300, (0.5, 1.5)
+#: Window length and recurrent scales of the gradient-through-time figure (``"gradient"``).
+GRADIENT_STEPS, GRADIENT_SCALES = 300, (0.5, 1.5)
+
+
+def drawn_in(figure: str) -> list[str]:
+    """The experiments whose study declares ``figure`` (``Study.figures``), in registry
+    order."""
+    return [slug for slug, study in STUDIES.items() if figure in study.figures]
 
 
 def figure_set() -> dict:
@@ -98,11 +103,12 @@ def figure_set() -> dict:
             curves, unit="mse", title="Held-out per-point MSE against frequency")
 
     def gradient_through_time():
-        exp = EXPERIMENTS[GRADIENT_NETWORK]
+        [network] = drawn_in("gradient")
+        exp = EXPERIMENTS[network]
         x, _ = sample_windows(20, GRADIENT_STEPS, 1, seed=0)
         _, y = sample_windows(20, exp.n_in, exp.n_out, seed=1)
-        weights = network_weights(model(GRADIENT_NETWORK))
-        curves = {f"{label(GRADIENT_NETWORK)}, trained": gradient_norms_through_time(weights, x, y)}
+        weights = network_weights(model(network))
+        curves = {f"{label(network)}, trained": gradient_norms_through_time(weights, x, y)}
         curves.update({f"recurrent weights x{scale:g}": gradient_norms_through_time(
             weights.scaled(scale), x, y) for scale in GRADIENT_SCALES})
         return plots.plot_gradient_norms(
@@ -137,12 +143,12 @@ def figure_set() -> dict:
     drawings["autoregressive-horizon.png"] = lambda: study_plots.plot_atlas(
         load_atlas(), "horizon", experiments=[AR_BASE], ncols=1)
     drawings["state-pca.png"] = lambda: plots.plot_state_pca(
-        {label(slug): state_pca(model(slug), STATE_FREQUENCIES) for slug in STATE_NETWORKS},
+        {label(slug): state_pca(model(slug), STATE_FREQUENCIES) for slug in drawn_in("state")},
         title="Hidden state while reading a 3 s sine, on its first two principal components")
     drawings["gate-saturation.png"] = lambda: plots.plot_gate_saturation(
         {label(slug): gate_saturation(model(slug), heldout_windows(
             EXPERIMENTS[slug].n_in, EXPERIMENTS[slug].n_out, EXPERIMENTS[slug].frequency,
-            size=200)[0]) for slug in GATE_NETWORKS},
+            size=200)[0]) for slug in drawn_in("gates")},
         title="Share of gate values saturated (below 0.05 or above 0.95) on held-out windows")
     drawings["gradient-through-time.png"] = gradient_through_time
     return drawings

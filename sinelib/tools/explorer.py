@@ -46,6 +46,9 @@ BASELINE_COLOR = "0.45"
 MARKER_COLOR = "tab:red"
 CURVE_COLOR = "C0"
 
+#: The network the explorer opens on: the first one trained on the whole band of frequencies.
+DEFAULT_EXPERIMENT = next(slug for slug, exp in EXPERIMENTS.items() if exp.frequency is None)
+
 
 @functools.lru_cache(maxsize=1)
 def _ipympl():
@@ -102,7 +105,7 @@ class Explorer:
         full_redraws: How many full draws of the figure were made.
     """
 
-    def __init__(self, experiment: Experiment | str = "exp2", *, models=None,
+    def __init__(self, experiment: Experiment | str = DEFAULT_EXPERIMENT, *, models=None,
                  frequency: float = 1.0, shift: float = 0.0, amplitude: float = 1.0,
                  offset: float = 0.0, noise: float = 0.0, noise_seed: int = 0,
                  baseline: bool = False, baseline_name: str = "analytic"):
@@ -381,7 +384,8 @@ class Explorer:
                 f"offset={probe.offset:g}, noise={probe.noise:g})")
 
 
-def explore(experiment: Experiment | str = "exp2", model=None, **settings) -> Explorer:
+def explore(experiment: Experiment | str = DEFAULT_EXPERIMENT, model=None,
+            **settings) -> Explorer:
     """Open the explorer on an experiment's network.
 
     Args:
