@@ -205,7 +205,7 @@ def measure_sinelib(exp: Experiment, steps: int, variant: str | None = None) -> 
 
 def _gates(exp: Experiment) -> int:
     """Gate blocks of the cell's kernels: 4 for an LSTM, 3 for a GRU."""
-    return 3 if exp.cell == "GRUCell" else 4
+    return 3 if exp.kind == "gru" else 4
 
 
 def gemm_shapes(exp: Experiment) -> list[tuple[int, int, int, int]]:

@@ -163,7 +163,7 @@ def fit_linear(n_in: int, n_out: int, frequency=None, size: int = LINEAR_FIT_SIZ
     fitted_out = require_positive_int("n_out", n_out)
     size = require_positive_int("size", size)
     x, y = sample_windows(size, n_in, fitted_out, frequency=frequency,
-                          seed=np.random.default_rng([LINEAR_KEY, n_in, fitted_out]))
+                          seed=[LINEAR_KEY, n_in, fitted_out])
     inputs = np.concatenate([x[:, :, 0].astype(np.float64), np.ones((size, 1))], axis=1)
     gram = inputs.T @ inputs
     gram += LINEAR_RIDGE * np.trace(gram) / len(gram) * np.eye(len(gram))

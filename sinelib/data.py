@@ -61,7 +61,8 @@ def sample_windows(batch: int, n_in: int, n_out: int, frequency=None, shift=None
             uniformly from [0.5, 4) Hz. Must be below the 50 Hz Nyquist limit.
         shift: The shift t0 in seconds; a scalar or shape ``(batch,)``, at most 10^6 s in
             size. ``None`` draws it uniformly from [0, 2π) s.
-        seed: A non-negative integer seed; ``None`` uses fresh entropy.
+        seed: A non-negative integer, or a sequence of them (NumPy's seed entropy, as in
+            ``np.random.default_rng([key, n_in])``); ``None`` uses fresh entropy.
 
     Returns:
         ``(x, y)``: float32 arrays of shapes ``(batch, n_in, 1)`` and ``(batch, n_out)``.
@@ -69,7 +70,8 @@ def sample_windows(batch: int, n_in: int, n_out: int, frequency=None, shift=None
     Raises:
         ValueError: a size is not a positive integer, more than ``MAX_SAMPLES`` samples are
             asked for, a frequency is not finite or outside (0, 50) Hz, a shift is not
-            finite or beyond 10^6 s, or the seed is not a non-negative integer.
+            finite or beyond 10^6 s, or the seed is not a non-negative integer (or a sequence
+            of them).
     """
     batch, n_in, n_out = _sizes(batch, n_in, n_out)
     if frequency is not None:
@@ -77,7 +79,9 @@ def sample_windows(batch: int, n_in: int, n_out: int, frequency=None, shift=None
                                 low_open=True)
     if shift is not None:
         shift = _per_window("shift", shift, batch, -MAX_SHIFT, MAX_SHIFT, " s")
-    if seed is not None:
+    if isinstance(seed, (list, tuple)) and seed:
+        seed = [require_non_negative_int("seed", part) for part in seed]
+    elif seed is not None:
         seed = require_non_negative_int("seed", seed)
     return _draw(np.random.default_rng(seed), (batch, n_in, n_out), frequency, shift)
 
@@ -161,7 +165,7 @@ def heldout_windows(n_in: int, n_out: int, frequency=None, size: int = HELDOUT_S
     Returns:
         ``(x, y)`` as from ``sample_windows``.
     """
-    sizes = _sizes(size, n_in, n_out)
+    sizes = _sizes(require_positive_int("size", size), n_in, n_out)
     frequency_array = None
     if frequency is not None:
         frequency_array = _per_window("frequency", frequency, sizes[0], 0.0, NYQUIST,

@@ -23,6 +23,8 @@ DISPLAY_EVERY_STEPS = 100
 
 #: The TF1 cells the experiments name.
 CELLS: tuple[str, ...] = ("BasicLSTMCell", "LSTMCell", "GRUCell")
+#: The kind of each TF1 cell (``Experiment.kind``): the network this package builds for it.
+CELL_KINDS = {"BasicLSTMCell": "lstm", "LSTMCell": "lstm", "GRUCell": "gru"}
 _SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
@@ -75,15 +77,17 @@ class OriginalReport:
 
 @dataclass(frozen=True)
 class Experiment:
-    """One row of the original's table.
+    """One experiment: an experiment of the original (experiments 1-5.1 are the rows of its
+    table, experiment 6 its last section), or a variant of one.
 
     Attributes:
         slug: Stable identifier, used for file names and on the command line.
-        original_id: The SPEC table's id ("1", "3.1", "5 (small)", ...).
+        original_id: The original's name for it ("1", "3.1", "5 (small)", ...), as in the table of
+            ``docs/original.md``.
         title: Short human title.
         cell: The TF1 cell the original used: "BasicLSTMCell" or "LSTMCell" (both become
             ``keras.layers.LSTM`` here), or "GRUCell" (``keras.layers.GRU``).
-        n_layers: Number of stacked LSTM layers.
+        n_layers: Number of stacked recurrent layers (LSTM or GRU, per ``cell``).
         n_hidden: Hidden units per layer.
         n_in: Input length (samples seen).
         n_out: Horizon (samples predicted at once by the linear read-out).
@@ -165,6 +169,13 @@ class Experiment:
                                  f"{shown(getattr(self, name))}")
         if not isinstance(self.reported, OriginalReport):
             raise ValueError(f"reported must be an OriginalReport, got {shown(self.reported)}")
+
+    @property
+    def kind(self) -> str:
+        """The kind of recurrent cell, in this package's word for it: ``"gru"`` for the
+        original's ``GRUCell``, ``"lstm"`` for both of its LSTM cells (``cells.CellWeights.kind``
+        uses the same two words)."""
+        return CELL_KINDS[self.cell]
 
     @property
     def budget_steps(self) -> int:

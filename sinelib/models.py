@@ -70,7 +70,7 @@ def build_model(exp: Experiment | str, seed: int = 0, unroll: bool | None = None
     seed = require_seed(seed)
     unroll = exp.static_rnn if unroll is None else require_bool("unroll", unroll)
     layers = [keras.Input(shape=(exp.n_in, 1), name="window")]
-    gru = exp.cell == "GRUCell"
+    gru = exp.kind == "gru"
     for index in range(exp.n_layers):
         common = dict(
             kernel_initializer=keras.initializers.GlorotUniform(

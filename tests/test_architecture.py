@@ -185,3 +185,13 @@ def test_nothing_points_outside_the_repository():
              if name.endswith((".py", ".md", ".ipynb", ".toml", ".yml", ".cfg"))
              and outside in (ROOT / name).read_text(encoding="utf-8")]
     assert found == [], f"{found} point at {outside}, which readers do not have"
+
+
+def test_the_training_loops_helpers_take_at_most_five_parameters():
+    """``train`` reads as the protocol: what it calls takes few enough arguments to read."""
+    tree = ast.parse((PACKAGE / "training.py").read_text(encoding="utf-8"))
+    wide = [f"{node.name}: {len(node.args.args) + len(node.args.kwonlyargs)}"
+            for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
+            and node.name != "train"
+            and len([a for a in node.args.args if a.arg != "self"]) + len(node.args.kwonlyargs) > 5]
+    assert wide == []

@@ -62,11 +62,16 @@ def _resolves(name: str) -> bool:
         return rest.split()[0] in Experiment.__dataclass_fields__
     if not rest:
         return head in Experiment.__dataclass_fields__ or hasattr(sinelib, head)
-    try:
-        module = importlib.import_module(f"sinelib.{head}")
-    except ImportError:
-        return False
-    return hasattr(module, rest)
+    parts = name.split(".")
+    for split in range(len(parts) - 1, 0, -1):  # the longest module path first
+        try:
+            target = importlib.import_module("sinelib." + ".".join(parts[:split]))
+        except ImportError:
+            continue
+        for attribute in parts[split:]:
+            target = getattr(target, attribute, None)
+        return target is not None
+    return False
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -182,3 +182,15 @@ def test_junk_arguments_raise_value_error_or_work(value):
         else:
             assert np.all(np.isfinite(x)) and np.all(np.isfinite(y))
             assert math.isfinite(float(np.max(np.abs(y))))
+
+
+def test_training_batches_are_each_steps_training_batch():
+    """The loop's iterator, checked once, draws exactly what training_batch draws step by step."""
+    from sinelib.data import training_batch, training_batches
+
+    batches = training_batches(3, 7, 5, 4, 2, 1.5)
+    for step in range(7, 10):
+        for drawn, alone in zip(next(batches), training_batch(3, step, 5, 4, 2, 1.5)):
+            np.testing.assert_array_equal(drawn, alone)
+    with pytest.raises(ValueError, match="step must be a non-negative integer"):
+        next(training_batches(3, -1, 5, 4, 2))

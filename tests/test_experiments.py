@@ -1,12 +1,12 @@
-"""The registry against the original's table (SPEC.md), transcribed by hand."""
+"""The registry against the original's table (docs/original.md), transcribed by hand."""
 
 import pytest
 
 from sinelib import EXPERIMENTS, get_experiment
 
-# The SPEC table, transcribed: id -> (layers, hidden, n_in, n_out, fixed frequency, lr,
-# budget examples, clip, target, the original's reported loss, static_rnn).
-SPEC_TABLE = {
+# The original's table (docs/original.md), transcribed: id -> (layers, hidden, n_in, n_out,
+# fixed frequency, lr, budget examples, clip, target, the original's reported loss, static_rnn).
+ORIGINAL_TABLE = {
     "1": (1, 100, 100, 50, 1.0, 0.001, 200_000, None, None, None, True),
     "2": (1, 150, 100, 50, None, 0.001, 300_000, None, None, 0.614914, True),
     "3": (1, 150, 25, 50, None, 0.0005, 500_000, None, None, 0.177742, True),
@@ -16,12 +16,12 @@ SPEC_TABLE = {
     "5 (small)": (4, 10, 25, 100, None, 0.001, 1_200_000, None, None, 0.5, False),
     "5.1": (4, 10, 25, 100, None, 0.005, 300_000, None, 0.2, 0.180995, False),
 }
-SPEC_STEPS = {"1": 4000, "2": 6000, "3": 10000, "3.1": 10000, "4": 10000, "5": 6000,
+ORIGINAL_STEPS = {"1": 4000, "2": 6000, "3": 10000, "3.1": 10000, "4": 10000, "5": 6000,
               "5 (small)": 24000, "5.1": 6000}
 
 
 def test_registry_has_one_row_per_spec_row_in_order_then_the_gru_stack():
-    assert [exp.original_id for exp in EXPERIMENTS.values()] == list(SPEC_TABLE) + ["6"]
+    assert [exp.original_id for exp in EXPERIMENTS.values()] == list(ORIGINAL_TABLE) + ["6"]
     assert list(EXPERIMENTS) == ["exp1", "exp2", "exp3", "exp3-1", "exp4", "exp5",
                                  "exp5-small", "exp5-1", "exp6"]
 
@@ -38,16 +38,16 @@ def test_gru_row_matches_the_original_projects_last_experiment():
     assert exp.static_rnn is False
 
 
-@pytest.mark.parametrize("original_id", list(SPEC_TABLE))
+@pytest.mark.parametrize("original_id", list(ORIGINAL_TABLE))
 def test_registry_row_matches_spec(original_id):
     exp = get_experiment(original_id)
     (layers, hidden, n_in, n_out, frequency, lr, budget, clip, target, loss,
-     static) = SPEC_TABLE[original_id]
+     static) = ORIGINAL_TABLE[original_id]
     assert (exp.n_layers, exp.n_hidden, exp.n_in, exp.n_out) == (layers, hidden, n_in, n_out)
     assert exp.frequency == frequency
     assert exp.learning_rate == lr
     assert exp.budget_examples == budget
-    assert exp.budget_steps == SPEC_STEPS[original_id]
+    assert exp.budget_steps == ORIGINAL_STEPS[original_id]
     assert exp.batch_size == 50
     assert exp.clip_value == clip
     assert exp.target_loss == target
@@ -105,3 +105,13 @@ def test_config_leaves_out_titles_and_the_originals_numbers():
     config = get_experiment("exp3").config()
     assert "title" not in config and "reported" not in config
     assert config["n_hidden"] == 150 and config["slug"] == "exp3"
+
+
+def test_every_cell_has_one_kind_and_the_cells_weights_use_the_same_words():
+    from sinelib.cells import network_weights
+    from sinelib.models import build_model
+
+    assert {exp.kind for exp in EXPERIMENTS.values()} == {"lstm", "gru"}
+    for slug in ("exp3", "exp6"):
+        exp = get_experiment(slug)
+        assert {cell.kind for cell in network_weights(build_model(exp)).cells} == {exp.kind}

@@ -95,15 +95,16 @@ def test_kernel_interrupt_between_displays_keeps_usable_weights(tiny, tmp_path, 
     uninterrupted one."""
     import sinelib.training
 
-    real_batch = sinelib.training.training_batch
+    real_batches = sinelib.training.training_batches
 
-    def interrupt_at_150(seed, step, *args, **kwargs):
-        if step == 150:
-            raise KeyboardInterrupt
-        return real_batch(seed, step, *args, **kwargs)
+    def interrupt_at_150(seed, step, *args):
+        for k, batch in enumerate(real_batches(seed, step, *args), start=step):
+            if k == 150:
+                raise KeyboardInterrupt
+            yield batch
 
     kwargs = dict(seed=1, progress=False, heldout_size=50, checkpoint_every=100)
-    monkeypatch.setattr(sinelib.training, "training_batch", interrupt_at_150)
+    monkeypatch.setattr(sinelib.training, "training_batches", interrupt_at_150)
     interrupted = train(tiny, steps=300, out_dir=tmp_path, **kwargs)
     monkeypatch.undo()
     # 150 when batches are drawn step by step; a loop that draws a display interval's batches

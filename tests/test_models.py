@@ -7,7 +7,7 @@ from sinelib.models import READOUT_SEED_OFFSET, keras_initializer
 
 
 def cell_parameters(cell, n_input, n_hidden):
-    gates = 3 if cell == "GRUCell" else 4  # a GRU with one bias per gate (reset before)
+    gates = 3 if cell == "gru" else 4  # a GRU with one bias per gate (reset before)
     return gates * (n_hidden * (n_input + n_hidden) + n_hidden)
 
 
@@ -22,8 +22,8 @@ PINNED = {
 def test_parameter_counts_are_pinned(name):
     exp = get_experiment(name)
     model = build_model(exp)
-    expected = cell_parameters(exp.cell, 1, exp.n_hidden) + (exp.n_layers - 1) * \
-        cell_parameters(exp.cell, exp.n_hidden, exp.n_hidden) + exp.n_hidden * exp.n_out + \
+    expected = cell_parameters(exp.kind, 1, exp.n_hidden) + (exp.n_layers - 1) * \
+        cell_parameters(exp.kind, exp.n_hidden, exp.n_hidden) + exp.n_hidden * exp.n_out + \
         exp.n_out
     assert count_parameters(model) == expected == PINNED[name]
     assert model.input_shape == (None, exp.n_in, 1)

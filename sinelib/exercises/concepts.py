@@ -94,7 +94,7 @@ def _close(got, expected, atol: float = 1e-6) -> bool:
 
 
 def check_lstm_step(step, experiment: str = STEP_EXPERIMENT) -> Feedback:
-    """Criterion a learner's LSTM step on a shipped network's first layer.
+    """Check a learner's LSTM step on a shipped network's first layer.
 
     Args:
         step: ``step(x_t, h, c, weights) -> (h_new, c_new)``, with ``x_t`` of shape
@@ -166,7 +166,7 @@ def check_lstm_step(step, experiment: str = STEP_EXPERIMENT) -> Feedback:
 
 
 def check_sine_forecast(forecast) -> Feedback:
-    """Criterion a learner's sine-recurrence forecast on clean windows of several frequencies.
+    """Check a learner's sine-recurrence forecast on clean windows of several frequencies.
 
     Args:
         forecast: ``forecast(x, n_out) -> (batch, n_out)`` for windows ``x`` of shape

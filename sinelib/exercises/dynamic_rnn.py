@@ -17,13 +17,17 @@ import math
 import subprocess
 import sys
 
-from sinelib.plumbing import backend
 from sinelib.data import training_batch
 from sinelib.exercises.feedback import Feedback
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.models import build_model
+from sinelib.plumbing import backend
+from sinelib.schedules import stop_reason
 from sinelib.tools.timing import time_training_step
 from sinelib.training import make_optimizer, make_train_step
+
+#: The lesson's experiment: the first the original built with ``dynamic_rnn``.
+EXERCISE_EXPERIMENT = "exp5"
 
 
 def graph_size(exp: Experiment | str, n_in: int, unroll: bool, seed: int = 0) -> dict:
@@ -46,8 +50,8 @@ def graph_size(exp: Experiment | str, n_in: int, unroll: bool, seed: int = 0) ->
             "in_functions": inside, "functions": len(graph.library.function)}
 
 
-def loop_startups(exp: Experiment | str = "exp5", lengths=(25, 100, 25, 100), steps: int = 3,
-                  seed: int = 0) -> list[dict]:
+def loop_startups(exp: Experiment | str = EXERCISE_EXPERIMENT, lengths=(25, 100, 25, 100),
+                  steps: int = 3, seed: int = 0) -> list[dict]:
     """The symbolic loop's start-up (build, trace, first step), measured at each length of
     ``lengths`` in that order, in this process, with no warm-up: the first entry pays for
     whatever TensorFlow and Keras do once per process; later entries show the length's own
@@ -62,8 +66,8 @@ def loop_startups(exp: Experiment | str = "exp5", lengths=(25, 100, 25, 100), st
             for order, n_in in enumerate(lengths, 1)]
 
 
-def fresh_loop_startups(exp_slug: str = "exp5", lengths=(25, 100, 25, 100), steps: int = 3,
-                        seed: int = 0) -> list[dict]:
+def fresh_loop_startups(exp_slug: str = EXERCISE_EXPERIMENT, lengths=(25, 100, 25, 100),
+                        steps: int = 3, seed: int = 0) -> list[dict]:
     """``loop_startups`` in a fresh Python process, as at the start of a notebook or script:
     the first measurement pays TensorFlow's and Keras' one-off costs.
 
@@ -81,12 +85,12 @@ def fresh_loop_startups(exp_slug: str = "exp5", lengths=(25, 100, 25, 100), step
 
 def reference_keep_training(examples: int, train_loss, budget: int, target) -> bool:
     """The original's rule: train on while ``examples < budget`` or the last displayed loss is
-    above the target (no displayed loss yet counts as above)."""
-    if examples < budget:
-        return True
-    if target is None:
-        return False
-    return train_loss is None or not train_loss <= target
+    above the target (no displayed loss yet counts as above). This is the training loop's own
+    rule (``schedules.stop_reason``) without its safety cap, which the original did not have:
+    the cap is put past ``examples``."""
+    exp = get_experiment(EXERCISE_EXPERIMENT).replace(
+        budget_examples=budget, target_loss=target, cap_examples=max(budget, examples + 1))
+    return stop_reason(exp, examples, train_loss) is None
 
 
 _CASES = [
@@ -101,7 +105,7 @@ _CASES = [
 
 
 def check_keep_training(fn) -> Feedback:
-    """Criterion a learner's ``fn(examples, train_loss, budget, target) -> bool``: keep
+    """Check a learner's ``fn(examples, train_loss, budget, target) -> bool``: keep
     training while ``examples < budget`` or the displayed loss is above ``target``."""
     for arguments, label in _CASES:
         expected = reference_keep_training(*arguments)

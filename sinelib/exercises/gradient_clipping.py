@@ -281,7 +281,7 @@ def _cases():
 
 
 def check_clip_by_global_norm(fn) -> Feedback:
-    """Criterion a learner's ``fn(gradients, max_norm) -> list of arrays``: when the norm of all
+    """Check a learner's ``fn(gradients, max_norm) -> list of arrays``: when the norm of all
     gradients together is above ``max_norm``, every array is scaled by the same factor
     ``max_norm / norm``; otherwise they come back unchanged. The direction is kept."""
     for label, gradients, max_norm in _cases():

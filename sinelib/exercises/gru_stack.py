@@ -47,7 +47,7 @@ def _variants(x_t, h, weights: CellWeights) -> dict[str, np.ndarray]:
 
 
 def check_gru_step(fn) -> Feedback:
-    """Criterion a GRU step ``fn(x_t, h, weights) -> new hidden state``.
+    """Check a GRU step ``fn(x_t, h, weights) -> new hidden state``.
 
     ``x_t`` has shape ``(batch, inputs)``, ``h`` ``(batch, units)``, and ``weights`` is a
     ``sinelib.cells.CellWeights`` (``kernel``, ``recurrent``, ``bias`` in Keras' layout;

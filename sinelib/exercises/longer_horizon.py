@@ -24,7 +24,7 @@ def _cases() -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def check_error_by_step(error_by_step) -> Feedback:
-    """Criterion ``error_by_step(y, y_pred) -> (n_out,)``: the mean over windows of the squared
+    """Check ``error_by_step(y, y_pred) -> (n_out,)``: the mean over windows of the squared
     error at each step of the horizon, for arrays of shape ``(batch, n_out)``.
 
     Returns:

@@ -20,7 +20,7 @@ SEASONAL_CASES: tuple[tuple[float, int, int], ...] = ((1.0, 150, 50), (2.0, 100,
 
 
 def check_seasonal_naive(fn) -> Feedback:
-    """Criterion ``fn(x, n_out, period) -> (batch, n_out)``: repeat the last ``period`` samples of
+    """Check ``fn(x, n_out, period) -> (batch, n_out)``: repeat the last ``period`` samples of
     each window ``x`` (shape ``(batch, n_in, 1)``) over the horizon, sample ``n_in + k`` being
     sample ``n_in - period + (k mod period)``.
 

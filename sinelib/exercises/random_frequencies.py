@@ -19,7 +19,7 @@ CHECK_SIZE = 100
 
 
 def check_error_by_frequency(fn, model, exp) -> Feedback:
-    """Criterion ``fn(model, exp, frequencies, size) -> (len(frequencies),)``: the summed loss (the
+    """Check ``fn(model, exp, frequencies, size) -> (len(frequencies),)``: the summed loss (the
     original's unit) of ``model`` on ``sinelib.heldout_windows(exp.n_in, exp.n_out, f, size)``
     at each frequency ``f``.
 

@@ -30,7 +30,7 @@ def _failure(what: str, error: Exception) -> Feedback:
 
 
 def check_continue_sine(continue_sine) -> Feedback:
-    """Criterion ``continue_sine(window, n_out) -> (n_out,)`` on clean sines of several
+    """Check ``continue_sine(window, n_out) -> (n_out,)`` on clean sines of several
     frequencies: it must continue each window (1-D, ``CHECK_N_IN`` samples) to within 1e-4.
 
     Returns:
@@ -54,7 +54,7 @@ def check_continue_sine(continue_sine) -> Feedback:
 
 
 def check_input_length_variant(with_input_length, exp: Experiment | str = "exp3") -> Feedback:
-    """Criterion ``with_input_length(exp, n_in) -> Experiment``: the same experiment with
+    """Check ``with_input_length(exp, n_in) -> Experiment``: the same experiment with
     ``n_in`` samples in and every other field unchanged, for 10 and 40 samples.
 
     Returns:

@@ -60,7 +60,7 @@ def _hint(fn, schedule: dict, examples: int, got: float) -> str:
 
 
 def check_step_decay(fn) -> Feedback:
-    """Criterion a step-decay schedule ``fn(examples, base, factor, every) -> learning rate``.
+    """Check a step-decay schedule ``fn(examples, base, factor, every) -> learning rate``.
 
     The rate of the Adam step that brings the examples seen to ``examples`` is
     ``base * factor ** floor(examples / every)`` (``sinelib.schedules.learning_rate``).

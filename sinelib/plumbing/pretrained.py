@@ -252,7 +252,7 @@ def load_manifest(name: str | Experiment, directory: str | Path | None = None) -
 def recorded_variant(name: str | Experiment, directory: str | Path | None = None) -> dict | None:
     """The step variant (``{"unroll": ..., "jit_compile": ...}``) that the manifest of ``name``
     in ``directory`` says its run was trained with, or ``None`` where there is no manifest or it
-    predates the record (``steps.step_plan`` chose the variant of those runs).
+    predates the record (``plumbing.steps.step_plan`` chose the variant of those runs).
 
     Read without the checks of ``load_manifest``: a run being retrained after its configuration
     changed still repeats its variant.

@@ -612,7 +612,7 @@ class BelowTarget(Criterion):
     spread) is stopped by its target rule before the cap.
 
     Attributes:
-        any_seed: Criterion the spread's other seeds instead of the run.
+        any_seed: Judge the spread's other seeds instead of the run.
         beside: An experiment whose shipped run the numbers (and the explanation) show for
             comparison.
         beside_longer: A control (``beside`` with a longer budget) the explanation shows too.

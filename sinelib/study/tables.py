@@ -34,7 +34,7 @@ def experiment_rows(experiments=None) -> list[list[str]]:
              "budget (examples / steps)", "extra", "target", "original's loss"]]
     for exp in experiments:
         extra = ["static_rnn" if exp.static_rnn else "dynamic_rnn"]
-        if exp.cell == "GRUCell":
+        if exp.kind == "gru":
             extra.append("GRU")
         if exp.batch_size != 50:
             extra.append(f"batch {exp.batch_size}")

@@ -259,8 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="every declared control at the shipped seed 0 (the seed spreads "
                             "are --spread)")
     which.add_argument("--spread", action="store_true",
-                       help="every run of the experiments' seed spreads (seeds 1-4; exp4 1-2, "
-                            "with and without clipping)")
+                       help="every run of the seed spreads each study declares (--spread --list "
+                            "names them)")
     control.add_argument("--list", action="store_true",
                          help="print the names instead of training them")
     control.add_argument("--dest", help="where history and manifest go (default: "

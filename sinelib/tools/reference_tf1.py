@@ -103,7 +103,7 @@ class ReferenceGraph:
                 outputs, _ = v1.nn.static_rnn(cell, inputs, dtype=tf.float32)
                 last = outputs[-1]
             else:
-                if exp.cell == "GRUCell":
+                if exp.kind == "gru":
                     cells = [v1.nn.rnn_cell.GRUCell(exp.n_hidden) for _ in range(exp.n_layers)]
                 else:
                     cells = [v1.nn.rnn_cell.LSTMCell(exp.n_hidden, forget_bias=1.0)
@@ -205,7 +205,7 @@ def keras_to_tf1(model, exp: Experiment, forget_bias: float = TF1_FORGET_BIAS
     """
     readout = model.get_layer("readout")
     values = [np.asarray(w) for w in readout.get_weights()]
-    gru = exp.cell == "GRUCell"
+    gru = exp.kind == "gru"
     for index in range(exp.n_layers):
         kernel, recurrent, bias = (np.asarray(w) for w in model.get_layer(
             f"{'gru' if gru else 'lstm'}_{index}").get_weights())
