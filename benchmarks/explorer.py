@@ -56,7 +56,7 @@ def benchmark_latency(slugs=None, moves: int = 40, warmup: int = 5) -> dict:
         canvas = explorer.canvas
         canvas.syncing_data_url = False  # ipympl stops it when a front end connects
         canvas.draw()
-        slider, move_times = explorer.controls["frequency"], []
+        slider, move_times = explorer.inputs["frequency"], []
         for index, frequency in enumerate(sweep):
             start = time.perf_counter()
             slider.value = float(frequency)

@@ -99,7 +99,7 @@ def _worker(kind, slug, steps=3):
         env["TF_USE_LEGACY_KERAS"] = "1"
     done = subprocess.run([sys.executable, "-m", "benchmarks.training", "--worker", kind, slug,
                            "--steps", str(steps)], env=env, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, cwd=benchmark.ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -1,6 +1,6 @@
 """The generalisation explorer in its three modules: the pure probe functions
 (``sinelib.tools.probe``), the widget driven headless (``sinelib.tools.explorer``: setting a
-control's value runs its observers, so every picture and readout is checked against direct calls
+input's value runs its observers, so every picture and readout is checked against direct calls
 of sinelib) and the latency benchmark (``benchmarks.explorer``).
 
 Tests that load a shipped network (exp3, exp3-1) are marked ``shipped``."""
@@ -42,7 +42,7 @@ def fresh(explorer):
     yield explorer
     for name, value in (("experiment", EXP), ("frequency", 1.0), ("shift", 0.0),
                         ("amplitude", 1.0), ("offset", 0.0), ("noise", 0.0)):
-        explorer.controls[name].value = value
+        explorer.inputs[name].value = value
 
 
 # --- sinelib.tools.probe: the pure layer ---------------------------------------------------------
@@ -160,7 +160,7 @@ def test_the_error_strip_is_loss_by_frequency(explorer):
 def test_moving_the_frequency_slider_redraws_the_prediction(fresh):
     exp, model = get_experiment(EXP), shipped_model(EXP)
     before = fresh.updates
-    fresh.controls["frequency"].value = 2.5
+    fresh.inputs["frequency"].value = 2.5
     assert fresh.updates == before + 1 and fresh.error is None
     x, y = sample_windows(1, exp.n_in, exp.n_out, frequency=2.5, shift=0.0)
     y_pred = predict(model, x)
@@ -183,7 +183,7 @@ def test_moving_the_frequency_slider_redraws_the_prediction(fresh):
 def test_every_slider_feeds_the_window(fresh):
     for name, value in (("shift", 1.25), ("amplitude", 0.5), ("offset", -0.4),
                         ("noise", 0.2)):
-        fresh.controls[name].value = value
+        fresh.inputs[name].value = value
     probe = Probe(frequency=1.0, shift=1.25, amplitude=0.5, offset=-0.4, noise=0.2)
     assert fresh.probe == probe
     x, y = probe_window(EXP, probe)
@@ -196,7 +196,7 @@ def test_every_slider_feeds_the_window(fresh):
 
 @pytest.mark.shipped
 def test_input_length_and_horizon_follow_the_selected_network(fresh):
-    fresh.controls["experiment"].value = "exp3-1"
+    fresh.inputs["experiment"].value = "exp3-1"
     exp = get_experiment("exp3-1")
     assert fresh.error is None and fresh.experiment is exp
     assert len(fresh.lines["input"].get_xdata()) == 25
@@ -217,7 +217,7 @@ def test_input_length_and_horizon_follow_the_selected_network(fresh):
     ("noise", 1.0, "Input noise σ = 1"),
 ])
 def test_edge_cases_give_a_picture_and_a_message_not_an_error(fresh, name, value, fragment):
-    fresh.controls[name].value = value
+    fresh.inputs[name].value = value
     assert fresh.error is None, fresh.error
     assert fragment in _text(fresh.readout.value)
     if name == "frequency" and value >= NYQUIST:
@@ -238,10 +238,10 @@ def test_frequency_moves_blit_and_setting_changes_redraw_in_full(fresh):
     canvas.draw()  # what the front end asks for first: the background is kept
     assert not fresh.needs_full_redraw
     blits = fresh.blits
-    fresh.controls["frequency"].value = 2.0
-    fresh.controls["shift"].value = 0.5
+    fresh.inputs["frequency"].value = 2.0
+    fresh.inputs["shift"].value = 0.5
     assert fresh.blits == blits + 2 and not fresh.needs_full_redraw
-    fresh.controls["amplitude"].value = 2.0  # new y-limits: the ticks change
+    fresh.inputs["amplitude"].value = 2.0  # new y-limits: the ticks change
     assert fresh.needs_full_redraw
     # A full draw leaves animated artists out of the background, then draws them on top:
     # the red prediction is in the frame.
@@ -254,31 +254,31 @@ def test_frequency_moves_blit_and_setting_changes_redraw_in_full(fresh):
 def test_the_baseline_toggle_overlays_a_sinelib_baseline(fresh):
     from sinelib.baselines import BASELINES, baseline_for
 
-    assert fresh.controls["baseline_name"].options == tuple(BASELINES)
-    assert fresh.controls["baseline_name"].value == "analytic"
+    assert fresh.inputs["baseline_name"].options == tuple(BASELINES)
+    assert fresh.inputs["baseline_name"].value == "analytic"
     assert len(fresh.lines["baseline"].get_xdata()) == 0  # off at first
-    fresh.controls["frequency"].value = 6.0
-    fresh.controls["baseline"].value = True
+    fresh.inputs["frequency"].value = 6.0
+    fresh.inputs["baseline"].value = True
     x, y = probe_window(EXP, Probe(frequency=6.0))
     expected = baseline_for("analytic", EXP)(x[None, :, None], 50)[0]
     np.testing.assert_allclose(fresh.lines["baseline"].get_ydata(), expected)
     assert fresh.result.baseline_loss == pytest.approx(summed_loss(y[None], expected[None]))
     assert f"baseline analytic: summed loss {fresh.result.baseline_loss:.4g}" in \
         _text(fresh.readout.value)
-    fresh.controls["baseline_name"].value = "linear"  # fitted on the experiment's own band
+    fresh.inputs["baseline_name"].value = "linear"  # fitted on the experiment's own band
     np.testing.assert_allclose(fresh.lines["baseline"].get_ydata(),
                                baseline_for("linear", EXP)(x[None, :, None], 50)[0])
-    fresh.controls["baseline"].value = False
+    fresh.inputs["baseline"].value = False
     assert len(fresh.lines["baseline"].get_xdata()) == 0
     assert "baseline" not in _text(fresh.readout.value)
-    fresh.controls["baseline_name"].value = "analytic"
+    fresh.inputs["baseline_name"].value = "analytic"
 
 
 @pytest.mark.shipped
 def test_every_registered_network_can_be_explored(fresh):
     from sinelib import EXPERIMENTS
 
-    assert [value for _, value in fresh.controls["experiment"].options] == list(EXPERIMENTS)
+    assert [value for _, value in fresh.inputs["experiment"].options] == list(EXPERIMENTS)
 
 
 def test_a_given_model_is_explored_instead_of_the_shipped_one():

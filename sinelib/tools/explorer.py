@@ -79,11 +79,11 @@ class Explorer:
     """Sliders over one shipped (or given) network: the original's picture of one window, a live
     readout of its error, and where the frequency sits on the network's error curve.
 
-    Controls (``controls[name]``, ipywidgets): ``experiment`` (every registered experiment;
+    Inputs (``inputs[name]``, ipywidgets): ``experiment`` (every registered experiment;
     input length and horizon follow it), ``frequency`` (log scale, 0.1 to 60 Hz), ``shift``,
     ``amplitude``, ``offset``, ``noise``, ``baseline`` (a toggle) and ``baseline_name`` (one of
-    ``sinelib.BASELINES``, as ``baselines.baseline_for`` fits it to the experiment). Setting a
-    control's ``value`` runs the update at once, in the browser or in a test.
+    ``sinelib.BASELINES``, as ``baselines.baseline_for`` fits it to the experiment). Setting an
+    input's ``value`` runs the update at once, in the browser or in a test.
 
     Args:
         experiment: The experiment shown first (or its name).
@@ -135,7 +135,7 @@ class Explorer:
         style = {"description_width": "100px"}
         slider = dict(continuous_update=True, style=style,
                       layout=widgets.Layout(width="360px"))
-        self.controls = {
+        self.inputs = {
             "experiment": widgets.Dropdown(
                 options=[(_experiment_label(e), e.slug) for e in EXPERIMENTS.values()],
                 value=exp.slug, description="network", style=style,
@@ -157,13 +157,13 @@ class Explorer:
                                          max=NOISE_RANGE[1], step=0.01,
                                          description="noise σ", **slider),
         }
-        self.controls["baseline"] = widgets.Checkbox(
+        self.inputs["baseline"] = widgets.Checkbox(
             value=baseline, description="baseline", indent=False,
             layout=widgets.Layout(width="90px", margin="0 0 0 20px"))
-        self.controls["baseline_name"] = widgets.Dropdown(
+        self.inputs["baseline_name"] = widgets.Dropdown(
             options=list(BASELINES), value=baseline_name, layout=widgets.Layout(width="150px"))
-        for name, control in self.controls.items():
-            control.add_class(f"sinelib-{name.replace('_', '-')}")
+        for name, widget in self.inputs.items():
+            widget.add_class(f"sinelib-{name.replace('_', '-')}")
         self.readout = widgets.HTML(layout=widgets.Layout(width="720px", min_height="90px"))
         self.readout.add_class("sinelib-readout")
         self.result: ProbeResult | None = None
@@ -171,11 +171,11 @@ class Explorer:
         self.updates = 0
         self._build_figure()
         self._select(exp)
-        for name, control in self.controls.items():
-            control.observe(self._on_experiment if name == "experiment" else self._on_change,
+        for name, widget in self.inputs.items():
+            widget.observe(self._on_experiment if name == "experiment" else self._on_change,
                             names="value")
-        top = [self.controls[name] for name in ("experiment", "baseline", "baseline_name")]
-        sliders = [self.controls[name] for name in ("frequency", "shift", "amplitude", "offset",
+        top = [self.inputs[name] for name in ("experiment", "baseline", "baseline_name")]
+        sliders = [self.inputs[name] for name in ("frequency", "shift", "amplitude", "offset",
                                                     "noise")]
         self.widget = widgets.VBox([
             widgets.HBox(top),
@@ -291,22 +291,22 @@ class Explorer:
             self._show_error(error)
 
     def _on_change(self, change) -> None:
-        """Observer of every other control."""
+        """Observer of every other input."""
         self.update()
 
     @property
     def probe(self) -> Probe:
         """The setting the sliders describe."""
-        values = {name: self.controls[name].value
+        values = {name: self.inputs[name].value
                   for name in ("frequency", "shift", "amplitude", "offset", "noise")}
         return Probe(noise_seed=self._noise_seed, **values)
 
     @property
     def baseline(self):
         """``(name, predict)`` of the baseline shown, or ``(None, None)``."""
-        if not self.controls["baseline"].value:
+        if not self.inputs["baseline"].value:
             return None, None
-        name = self.controls["baseline_name"].value
+        name = self.inputs["baseline_name"].value
         return name, baseline_for(name, self.experiment)
 
     def update(self) -> None:
