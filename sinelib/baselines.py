@@ -5,6 +5,9 @@ of shape ``(batch, n_in, 1)``, returning ``(batch, n_out)`` float32 like a netwo
 evaluated exactly like the networks (``evaluation.evaluate`` and friends take a baseline
 wherever they take a model), in the original's units on the same held-out sets:
 
+* ``zero``: predict 0 at every step, the sine's mean over whole periods. It knows nothing of
+  the window; its summed loss is about ``n_out / 2`` (a sine's mean square is 1/2), the level
+  a network sits at while it has learned only the mean (the "plateau" of experiments 5 and 6).
 * ``persistence``: repeat the last input sample over the whole horizon.
 * ``seasonal-naive``: repeat the last period of the input, with the period (in whole samples)
   estimated from the window itself: the lag whose shifted copy differs least from the window.
@@ -54,6 +57,12 @@ def _check_windows(x, n_out, minimum: int = 1) -> tuple[np.ndarray, int]:
     if not np.all(np.isfinite(array)):
         raise ValueError("x must be finite; it contains NaN or infinite values")
     return array, n_out
+
+
+def zero(x, n_out: int) -> np.ndarray:
+    """Predict 0 at every step of every window."""
+    windows, n_out = _check_windows(x, n_out)
+    return np.zeros((len(windows), n_out), dtype=np.float32)
 
 
 def persistence(x, n_out: int) -> np.ndarray:
@@ -195,6 +204,7 @@ def linear(x, n_out: int) -> np.ndarray:
 
 #: Every baseline by name: ``predict(x, n_out) -> y_pred``.
 BASELINES: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {
+    "zero": zero,
     "persistence": persistence,
     "seasonal-naive": seasonal_naive,
     "linear": linear,

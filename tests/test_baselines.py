@@ -111,3 +111,13 @@ def test_bad_input_is_named(call, fragments):
         call()
     for fragment in fragments:
         assert fragment in str(error.value)
+
+
+def test_zero_scores_about_half_the_horizon_and_persistence_about_twice_that():
+    """A sine's mean square is 1/2: predicting 0 costs about n_out / 2 summed over the horizon.
+    Persistence, on a horizon of 50 samples at 0.5-4 Hz, is worse than that: knowing the last
+    sample is not knowing where the sine goes."""
+    zero_loss = heldout_loss(BASELINES["zero"], "exp3")
+    assert zero_loss == pytest.approx(25, rel=0.1)
+    assert heldout_loss(persistence, "exp3") > 1.5 * zero_loss
+    assert heldout_loss(BASELINES["zero"], "exp5") == pytest.approx(50, rel=0.1)  # 100 samples

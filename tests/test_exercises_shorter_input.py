@@ -48,6 +48,9 @@ def test_continue_sine_reports_a_crash_and_a_wrong_length():
 
 def test_input_length_variant_accepts_replace_and_names_a_changed_field():
     assert check_input_length_variant(lambda exp, n_in: exp.replace(n_in=n_in))
+    # Notebook 09's own pattern: a variant with its own name is still the same experiment.
+    assert check_input_length_variant(
+        lambda exp, n_in: exp.replace(n_in=n_in, slug=f"{exp.slug}-in{n_in}"))
     unchanged = check_input_length_variant(lambda exp, n_in: exp)
     assert not unchanged and "n_in=25, expected 10" in unchanged.message
     horizon = check_input_length_variant(lambda exp, n_in: exp.replace(n_in=n_in, n_out=n_in))
@@ -63,3 +66,17 @@ def test_compare_input_lengths_trains_each_variant_on_a_tiny_config():
     assert list(results) == [5, 8]
     assert all(math.isfinite(metrics["loss"]) and metrics["size"] == 20
                for metrics in results.values())
+
+
+def test_continue_sine_from_three_samples_is_refused_on_noisy_windows():
+    """Exact on every clean sine, and far off once the window is noisy."""
+    def three_samples(window, n_out):
+        cosine = (window[-3] + window[-1]) / (2 * window[-2])
+        previous, current, y = window[-2], window[-1], []
+        for _ in range(n_out):
+            previous, current = current, 2 * cosine * current - previous
+            y.append(current)
+        return np.array(y)
+
+    feedback = check_continue_sine(three_samples)
+    assert not feedback and "noise σ 0.01" in feedback.message

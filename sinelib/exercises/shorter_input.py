@@ -1,7 +1,8 @@
 """Exercises of notebook 04 (experiment 3: 25 samples in, 50 out).
 
 * ``check_continue_sine``: a learner's ``continue_sine(window, n_out)``, the sine recurrence
-  ``x[t+1] = 2 cos(ω Δt) x[t] - x[t-1]`` rolled over the horizon, on clean sines.
+  ``x[t+1] = 2 cos(ω Δt) x[t] - x[t-1]`` rolled over the horizon, on clean sines and on
+  noisy ones (an estimate from a few samples, exact on clean sines, fails there).
 * ``check_input_length_variant``: a learner's ``with_input_length(exp, n_in)``, experiment 3
   with another input length and nothing else changed.
 * ``compare_input_lengths``: short training runs of such variants, side by side.
@@ -14,6 +15,9 @@ import dataclasses
 import numpy as np
 
 from sinelib.data import sample_windows
+from sinelib.exercises.concepts import (
+    NOISY_MEDIAN_LOSS, NOISY_SIGMA, NOISY_SIZE, noisy_median_loss, noisy_windows,
+)
 from sinelib.exercises.feedback import Feedback, compare_arrays
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.training import train
@@ -23,6 +27,8 @@ CHECK_FREQUENCIES: tuple[float, ...] = (0.5, 1.0, 2.0, 3.7)
 CHECK_SHIFTS: tuple[float, ...] = (0.0, 0.13, 0.61, 1.37)
 #: Input length and horizon of those windows (experiment 3's).
 CHECK_N_IN, CHECK_N_OUT = 25, 50
+#: The fields of an experiment that name it: a variant may change them.
+NAMES = ("slug", "title")
 
 
 def _failure(what: str, error: Exception) -> Feedback:
@@ -31,10 +37,13 @@ def _failure(what: str, error: Exception) -> Feedback:
 
 def check_continue_sine(continue_sine) -> Feedback:
     """Check ``continue_sine(window, n_out) -> (n_out,)`` on clean sines of several
-    frequencies: it must continue each window (1-D, ``CHECK_N_IN`` samples) to within 1e-4.
+    frequencies: it must continue each window (1-D, ``CHECK_N_IN`` samples) to within 1e-4;
+    then on noisy windows of the band, where its median summed loss must stay below
+    ``NOISY_MEDIAN_LOSS`` (``concepts.noisy_windows``).
 
     Returns:
-        ``Feedback``; when wrong it names the frequency, shift and the first step that differs.
+        ``Feedback``; when wrong it names the frequency, shift and the first step that differs,
+        or the median loss on noisy windows.
     """
     x, y = sample_windows(len(CHECK_FREQUENCIES), CHECK_N_IN, CHECK_N_OUT,
                           frequency=np.array(CHECK_FREQUENCIES), shift=np.array(CHECK_SHIFTS))
@@ -48,14 +57,32 @@ def check_continue_sine(continue_sine) -> Feedback:
         feedback = compare_arrays(what, got, y[row], rtol=0.0, atol=1e-4)
         if not feedback:
             return feedback
+    _, y, noisy = noisy_windows(CHECK_N_IN, CHECK_N_OUT)
+    got = []
+    for window in noisy:
+        try:
+            got.append(np.asarray(continue_sine(window.copy(), CHECK_N_OUT), dtype=float))
+        except Exception as error:  # a learner's code may fail in any way
+            return _failure(f"continue_sine on a window with noise σ {NOISY_SIGMA:g}", error)
+    median = noisy_median_loss(got, y)
+    if not median < NOISY_MEDIAN_LOSS:
+        return Feedback(False, f"exact on clean sines, but on {NOISY_SIZE} windows with input "
+                               f"noise σ {NOISY_SIGMA:g} the median summed loss over "
+                               f"{CHECK_N_OUT} steps is {median:.3g} (predicting 0 scores about "
+                               f"25): estimate cos(ω Δt) from the whole window, by least "
+                               f"squares, not from a few samples")
     return Feedback(True, f"continue_sine continues clean sines at "
                           f"{', '.join(f'{f:g}' for f in CHECK_FREQUENCIES)} Hz from "
-                          f"{CHECK_N_IN} samples over {CHECK_N_OUT} steps (to within 1e-4)")
+                          f"{CHECK_N_IN} samples over {CHECK_N_OUT} steps (to within 1e-4), "
+                          f"and keeps a median summed loss of {median:.2g} on windows with "
+                          f"noise σ {NOISY_SIGMA:g}")
 
 
 def check_input_length_variant(with_input_length, exp: Experiment | str = "exp3") -> Feedback:
     """Check ``with_input_length(exp, n_in) -> Experiment``: the same experiment with
-    ``n_in`` samples in and every other field unchanged, for 10 and 40 samples.
+    ``n_in`` samples in and every other field that defines the network and its training
+    unchanged, for 10 and 40 samples. A new name (``slug``, ``title``) is welcome: it changes
+    what the variant is called, not what it trains.
 
     Returns:
         ``Feedback`` naming the first field that is wrong.
@@ -73,11 +100,13 @@ def check_input_length_variant(with_input_length, exp: Experiment | str = "exp3"
         if variant.n_in != n_in:
             return Feedback(False, f"{what} has n_in={variant.n_in}, expected {n_in}")
         for field in dataclasses.fields(Experiment):
-            if field.name != "n_in" and getattr(variant, field.name) != getattr(exp, field.name):
+            if field.name in NAMES or field.name == "n_in":
+                continue
+            if getattr(variant, field.name) != getattr(exp, field.name):
                 return Feedback(False, f"{what} changed {field.name} from "
                                        f"{getattr(exp, field.name)!r} to "
-                                       f"{getattr(variant, field.name)!r}; only n_in should "
-                                       f"change")
+                                       f"{getattr(variant, field.name)!r}; only n_in (and the name) "
+                                       f"should change")
     return Feedback(True, f"with_input_length changes only n_in (tried 10 and 40 on {exp.slug})")
 
 
