@@ -126,21 +126,42 @@ def test_lowest_displayed_loss():
     assert claim.measured.endswith("; without it (control) 0.05 at 50000 examples")
 
 
-def test_varies_wildly_and_clipping_calms():
+def test_varies_wildly_and_clipping_calms_use_one_measure():
+    """Interquartile range over median, for both claims: wild [0.1, 0.6] * 10 has IQR 0.5 over
+    median 0.35 (1.43); calm [0.3, 0.4] * 10 has 0.1 over 0.35 (0.286)."""
     exp = _exp("exp4", budget_examples=50_000, cap_examples=50_000)
-    wild = made_up_run(exp, [0.1, 0.6] * 10)  # last 2000 steps: 0.1 to 0.6
+    wild = made_up_run(exp, [0.1, 0.6] * 10)
     calm = made_up_run(exp, [0.3, 0.4] * 10)
-    assert VariesWildly(factor=5, window=2000).claim(wild, NONE).verdict == HOLDS
-    assert VariesWildly(factor=5, window=2000).claim(calm, NONE).verdict == DOES_NOT_HOLD
-    # The window: only the last 200 steps (two values) count.
-    assert VariesWildly(factor=5, window=200).claim(
-        made_up_run(exp, [0.01] + [0.3] * 19), NONE).verdict == DOES_NOT_HOLD
+    assert VariesWildly(threshold=0.5).claim(wild, NONE).verdict == HOLDS
+    assert VariesWildly(threshold=0.5).claim(calm, NONE).verdict == DOES_NOT_HOLD
+    assert "seed 0: 1.43" in VariesWildly().claim(wild, NONE).measured
+    # One outlying value moves max / min, not this measure.
+    spike = made_up_run(exp, [0.01] + [0.3, 0.31] * 9 + [0.3])
+    assert VariesWildly(threshold=0.5).claim(spike, NONE).verdict == DOES_NOT_HOLD
     sources = made_up_sources(controls={"noclip": wild})
     assert ClippingCalms("noclip", fraction=0.5).claim(calm, sources).verdict == HOLDS
     assert ClippingCalms("noclip", fraction=0.5).claim(wild, sources).verdict == DOES_NOT_HOLD
     assert ClippingCalms("noclip", fraction=0.1).claim(calm, sources).verdict == DOES_NOT_HOLD
-    assert "less than half the control run's noclip" in ClippingCalms("noclip").claim(
+    assert "less than half the run's without clipping" in ClippingCalms("noclip").claim(
         calm, sources).statement
+
+
+def test_both_clipping_claims_are_judged_at_every_seed():
+    """Seed 0 calm and seed 1 wild: clipping calms at 1 of 2 seeds, which is not "calms"."""
+    exp = _exp("exp4", budget_examples=50_000, cap_examples=50_000)
+    calm0 = made_up_run(exp, [0.3, 0.4] * 10, seed=0)
+    wild1 = made_up_run(exp, [0.1, 0.6] * 10, seed=1)
+    wild = made_up_run(exp.replace(slug="noclip", clip_value=None), [0.1, 0.6] * 10)
+    sources = made_up_sources(controls={"noclip": wild, "noclip-seed1": wild},
+                              spread={"exp4": [wild1]})
+    calms = ClippingCalms("noclip").claim(calm0, sources)
+    assert calms.verdict == DOES_NOT_HOLD and calms.basis == "(holds at 1 of 2 seeds)"
+    assert calms.measured == ("seed 0: 0.286 with clipping, 1.43 without; "
+                              "seed 1: 1.43 with clipping, 1.43 without")
+    varies = VariesWildly(beside="noclip").claim(calm0, sources)
+    assert varies.verdict == DOES_NOT_HOLD and varies.basis == "(holds at 1 of 2 seeds)"
+    assert varies.measured == ("seed 0: 0.286 (1.43 without clipping); "
+                               "seed 1: 1.43 (1.43 without clipping)")
 
 
 def test_stopped_by_target_within_the_quoted_examples():

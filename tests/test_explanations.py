@@ -70,25 +70,13 @@ def _clipping(clipped_displayed, clipped_heldout, unclipped_displayed, unclipped
     return run, made_up_sources(controls={"noclip": control})
 
 
-def test_clipping_explains_when_it_slows_the_network_and_whether_it_calms():
+def test_clipping_explains_the_held_out_loss_at_each_seed_and_draws_no_cause():
     heldout_low, heldout_high = {4: 0.2, 9: 0.1}, {4: 0.5, 9: 0.4}
-    # Without clipping reaches the original's lowest 0.069027, with clipping it does not, and
-    # the unclipped run is lower at both evaluations after the start.
     run, sources = _clipping([0.3, 0.4] * 5, heldout_high, [0.05, 0.6] * 5, heldout_low)
     text = ClippingCalms("noclip", fraction=0.5).explain(run, sources)
-    assert "lower held-out loss at 1 of the 1 evaluations" in text
-    assert text.endswith("without clipping but not with it, and element-wise clipping at 0.5 "
-                         "slows the network down.")
-    # Calmer only when the fraction allows it: the same runs at fraction 0.01 do not calm.
-    assert ClippingCalms("noclip", fraction=0.01).explain(run, sources).endswith(
-        "slows the network down, and it does not calm the loss either.")
-    # The clipped run reaches the lowest number itself: no conclusion.
-    run, sources = _clipping([0.05, 0.4] * 5, heldout_high, [0.05, 0.6] * 5, heldout_low)
-    assert "slows" not in ClippingCalms("noclip").explain(run, sources)
-    # The unclipped run is not lower on most evaluations: no conclusion either.
-    run, sources = _clipping([0.3, 0.4] * 5, heldout_low, [0.05, 0.6] * 5, heldout_high)
-    text = ClippingCalms("noclip").explain(run, sources)
-    assert "at 0 of the 1 evaluations" in text and "slows" not in text
+    assert text == ("The held-out loss at the end of the budget (seed 0: 0.4 with, 0.1 "
+                    "without) is lower without clipping at 1 of 1 seeds.")
+    assert "slows" not in text
 
 
 def test_stopped_by_target_explains_the_lucky_minibatch_or_the_other_rule():

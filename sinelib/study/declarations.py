@@ -160,7 +160,7 @@ STUDIES: Mapping[str, Study] = {study.slug: study for study in (
     # The 500-unit network is the slowest to train: three seeds in all.
     Study("exp4", (QuotedLoss(),
                    LowestDisplayed(beside=_NOCLIP.name),
-                   VariesWildly(factor=5, window=2000, beside=_NOCLIP.name),
+                   VariesWildly(threshold=0.5, window=2000, beside=_NOCLIP.name),
                    ClippingCalms(_NOCLIP.name, fraction=0.5, window=2000),
                    OriginalGraph(), OriginalGraph(LowestDisplayed(), summary=False)),
           spread_seeds=(1, 2), controls=(_NOCLIP,), spread_controls=(_NOCLIP.name,),
