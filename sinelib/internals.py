@@ -194,9 +194,17 @@ def input_gradients(model, x, y) -> np.ndarray:
     return np.abs(tape.gradient(loss, inputs).numpy()[:, :, 0]).mean(axis=0)
 
 
-def gradient_norms_through_time(network, x, y, layer: int = -1) -> np.ndarray:
+def gradient_norms_through_time(network, x, y, layer: int = -1,
+                                state: str = "hidden") -> np.ndarray:
     """How the gradient of the loss travels back through time: at each step ``t`` the norm of
-    ``d loss / d h_t`` for one layer's hidden state, averaged over the windows.
+    ``d loss / d h_t`` for one layer's hidden state (or ``d loss / d c_t`` for an LSTM's cell
+    state, ``state="cell"``), averaged over the windows.
+
+    Along the cell state, one step back multiplies the gradient by the forget gate
+    (``c_t = f_t * c_(t-1) + i_t * g_t``, so ``d c_t / d c_(t-1)`` is ``f_t`` on that path):
+    an additive path that carries the gradient while ``f`` stays near 1. Along the hidden
+    state, each step back multiplies by the recurrent weights and the derivatives of the
+    gates' squashing functions.
 
     The loss is each window's summed loss of the read-out of the last state, so the gradient
     enters at the last step and is carried back step by step by the recurrence (and, for a
@@ -206,6 +214,7 @@ def gradient_norms_through_time(network, x, y, layer: int = -1) -> np.ndarray:
         network: A Keras model or ``NetworkWeights`` (e.g. ``.scaled(recurrent=2.0)``).
         x: Windows ``(batch, time, 1)``; ``y``: targets ``(batch, n_out)``.
         layer: Which recurrent layer (``-1``: the top one).
+        state: ``"hidden"`` (``h_t``) or ``"cell"`` (``c_t``, LSTM layers only).
 
     Returns:
         ``(time,)``: the mean norm at each step, oldest first.
@@ -214,6 +223,10 @@ def gradient_norms_through_time(network, x, y, layer: int = -1) -> np.ndarray:
 
     weights = network if isinstance(network, NetworkWeights) else network_weights(network)
     index = _layer_index(weights, layer)
+    if state not in ("hidden", "cell"):
+        raise ValueError(f"state must be 'hidden' or 'cell', got {state!r}")
+    if state == "cell" and weights.cells[index].kind != "lstm":
+        raise ValueError("state='cell' needs an LSTM layer; a GRU has no cell state")
     x, y = _targets(x, y)
     if y.shape[1] != weights.readout_kernel.shape[1]:
         raise ValueError(f"y must have the network's horizon of {weights.readout_kernel.shape[1]}"
@@ -238,8 +251,9 @@ def gradient_norms_through_time(network, x, y, layer: int = -1) -> np.ndarray:
                     out = gru_step(x_t, h, cell, ops)
                 h = out["hidden"]
                 if position == index:
-                    tape.watch(h)
-                    watched.append(h)
+                    kept = h if state == "hidden" else c
+                    tape.watch(kept)
+                    watched.append(kept)
                 outputs.append(h)
             sequence = outputs
         prediction = tf.matmul(sequence[-1], constant(weights.readout_kernel)) \

@@ -14,8 +14,10 @@ import numpy as np
 from sinelib.plumbing.arguments import (
     require_non_negative_int, require_numeric_array, require_positive_int, shown,
 )
+from sinelib.baselines import BASELINES
+from sinelib.cells import forward
 from sinelib.data import RANDOM_BAND, SAMPLING_RATE, sample_windows
-from sinelib.evaluation import REPORT_FREQUENCIES, require_frequencies, predictor
+from sinelib.evaluation import REPORT_FREQUENCIES, heldout_loss, predictor, require_frequencies
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.plumbing.history import learning_rate_changes
 from sinelib.losses import summed_loss
@@ -160,6 +162,7 @@ HELDOUT_COLOR = "C1"
 QUOTED_COLOR = "red"
 TARGET_COLOR = "black"
 DECAY_COLOR = "purple"
+ZERO_COLOR = "0.35"
 OTHER_COLORS = ("C2", "C4", "C5", "C6", "C8")
 
 
@@ -169,8 +172,10 @@ def draw_training_curve(ax, history: list[dict], exp: Experiment | str, *, other
 
     The displayed minibatch loss (every 100 steps) is a thin line, the held-out loss (every
     1000 steps) dots. With ``marks``: the original's quoted loss (red dashed) and lowest loss
-    (red dotted), the target of the stopping rule (black dash-dot), the budget (grey) and
-    every learning-rate step (purple dotted, labelled with the new rate).
+    (red dotted), the target of the stopping rule (black dash-dot), the zero baseline's
+    held-out loss (grey, densely dotted: a network at that level predicts no better than 0),
+    the budget (grey) and every learning-rate step (purple dotted, labelled with the new
+    rate).
 
     Args:
         ax: A Matplotlib axes.
@@ -212,6 +217,9 @@ def draw_training_curve(ax, history: list[dict], exp: Experiment | str, *, other
         if exp.target_loss is not None:
             ax.axhline(exp.target_loss, color=TARGET_COLOR, linestyle="-.", linewidth=1,
                        label=f"target {exp.target_loss:g}")
+        zero = heldout_loss(BASELINES["zero"], exp)
+        ax.axhline(zero, color=ZERO_COLOR, linestyle=(0, (1, 2)), linewidth=1.2,
+                   label=f"predicting 0: {zero:.3g}")
         ax.axvline(exp.budget_examples, color="0.6", linewidth=1,
                    label=f"budget {exp.budget_examples} examples")
         for index, (examples, rate) in enumerate(learning_rate_changes(history)):
@@ -548,3 +556,62 @@ def plot_unrolled(n_steps: int = 25, copies: int = 6,
                      fontsize=10, loc="left")
     figure.suptitle(title)
     return figure
+
+
+def plot_gate_traces(network, window, units=(0, 1, 2), layer: int = -1,
+                     title: str = "Inside one LSTM layer, sample by sample"):
+    """The gates and the cell state of a few units of one LSTM layer, traced over one window.
+
+    Top: the input window. Then, for each unit, one row: its input, forget and output gates
+    (0 to 1, left axis) and its cell value ``c`` (right axis). A forget gate near 1 keeps the
+    cell's value; an input gate near 0 writes nothing; an output gate near 0 hides the cell
+    from ``h``.
+
+    Args:
+        network: A Keras model or ``cells.NetworkWeights`` with an LSTM layer.
+        window: One window, ``(time,)``, ``(time, 1)`` or ``(1, time, 1)``.
+        units: Which units of the layer to draw.
+        layer: Which recurrent layer (``-1``: the top one).
+        title: Figure title.
+
+    Returns:
+        A ``matplotlib.figure.Figure``.
+    """
+    from matplotlib.figure import Figure
+
+    window = require_numeric_array("window", window).reshape(-1)
+    if window.size < 2:
+        raise ValueError(f"window must hold at least 2 samples, got {window.size}")
+    trace = forward(network, window[None, :, None])
+    states = trace.layers[layer]
+    if "forget" not in states:
+        raise ValueError("plot_gate_traces needs an LSTM layer; a GRU has no forget gate or "
+                         "cell state")
+    width = states["cell"].shape[2]
+    units = [require_non_negative_int("unit", unit) for unit in units]
+    if not units or max(units) >= width:
+        raise ValueError(f"units must name units of the layer (0 to {width - 1}), got "
+                         f"{shown(units)}")
+    t = np.arange(window.size)
+    figure = Figure(figsize=(7, 1.4 + 1.5 * len(units)), layout="constrained")
+    axes = figure.subplots(len(units) + 1, 1, sharex=True,
+                           height_ratios=[0.8] + [1] * len(units))
+    axes[0].plot(t, window, color="black", linewidth=1)
+    axes[0].set_ylabel("input", fontsize=8)
+    for ax, unit in zip(axes[1:], units):
+        for gate, color in (("input", "C2"), ("forget", "C0"), ("output", "C1")):
+            ax.plot(t, states[gate][0, :, unit], color=color, linewidth=1, label=f"{gate} gate")
+        ax.set_ylim(-0.05, 1.05)
+        ax.set_ylabel(f"unit {unit}\ngates", fontsize=8)
+        cell = ax.twinx()
+        cell.plot(t, states["cell"][0, :, unit], color="purple", linewidth=1.4,
+                  linestyle="--", label="cell c")
+        cell.set_ylabel("c", fontsize=8, color="purple")
+        if unit == units[0]:
+            lines = ax.get_lines() + cell.get_lines()
+            ax.legend(lines, [line.get_label() for line in lines], fontsize=7, ncol=4,
+                      loc="upper left", bbox_to_anchor=(0, 1.35))
+    axes[-1].set_xlabel("time step t in the window")
+    figure.suptitle(title)
+    return figure
+

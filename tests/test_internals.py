@@ -193,3 +193,23 @@ def test_the_band_network_moves_its_loop_with_the_frequency():
     assert distances[2] > 0.5 * rows[2]["state_size"]
     assert rows[2]["prediction_frequency"] == pytest.approx(4.0, abs=0.2)
     assert rows[3]["prediction_frequency"] < 4.5 and rows[3]["loss"] > 100 * rows[2]["loss"]
+
+
+def test_the_cell_state_carries_the_gradient_unchanged_through_an_open_forget_gate():
+    """Forget gate open (f = 1), input gate shut, no recurrent weights: c_t = c_(t-1), so
+    d loss / d c_t is the same at every step back, while h_t before the last step reaches
+    nothing and gets no gradient at all."""
+    from sinelib.cells import CellWeights, NetworkWeights
+
+    units, big = 3, 40.0
+    bias = np.concatenate([np.full(units, -big), np.full(units, big), np.zeros(units),
+                           np.zeros(units)])  # input shut, forget open, candidate 0, output 0.5
+    cell = CellWeights("lstm", np.zeros((1, 4 * units)), np.zeros((units, 4 * units)), bias)
+    network = NetworkWeights([cell], np.ones((units, 2)), np.zeros(2))
+    x, y = np.zeros((4, 30, 1)), np.ones((4, 2))
+    along_c = internals.gradient_norms_through_time(network, x, y, state="cell")
+    along_h = internals.gradient_norms_through_time(network, x, y, state="hidden")
+    np.testing.assert_allclose(along_c, along_c[-1], rtol=1e-12)
+    assert along_c[-1] > 0 and np.all(along_h[:-1] == 0) and along_h[-1] > 0
+    with pytest.raises(ValueError, match="state must be"):
+        internals.gradient_norms_through_time(network, x, y, state="gates")

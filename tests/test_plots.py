@@ -4,6 +4,9 @@ the study's multi-experiment plots that draw on it)."""
 import numpy as np
 import pytest
 
+import sinelib
+from sinelib import plots
+
 from sinelib import build_model, plot_predictions, predict, sample_windows
 from sinelib.evaluation import loss_by_frequency
 from sinelib.plots import plot_error_vs_frequency, plot_experiment_windows, plot_training_curve
@@ -132,3 +135,28 @@ def test_seed_spread_puts_the_tf1_graph_beside_the_port():
     assert "the original's TF1 graph, one seed" in labels and "the original's number" in labels
     with pytest.raises(ValueError, match="per_seed lacks"):
         plot_seed_spread({"a": ([0.1], None)}, tf1={"c": [0.2]})
+
+
+def test_gate_traces_draw_each_units_gates_and_cell_over_the_window():
+    model = sinelib.load_pretrained("exp3")
+    x, _ = sinelib.heldout_windows(25, 50, size=1)
+    figure = plots.plot_gate_traces(model, x[0], units=(0, 4))
+    axes = figure.get_axes()
+    assert len(axes) == 1 + 2 * 2  # the input, then gates and a twin axis for c per unit
+    np.testing.assert_allclose(axes[0].get_lines()[0].get_ydata(), x[0, :, 0])
+    labels = [line.get_label() for line in axes[1].get_lines()]
+    assert labels == ["input gate", "forget gate", "output gate"]
+    with pytest.raises(ValueError, match="units must name units"):
+        plots.plot_gate_traces(model, x[0], units=(10**6,))
+    with pytest.raises(ValueError, match="GRU has no forget gate"):
+        plots.plot_gate_traces(sinelib.build_model("exp6"), x[0], units=(0,))
+
+
+def test_training_curves_mark_the_zero_baseline():
+    """A plateau has a level to be read against: what predicting 0 scores on the held-out set."""
+    from sinelib.study.records import shipped_run
+
+    figure = plots.plot_training_curve(shipped_run("exp3").history, "exp3")
+    [zero] = [line for line in figure.get_axes()[0].get_lines()
+              if line.get_label().startswith("predicting 0")]
+    assert zero.get_ydata()[0] == pytest.approx(25, rel=0.05)
