@@ -43,3 +43,29 @@ def test_course_rows_link_notebooks_and_their_solutions(tmp_path):
                        "1 min 04 s"]
     with pytest.raises(ValueError, match="no numbered notebooks"):
         course_rows(tmp_path / "empty")
+
+
+def test_lesson_budget_counts_what_a_class_hour_reads(tmp_path):
+    """Prose without code blocks, text outputs without pictures, exercises, questions."""
+    from sinelib.study.course import lesson_budget
+
+    def markdown(text):
+        return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+    cells = [
+        markdown("# Title\n\nFour words of prose.\n\n```python\nnot = counted\n```"),
+        markdown("**Exercise 1 (code).** Write it.\n\n**2. Predict first.** Guess."),
+        {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": "x",
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": "three words here\n"},
+                     {"output_type": "display_data", "metadata": {},
+                      "data": {"image/png": "AAAA", "text/plain": "<Figure size 1 with 1 Axes>"}},
+                     {"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                      "data": {"text/markdown": "| a | b |\n|---|---|\n| 1 | 2 |",
+                               "text/plain": "<IPython.core.display.Markdown object>"}}]},
+        markdown("## Questionnaire\n\n1. Why?\n2. How?\n3. What, at 1. 5 Hz?"),
+    ]
+    path = tmp_path / "lesson.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}), encoding="utf-8")
+    assert lesson_budget(path) == {"prose_words": 5 + 9 + 11, "output_words": 3 + 4,
+                                   "exercises": 2, "questions": 3}

@@ -9,11 +9,22 @@ course table shows what the last ``make notebooks`` measured, on the machine it 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
 #: Where a notebook's exercises are answered: ``solutions/<stem>_solutions.ipynb``.
 SOLUTIONS = "solutions"
+#: A lesson fits one class hour: at most this many words of Markdown prose and of stored text
+#: output (tables included), this many exercises and this many questionnaire questions.
+PROSE_WORDS, OUTPUT_WORDS = 1800, 400
+EXERCISES, QUESTIONS = (3, 5), (5, 8)
+#: An exercise starts a Markdown paragraph "**Exercise 3 ..." or "**3. ..." (as the book's
+#: builder finds them); the questionnaire is a section "## Questionnaire" of numbered items.
+_EXERCISE = re.compile(r"(?m)^\*\*(?:Exercise )?\d+[\s.:(]")
+_QUESTION = re.compile(r"(?m)^\d+\. ")
+_WORD = re.compile(r"[A-Za-z0-9][\w'’.,%/-]*")
+_FENCE = re.compile(r"```.*?```", re.S)
 
 
 def _stamp(text: str) -> datetime:
@@ -77,3 +88,45 @@ def course_rows(notebooks) -> list[list[str]]:
                     if solutions.is_file() else "-")
         rows.append([f"[{title(path)}]({link})", answered, duration(run_seconds(path))])
     return rows
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def _output_text(output: dict) -> str:
+    """The words a reader sees in one stored output: a stream's text, or a result's Markdown or
+    plain text; nothing for a picture (its text/plain is Matplotlib's "<Figure ...>")."""
+    if output.get("output_type") == "stream":
+        return "".join(output.get("text", ""))
+    data = output.get("data", {})
+    if any(key.startswith("image/") for key in data):
+        return ""
+    for key in ("text/markdown", "text/plain"):
+        if key in data:
+            return "".join(data[key])
+    return ""
+
+
+def lesson_budget(path) -> dict:
+    """What a notebook asks of a class hour: ``{"prose_words", "output_words", "exercises",
+    "questions"}``.
+
+    Prose is the Markdown cells' words, code blocks left out; output is the words of the stored
+    text outputs (tables included, pictures not); exercises are counted as the book's builder
+    finds them; questions are the numbered items of the "## Questionnaire" section.
+    """
+    cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+    prose = output = exercises = questions = 0
+    for cell in cells:
+        if cell["cell_type"] == "markdown":
+            text = "".join(cell["source"])
+            prose += _words(_FENCE.sub("", text))
+            exercises += len(_EXERCISE.findall(text))
+            if text.lstrip().startswith("## Questionnaire"):
+                questions += len(_QUESTION.findall(text))
+        elif cell["cell_type"] == "code":
+            output += sum(_words(_output_text(out)) for out in cell.get("outputs", []))
+    return {"prose_words": prose, "output_words": output, "exercises": exercises,
+            "questions": questions}
+
