@@ -61,6 +61,8 @@ API_GROUPS = (
 )
 
 _LINK = re.compile(r"(?P<bang>!?)\[(?P<text>[^\]]*)\]\((?P<target>[^)\s]+)\)")
+#: The heading of a lesson's questionnaire, and of its answers in the solutions notebook.
+QUESTIONNAIRE = "## Questionnaire"
 _EXERCISE = re.compile(r"(?m)^\*\*(?:Exercise )?(\d+)[\s.:(]")
 _ANSWER = re.compile(r"^## (?:Exercise )?(\d+)[.:]\s*(.*)$")
 
@@ -215,6 +217,8 @@ def _answers(solutions: dict, name: str) -> tuple[list[dict], dict[int, tuple[st
     for cell in cells:
         text = _source(cell)
         first = text.split("\n", 1)[0]
+        if cell["cell_type"] == "markdown" and first.startswith(QUESTIONNAIRE):
+            break  # the questionnaire's answers (``_questionnaire_answers``) end the exercises
         match = _ANSWER.match(first) if cell["cell_type"] == "markdown" else None
         if match:
             current = int(match[1])
@@ -232,6 +236,19 @@ def _answers(solutions: dict, name: str) -> tuple[list[dict], dict[int, tuple[st
         else:
             answers[current][1].append(cell)
     return setup, answers
+
+
+def _questionnaire_answers(solutions: dict) -> list[dict]:
+    """The cells of the solutions notebook's ``## Questionnaire`` section, heading left out
+    (empty when it has none)."""
+    cells = solutions["cells"]
+    start = next((i for i, cell in enumerate(cells) if cell["cell_type"] == "markdown"
+                  and _source(cell).startswith(QUESTIONNAIRE)), None)
+    if start is None:
+        return []
+    rest = _source(cells[start]).split("\n", 1)[1].strip() if "\n" in _source(
+        cells[start]) else ""
+    return ([_markdown_cell(rest)] if rest else []) + cells[start + 1:]
 
 
 def _summary(text: str) -> str:
@@ -262,7 +279,8 @@ def with_answers(cells: list[dict], solutions: dict, name: str) -> list[dict]:
     The exercises are the ``## Exercises`` section, each starting with a bold number
     (``**2.`` or ``**Exercise 2``); the answers are the solutions notebook's ``## 2. ...``
     (or ``## Exercise 2: ...``) sections. The solutions notebook's set-up cells come first,
-    folded too, before exercise 1.
+    folded too, before exercise 1. The answers to the lesson's ``## Questionnaire`` (the
+    solutions notebook's own ``## Questionnaire`` section, last) are folded after it.
 
     Raises:
         ValueError: the lesson has no exercises section, or its exercises and the answers do
@@ -292,7 +310,20 @@ def with_answers(cells: list[dict], solutions: dict, name: str) -> list[dict]:
         else:
             title, answer = answers[number]
             section += _folded(f"Worked answer to exercise {number}: {title}", answer, name)
-    return cells[:start] + section + cells[end:]
+    cells = cells[:start] + section + cells[end:]
+    answered = _questionnaire_answers(solutions)
+    asked = next((i for i, cell in enumerate(cells) if cell["cell_type"] == "markdown"
+                  and _source(cell).startswith(QUESTIONNAIRE)), None)
+    if answered and asked is None:
+        raise ValueError(f"{name} answers a questionnaire but asks none ('{QUESTIONNAIRE}')")
+    if asked is not None:
+        if not answered:
+            raise ValueError(f"{name} asks a questionnaire that its solutions do not answer")
+        after = next((i for i in range(asked + 1, len(cells)) if cells[i]["cell_type"] ==
+                      "markdown" and _source(cells[i]).startswith("## ")), len(cells))
+        cells = (cells[:after] + _folded("Answers to the questionnaire", answered, name)
+                 + cells[after:])
+    return cells
 
 
 def _header(notebook: Path, solutions: Path | None) -> str:

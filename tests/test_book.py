@@ -383,3 +383,21 @@ def test_the_book_builds_without_warnings_and_every_page_works(tmp_path_factory,
     assert problems == {}, "\n".join(f"{name}: {problem}" for name, found in problems.items()
                                      for problem in found)
     assert all(count >= 4 for count in folded.values()), folded
+
+
+def test_the_questionnaires_answers_are_folded_after_it():
+    def md(text):
+        return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+    lesson = [md("# 99 · A lesson"), md("## Exercises"), md("**1. Write it.**"),
+              md("## Questionnaire\n\n1. Why?\n2. How?"), md("## What we learned")]
+    solutions = {"cells": [md("# Answers"), md("## 1. Write it\nLike so."),
+                           md("## Questionnaire\n\n1. Because.\n2. So.")]}
+    cells = book.with_answers(lesson, solutions, "99_lesson.ipynb")
+    texts = [_text(cell) for cell in cells]
+    asked = texts.index("## Questionnaire\n\n1. Why?\n2. How?")
+    assert "Answers to the questionnaire" in texts[asked + 1]
+    assert texts[asked + 2] == "1. Because.\n2. So." and texts[-1] == "## What we learned"
+    assert all("Because" not in text for text in texts[:asked])  # not inside exercise 1's fold
+    with pytest.raises(ValueError, match="do not answer"):
+        book.with_answers(lesson, {"cells": solutions["cells"][:2]}, "99_lesson.ipynb")

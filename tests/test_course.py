@@ -69,3 +69,43 @@ def test_lesson_budget_counts_what_a_class_hour_reads(tmp_path):
                                 "nbformat_minor": 5}), encoding="utf-8")
     assert lesson_budget(path) == {"prose_words": 5 + 9 + 11, "output_words": 3 + 4,
                                    "exercises": 2, "questions": 3}
+
+
+# --- The lessons fit a class hour ------------------------------------------------------------
+
+from pathlib import Path  # noqa: E402
+
+from sinelib.study.course import (  # noqa: E402
+    EXERCISES, OUTPUT_WORDS, PROSE_WORDS, QUESTIONS, lesson_budget, repeated_paragraphs,
+)
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+LESSONS = sorted(path for path in NOTEBOOKS.glob("0[1-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda path: path.stem)
+def test_each_lesson_fits_a_class_hour(path):
+    budget = lesson_budget(path)
+    assert budget["prose_words"] <= PROSE_WORDS, budget
+    assert budget["output_words"] <= OUTPUT_WORDS, budget
+    assert EXERCISES[0] <= budget["exercises"] <= EXERCISES[1], budget
+    assert QUESTIONS[0] <= budget["questions"] <= QUESTIONS[1], budget
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda path: path.stem)
+def test_each_questionnaire_is_answered_in_the_solutions(path):
+    solutions = NOTEBOOKS / "solutions" / f"{path.stem}_solutions.ipynb"
+    assert lesson_budget(solutions)["questions"] == lesson_budget(path)["questions"]
+
+
+def test_no_long_paragraph_is_said_twice_in_the_course():
+    assert repeated_paragraphs(sorted(NOTEBOOKS.rglob("*.ipynb"))) == {}
+
+
+def test_a_repeated_paragraph_is_found(tmp_path):
+    paragraph = " ".join(["word"] * 41)
+    for name in ("a.ipynb", "b.ipynb"):
+        (tmp_path / name).write_text(json.dumps({"cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": f"Intro.\n\n{paragraph}\n"}]}))
+    assert repeated_paragraphs([tmp_path / "a.ipynb", tmp_path / "b.ipynb"]) == {
+        " ".join(["word"] * 12) + " ...": ["a.ipynb", "b.ipynb"]}

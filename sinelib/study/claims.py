@@ -9,7 +9,7 @@ thresholds and the verdict rules live in ``sinelib.study.criteria``. This module
 from __future__ import annotations
 
 from sinelib.experiments import EXPERIMENTS
-from sinelib.study.criteria import Claim, Sources, verdict_of
+from sinelib.study.criteria import TF1_LABEL, Claim, Sources, verdict_of
 from sinelib.study.declarations import get_study
 from sinelib.training import Run
 from sinelib.study.records import shipped_run, shipped_sources
@@ -89,3 +89,14 @@ def claim_rows(claims: list[Claim]) -> list[list[str]]:
         [claim.experiment, claim.statement, claim.measured.replace("; seed ", "<br>seed "),
          claim.shown_verdict] for claim in claims
     ]
+
+
+def lesson_claim_rows(claims: list[Claim]) -> list[list[str]]:
+    """The claims a lesson shows, compactly: a header row, then one row per claim judged on
+    the port (the TF1 graph's claims, with their per-seed detail, are the reference part's):
+    the claim, the verdict with what it rests on, and the numbers it rests on."""
+    return [["claim", "verdict", "measured"]] + [
+        [claim.statement, claim.shown_verdict, claim.measured.replace("; seed ", "<br>seed ")]
+        for claim in claims if not claim.experiment.endswith(TF1_LABEL)
+    ]
+

@@ -130,3 +130,25 @@ def lesson_budget(path) -> dict:
     return {"prose_words": prose, "output_words": output, "exercises": exercises,
             "questions": questions}
 
+
+#: A paragraph this long, or longer, is said once in the whole course.
+REPEAT_WORDS = 40
+
+
+def repeated_paragraphs(paths) -> dict[str, list[str]]:
+    """Markdown paragraphs of more than ``REPEAT_WORDS`` words that appear in more than one
+    notebook: ``{paragraph's first words: [notebook names]}`` (empty when none is repeated).
+    Paragraphs are compared with their spaces normalised."""
+    seen: dict[str, set[str]] = {}
+    for path in paths:
+        path = Path(path)
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "markdown":
+                continue
+            for paragraph in re.split(r"\n\s*\n", _FENCE.sub("", "".join(cell["source"]))):
+                text = " ".join(paragraph.split())
+                if _words(text) > REPEAT_WORDS:
+                    seen.setdefault(text, set()).add(path.name)
+    return {" ".join(text.split()[:12]) + " ...": sorted(names)
+            for text, names in seen.items() if len(names) > 1}
+

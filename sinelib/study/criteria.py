@@ -34,6 +34,8 @@ from sinelib.study.analysis import (
     seed_spread, spread_text, stall_ratio,
 )
 
+#: How a claim judged on the original's TF1 graph names its experiment: "exp3 (TF1 graph)".
+TF1_LABEL = " (TF1 graph)"
 HOLDS = "holds"
 MINIBATCH_ONLY = "holds on the minibatch only"
 DOES_NOT_HOLD = "does not hold"
@@ -813,7 +815,7 @@ class OriginalGraph(Criterion):
         measured = [claim.measured if claim.measured.startswith(f"seed {other.seed}:")
                     else f"seed {other.seed}: {claim.measured}"
                     for other, claim in zip(graph, claims)]
-        return Claim(f"{run.experiment.slug} (TF1 graph)",
+        return Claim(f"{run.experiment.slug}{TF1_LABEL}",
                      f"{claims[0].statement}, on the original's TF1 graph {which} seeds "
                      f"{', '.join(str(other.seed) for other in graph)}", verdict,
                      "; ".join(f"{words} ({claim.verdict})"
