@@ -116,7 +116,7 @@ atlas: install
 ## (after make atlas when the weights changed)
 figures: install
 	$(BIN)/python -m sinelib figures --out figures
-	$(BIN)/python -m sinelib readme README.md
+	$(BIN)/python -m sinelib readme
 
 ## clean: remove training runs, the built book and test caches (never the virtual environment)
 clean:

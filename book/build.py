@@ -11,8 +11,9 @@ errors. In reading order:
   exercise (an HTML ``<details>`` element: a click opens it);
 * outputs that need a live kernel (the explorer) give way to the stored screenshot and how to
   run the page live (``make lab``, ``make app``); a progress bar keeps its stored text;
-* the results and the ledger (the README's "Results" section), the original's protocol
-  (``docs/original.md``) and the ``sinelib`` API from its docstrings.
+* the reference part: the results and the ledger (``docs/results.md``), the teacher's page
+  (``docs/teaching.md``), the original's protocol (``docs/original.md``), using the package
+  (``docs/package.md``) and the ``sinelib`` API from its docstrings.
 
 Run ``python -m book.build [--out FOLDER]``; the pages land in ``FOLDER/html``.
 """
@@ -61,6 +62,8 @@ API_GROUPS = (
 )
 
 _LINK = re.compile(r"(?P<bang>!?)\[(?P<text>[^\]]*)\]\((?P<target>[^)\s]+)\)")
+#: The pages of the book's reference part, in order: ``docs/<name>.md``.
+DOCS = ("results", "teaching", "original", "package")
 #: The heading of a lesson's questionnaire, and of its answers in the solutions notebook.
 QUESTIONNAIRE = "## Questionnaire"
 _EXERCISE = re.compile(r"(?m)^\*\*(?:Exercise )?(\d+)[\s.:(]")
@@ -140,11 +143,6 @@ def readme_section(readme: str, heading: str) -> str:
         if line == f"## {heading}":
             return section
     raise ValueError(f"the README has no '## {heading}' section")
-
-
-def _promote(text: str) -> str:
-    """Headings one level up (the section's ``##`` becomes the page's title)."""
-    return re.sub(r"(?m)^#(#+ )", r"\1", text)
 
 
 # ---------------------------------------------------------------------------------- notebooks
@@ -372,7 +370,7 @@ def notebook_page(path: Path, pages: dict[str, str], assets: set[str]) -> dict:
 # ---------------------------------------------------------------------------------- pages
 
 def _pages(root: Path) -> dict[str, str]:
-    pages = {"README.md": "index.md", "docs/original.md": "original.md"}
+    pages = {"README.md": "index.md", **{f"docs/{name}.md": f"{name}.md" for name in DOCS}}
     for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         pages[f"notebooks/{path.name}"] = path.name
         pages[f"notebooks/{SOLUTIONS}/{path.stem}_solutions.ipynb"] = path.name
@@ -392,15 +390,7 @@ def landing_page(readme: str, notebooks: list[str], pages: dict[str, str],
             "```{toctree}\n:caption: The course\n:hidden:\n\n"
             f"{contents}\n```\n\n"
             "```{toctree}\n:caption: Reference\n:hidden:\n\n"
-            "results\noriginal\napi\n```\n")
-
-
-def results_page(readme: str, pages: dict[str, str], assets: set[str]) -> str:
-    """The README's "Results" section as a page: the original's numbers beside ours, the
-    ledger, the claims checked, where TF2 differs, inside the networks, and the figures."""
-    section = _promote(readme_section(readme, "Results"))
-    section = section.replace("# Results", "# Results and the ledger", 1)
-    return rewrite_links(section, "", pages, assets)
+            + "\n".join(DOCS) + "\napi\n```\n")
 
 
 def _modules() -> list[str]:
@@ -470,9 +460,9 @@ def stage(source: Path, *, root: Path = ROOT) -> Path:
         if solutions.is_file():
             written[f"{DOWNLOADS}/{solutions.name}"] = solutions.read_bytes()
     written["index.md"] = landing_page(readme, [p.name for p in notebooks], pages, assets)
-    written["results.md"] = results_page(readme, pages, assets)
-    original = (root / "docs" / "original.md").read_text(encoding="utf-8")
-    written["original.md"] = rewrite_links(original, "docs", pages, assets)
+    for name in DOCS:
+        text = (root / "docs" / f"{name}.md").read_text(encoding="utf-8")
+        written[f"{name}.md"] = rewrite_links(text, "docs", pages, assets)
     written["api.md"] = api_page()
     for asset in sorted(assets):
         if not (root / asset).is_file():

@@ -167,6 +167,9 @@ def test_the_landing_page_is_the_course_overview_in_reading_order():
     assert toc[1].split() == [path.stem for path in NOTEBOOKS]
     for path in NOTEBOOKS:
         assert f"]({path.name})" in text
+    reference = re.search(r"```\{toctree\}\n:caption: Reference\n:hidden:\n\n(.*?)```", text,
+                          re.S)
+    assert reference[1].split() == ["results", "teaching", "original", "package", "api"]
 
 
 def test_the_api_page_lists_every_module():
@@ -182,7 +185,8 @@ def test_staging_writes_the_book_and_removes_what_is_gone(tmp_path):
     stale.write_text("{}")
     book.stage(tmp_path)
     assert not stale.exists()
-    for name in ["index.md", "results.md", "original.md", "api.md", book.SCREENSHOT,
+    for name in ["index.md", "results.md", "teaching.md", "original.md", "package.md", "api.md",
+                 book.SCREENSHOT,
                  *[path.name for path in NOTEBOOKS],
                  *[f"{book.DOWNLOADS}/{path.name}" for path in NOTEBOOKS]]:
         assert (tmp_path / name).is_file(), name
@@ -339,7 +343,8 @@ def test_the_page_check_fails_on_a_broken_page(tmp_path, page):
 def test_the_book_builds_without_warnings_and_every_page_works(tmp_path_factory, page):
     html_dir = book.build(tmp_path_factory.mktemp("book"))
     pages = sorted(path.relative_to(html_dir).as_posix() for path in html_dir.glob("*.html"))
-    expected = {"index.html", "results.html", "original.html", "api.html",
+    expected = {"index.html", "results.html", "teaching.html", "original.html", "package.html",
+                "api.html",
                 *[f"{path.stem}.html" for path in NOTEBOOKS]}
     assert expected <= set(pages), f"pages missing: {sorted(expected - set(pages))}"
     links = _Links()

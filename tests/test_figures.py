@@ -49,14 +49,24 @@ def test_update_readme_replaces_only_generated_blocks():
         update_readme(text, {"ledger": "", "claims": "", "quotes": ""})
 
 
-def test_readme_command_checks_and_writes(tmp_path, capsys, monkeypatch):
-    import sinelib.tools.cli
+def test_readme_command_checks_and_writes_each_document(tmp_path, capsys, monkeypatch):
+    """The README keeps some blocks and docs/results.md the others; one command updates both."""
+    import sinelib.study.figures as figures
 
-    monkeypatch.setattr(sinelib.tools.cli, "readme_blocks", lambda notebooks: {"claims": "- new"})
-    readme = tmp_path / "README.md"
-    readme.write_text("<!-- generated:claims -->\n- old\n<!-- /generated -->\n")
-    assert main(["readme", str(readme), "--check"]) == 1
+    monkeypatch.setattr(figures, "readme_blocks",
+                        lambda notebooks: {"course": "| new |", "claims": "- new"})
+    monkeypatch.setattr(figures, "DOCUMENTS", {"README.md": ("course",),
+                                               "docs/results.md": ("claims",)})
+    (tmp_path / "docs").mkdir()
+    readme, results = tmp_path / "README.md", tmp_path / "docs" / "results.md"
+    readme.write_text("<!-- generated:course -->\n| old |\n<!-- /generated -->\n")
+    results.write_text("<!-- generated:claims -->\n- old\n<!-- /generated -->\n")
+    assert main(["readme", "--root", str(tmp_path), "--check"]) == 1
     assert "out of date" in capsys.readouterr().err
-    assert main(["readme", str(readme)]) == 0
-    assert readme.read_text() == "<!-- generated:claims -->\n- new\n<!-- /generated -->\n"
-    assert main(["readme", str(readme), "--check"]) == 0
+    assert main(["readme", "--root", str(tmp_path)]) == 0
+    assert readme.read_text() == "<!-- generated:course -->\n| new |\n<!-- /generated -->\n"
+    assert results.read_text() == "<!-- generated:claims -->\n- new\n<!-- /generated -->\n"
+    assert main(["readme", "--root", str(tmp_path), "--check"]) == 0
+    monkeypatch.setattr(figures, "DOCUMENTS", {"README.md": ("course",)})
+    with pytest.raises(ValueError, match="each generated block lives in one document"):
+        figures.updated_documents(tmp_path)

@@ -202,8 +202,18 @@ def readme_blocks(notebooks) -> dict[str, str]:
                 atlas, AR_BASE, [NETWORK, AUTOREGRESSIVE, "linear", "analytic"]))}
 
 
+#: Where each generated block lives: the README keeps the registry and the course table; the
+#: results page (``docs/results.md``) the rest.
+DOCUMENTS: dict[str, tuple[str, ...]] = {
+    "README.md": ("experiments", "course"),
+    "docs/results.md": ("quotes", "ledger", "claims", "why", "spread", "baselines",
+                        "autoregressive"),
+}
+
+
 def update_readme(text: str, blocks: dict[str, str]) -> str:
-    """``text`` with the body of every ``<!-- generated:NAME -->`` block replaced.
+    """``text`` with the body of every ``<!-- generated:NAME -->`` block replaced; ``blocks``
+    are the ones this document holds.
 
     Raises:
         ValueError: a block in ``text`` has no generated content, or a generated block is
@@ -212,6 +222,23 @@ def update_readme(text: str, blocks: dict[str, str]) -> str:
     found = {match["name"] for match in _BLOCK.finditer(text)}
     missing, unknown = set(blocks) - found, found - set(blocks)
     if missing or unknown:
-        raise ValueError(f"README blocks do not match: missing {sorted(missing)}, unknown "
+        raise ValueError(f"generated blocks do not match: missing {sorted(missing)}, unknown "
                          f"{sorted(unknown)}")
     return _BLOCK.sub(lambda m: m.group(1) + blocks[m["name"]] + "\n" + m.group(4), text)
+
+
+def updated_documents(root) -> dict[Path, tuple[str, str]]:
+    """Every document with generated blocks (``DOCUMENTS``) under the repository ``root``:
+    ``{path: (text now, text with its blocks regenerated)}``."""
+    root = Path(root)
+    blocks = readme_blocks(root / "notebooks")
+    placed = [name for names in DOCUMENTS.values() for name in names]
+    if sorted(placed) != sorted(blocks):
+        raise ValueError(f"each generated block lives in one document: {sorted(blocks)} are "
+                         f"generated, {sorted(placed)} placed")
+    documents = {}
+    for name, names in DOCUMENTS.items():
+        path = root / name
+        text = path.read_text(encoding="utf-8")
+        documents[path] = (text, update_readme(text, {key: blocks[key] for key in names}))
+    return documents

@@ -17,7 +17,7 @@ from sinelib.schedules import STOP_DIVERGED, STOP_INTERRUPTED
 from sinelib.study.atlas import ATLAS_PATH, write_atlas
 from sinelib.study.autoregressive import AR_DIR, ar_experiment
 from sinelib.study.controls import CONTROLS_DIR, control_names, get_control, train_control
-from sinelib.study.figures import readme_blocks, update_readme, write_figures
+from sinelib.study.figures import updated_documents, write_figures
 from sinelib.study.records import all_seed_spreads, all_tf1_spreads
 from sinelib.study.tables import experiment_rows, ledger_rows, metrics_rows
 from sinelib.plumbing.tables import to_markdown, to_text
@@ -177,19 +177,19 @@ def _cmd_figures(args) -> int:
 
 
 def _cmd_readme(args) -> int:
-
-    path = Path(args.path)
-    text = path.read_text(encoding="utf-8")
-    updated = update_readme(text, readme_blocks(path.parent / "notebooks"))
-    if args.check:
-        if updated != text:
-            print(f"{path}: generated blocks are out of date; run python -m sinelib readme",
-                  file=sys.stderr)
-            return 1
-        return 0
-    if updated != text:
-        path.write_text(updated, encoding="utf-8")
-        print(f"{path}: generated blocks updated")
+    stale = []
+    for path, (text, updated) in updated_documents(Path(args.root)).items():
+        if updated == text:
+            continue
+        if args.check:
+            stale.append(str(path))
+        else:
+            path.write_text(updated, encoding="utf-8")
+            print(f"{path}: generated blocks updated")
+    if stale:
+        print(f"{', '.join(stale)}: generated blocks are out of date; run python -m sinelib "
+              f"readme", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -290,9 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     figures.add_argument("--out", default="figures", help="destination folder")
     figures.set_defaults(run=_cmd_figures)
 
-    readme = commands.add_parser("readme", help="rewrite the README's generated blocks "
-                                                "(ledger, the original's numbers, claims)")
-    readme.add_argument("path", nargs="?", default="README.md")
+    readme = commands.add_parser("readme", help="rewrite the generated blocks of the README and "
+                                                "docs/results.md (the registry, the course, "
+                                                "the ledger, the original's numbers, claims)")
+    readme.add_argument("--root", default=".", help="the repository (default: here)")
     readme.add_argument("--check", action="store_true", help="exit 1 if a block is out of "
                                                              "date, change nothing")
     readme.set_defaults(run=_cmd_readme)
