@@ -160,3 +160,15 @@ def test_training_curves_mark_the_zero_baseline():
     [zero] = [line for line in figure.get_axes()[0].get_lines()
               if line.get_label().startswith("predicting 0")]
     assert zero.get_ydata()[0] == pytest.approx(25, rel=0.05)
+
+
+def test_every_atlas_curve_has_a_style_of_its_own():
+    """A curve drawn in the default style would look like the next; each name has its own."""
+    from sinelib.study.atlas import AUTOREGRESSIVE, NETWORK
+    from sinelib.study.plots import _ATLAS_STYLE
+
+    names = [NETWORK, AUTOREGRESSIVE, *sinelib.BASELINES]
+    assert set(names) <= set(_ATLAS_STYLE)
+    styles = [tuple(sorted((key, str(value)) for key, value in _ATLAS_STYLE[name].items()))
+              for name in names]
+    assert len(set(styles)) == len(styles)

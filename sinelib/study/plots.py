@@ -196,6 +196,7 @@ def plot_timings(timings, title: str = "Unrolled graph against the symbolic loop
 _ATLAS_STYLE = {
     "network": dict(color="C0", linewidth=1.8),
     "autoregressive": dict(color="C5", linewidth=1.5),
+    "zero": dict(color="0.35", linewidth=1.2, linestyle=(0, (1, 2))),
     "persistence": dict(color="C1", linewidth=1.0, linestyle="--"),
     "seasonal-naive": dict(color="C2", linewidth=1.0, linestyle="-."),
     "linear": dict(color="C3", linewidth=1.0, linestyle=":"),
