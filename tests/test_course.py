@@ -54,7 +54,8 @@ def test_lesson_budget_counts_what_a_class_hour_reads(tmp_path):
 
     cells = [
         markdown("# Title\n\nFour words of prose.\n\n```python\nnot = counted\n```"),
-        markdown("**Exercise 1 (code).** Write it.\n\n**2. Predict first.** Guess."),
+        markdown("**0.2** is not an exercise outside the exercises section."),
+        markdown("## Exercises\n\n**Exercise 1 (code).** Write it.\n\n**2. Predict first.** Guess."),
         {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": "x",
          "outputs": [{"output_type": "stream", "name": "stdout", "text": "three words here\n"},
                      {"output_type": "display_data", "metadata": {},
@@ -67,7 +68,7 @@ def test_lesson_budget_counts_what_a_class_hour_reads(tmp_path):
     path = tmp_path / "lesson.ipynb"
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
                                 "nbformat_minor": 5}), encoding="utf-8")
-    assert lesson_budget(path) == {"prose_words": 5 + 9 + 11, "output_words": 3 + 4,
+    assert lesson_budget(path) == {"prose_words": 5 + 9 + 10 + 11, "output_words": 3 + 4,
                                    "exercises": 2, "questions": 3}
 
 

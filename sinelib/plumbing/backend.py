@@ -12,7 +12,17 @@ TensorFlow or Keras gets it from here, on first use, so that ``import sinelib`` 
 from __future__ import annotations
 
 import functools
+import logging
 import os
+
+#: What TensorFlow logs when more than a few ``tf.function``s made by one line of code are
+#: traced: ``models.predict`` makes one per model on purpose (a notebook that loads nine shipped
+#: networks would otherwise store a warning that reads like a bug).
+RETRACING = "triggered tf.function retracing"
+
+
+def _not_retracing(record: logging.LogRecord) -> bool:
+    return RETRACING not in record.getMessage()
 
 
 @functools.cache
@@ -29,6 +39,7 @@ def tensorflow():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(null)
+    tf.get_logger().addFilter(_not_retracing)
     return tf
 
 

@@ -113,17 +113,22 @@ def lesson_budget(path) -> dict:
     "questions"}``.
 
     Prose is the Markdown cells' words, code blocks left out; output is the words of the stored
-    text outputs (tables included, pictures not); exercises are counted as the book's builder
-    finds them; questions are the numbered items of the "## Questionnaire" section.
+    text outputs (tables included, pictures not); exercises are the bold-numbered paragraphs of
+    the "## Exercises" section, as the book's builder finds them; questions are the numbered
+    items of the "## Questionnaire" section.
     """
     cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
     prose = output = exercises = questions = 0
+    section = ""
     for cell in cells:
         if cell["cell_type"] == "markdown":
             text = "".join(cell["source"])
+            if text.startswith("## "):
+                section = text.split("\n", 1)[0]
             prose += _words(_FENCE.sub("", text))
-            exercises += len(_EXERCISE.findall(text))
-            if text.lstrip().startswith("## Questionnaire"):
+            if section.startswith("## Exercises"):
+                exercises += len(_EXERCISE.findall(text))
+            if section.startswith("## Questionnaire"):
                 questions += len(_QUESTION.findall(text))
         elif cell["cell_type"] == "code":
             output += sum(_words(_output_text(out)) for out in cell.get("outputs", []))
