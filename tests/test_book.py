@@ -82,7 +82,8 @@ def test_every_exercise_is_followed_by_its_folded_worked_answer(path):
     answers = [cell for cell in solutions["cells"] if cell["cell_type"] == "markdown"
                and re.match(r"## (Exercise )?\d+[.:]", _text(cell))]
     assert folds[0] == "The worked answers' set-up"
-    assert [re.match(r"Worked answer to exercise (\d+):", fold)[1] for fold in folds[1:]] == \
+    assert folds[-1] == "Answers to the questionnaire"
+    assert [re.match(r"Worked answer to exercise (\d+):", fold)[1] for fold in folds[1:-1]] == \
         [str(n) for n in range(1, len(answers) + 1)]
     # Each fold opens and closes, and comes after its exercise and before the next one.
     opened = 0
