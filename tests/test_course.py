@@ -110,3 +110,15 @@ def test_a_repeated_paragraph_is_found(tmp_path):
             {"cell_type": "markdown", "metadata": {}, "source": f"Intro.\n\n{paragraph}\n"}]}))
     assert repeated_paragraphs([tmp_path / "a.ipynb", tmp_path / "b.ipynb"]) == {
         " ".join(["word"] * 12) + " ...": ["a.ipynb", "b.ipynb"]}
+
+
+def test_the_six_meetings_take_every_notebook_once_and_name_real_exercises():
+    from sinelib.study.course import MEETINGS
+
+    assert len(MEETINGS) == 6
+    taken = [name for meeting in MEETINGS for name in (meeting.in_class, *meeting.at_home)]
+    assert sorted(taken) == sorted(path.stem for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    for meeting in MEETINGS:
+        exercises = lesson_budget(NOTEBOOKS / f"{meeting.in_class}.ipynb")["exercises"]
+        assert meeting.class_exercises and set(meeting.class_exercises) <= set(
+            range(1, exercises + 1)), meeting

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -156,4 +157,62 @@ def repeated_paragraphs(paths) -> dict[str, list[str]]:
                     seen.setdefault(text, set()).add(path.name)
     return {" ".join(text.split()[:12]) + " ...": sorted(names)
             for text, names in seen.items() if len(names) > 1}
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """One class meeting of about an hour: the lesson taken in class, and what is left for home.
+
+    Attributes:
+        title: What the meeting is about.
+        in_class: The notebook taken together (its stem, e.g. ``"01_concepts"``).
+        class_exercises: Its exercises done in class, by number.
+        at_home: Notebooks read at home after the meeting (their exercises too), by stem.
+    """
+
+    title: str
+    in_class: str
+    class_exercises: tuple[int, ...]
+    at_home: tuple[str, ...] = ()
+
+
+#: The course as six class meetings (the teacher's page, ``docs/teaching.md``).
+MEETINGS: tuple[Meeting, ...] = (
+    Meeting("What an LSTM computes", "01_concepts", (1, 3), ("00_introduction",)),
+    Meeting("One frequency or a band", "02_memorising_1hz", (1, 2), ("03_random_frequencies",)),
+    Meeting("How much input, how far ahead", "04_shorter_input", (1, 2),
+            ("05_longer_horizon",)),
+    Meeting("Gradient clipping, judged by one measure", "06_gradient_clipping", (1, 2)),
+    Meeting("Stacks, a stopping rule and step decay", "07_dynamic_rnn", (2, 3),
+            ("08_small_state_step_decay",)),
+    Meeting("GRUs, and what the claims rest on", "09_gru_stack", (1, 3),
+            ("10_comparison", "11_explorer", "12_baselines_and_atlas",
+             "13_luck_and_autoregression")),
+)
+#: Reading speed the teacher's page assumes to turn a lesson's words into minutes.
+WORDS_PER_MINUTE = 200
+
+
+def meeting_rows(notebooks) -> list[list[str]]:
+    """A header row, then one row per meeting (``MEETINGS``): the lesson in class with its
+    reading (words, and minutes at ``WORDS_PER_MINUTE``) and its default run and its worked
+    answers' run as the last ``make notebooks`` measured them, the exercises done in class and
+    at home, and the notebooks left for home."""
+    notebooks = Path(notebooks)
+    rows = [["meeting", "in class", "reading", "default run", "worked answers' run",
+             "exercises in class", "exercises at home", "then at home"]]
+    for number, meeting in enumerate(MEETINGS, 1):
+        path = notebooks / f"{meeting.in_class}.ipynb"
+        solutions = notebooks / SOLUTIONS / f"{meeting.in_class}_solutions.ipynb"
+        budget = lesson_budget(path)
+        home = [n for n in range(1, budget["exercises"] + 1) if n not in meeting.class_exercises]
+        rows.append([
+            f"{number}. {meeting.title}", f"[{title(path)}](../notebooks/{path.name})",
+            f"{budget['prose_words']} words ({round(budget['prose_words'] / WORDS_PER_MINUTE)} min)",
+            duration(run_seconds(path)), duration(run_seconds(solutions)),
+            ", ".join(map(str, meeting.class_exercises)),
+            ", ".join(map(str, home)) + (", the questionnaire" if home else "the questionnaire"),
+            ", ".join(f"[{n[:2]}](../notebooks/{n}.ipynb)" for n in meeting.at_home) or "-",
+        ])
+    return rows
 

@@ -29,7 +29,7 @@ from sinelib.study import plots as study_plots
 from sinelib.study.atlas import AUTOREGRESSIVE, NETWORK, load_atlas
 from sinelib.study.autoregressive import AR_BASE
 from sinelib.study.claims import all_claims
-from sinelib.study.course import course_rows
+from sinelib.study.course import course_rows, meeting_rows
 from sinelib.study.declarations import CONTROLS, STUDIES
 from sinelib.study.explanations import explain
 from sinelib.study.records import (
@@ -198,6 +198,7 @@ def readme_blocks(notebooks) -> dict[str, str]:
                                               {slug: tf1_runs(slug) for slug in EXPERIMENTS})),
             "baselines": to_markdown(baseline_rows(atlas)),
             "course": to_markdown(course_rows(notebooks)),
+            "meetings": to_markdown(meeting_rows(notebooks)),
             "autoregressive": to_markdown(horizon_rows(
                 atlas, AR_BASE, [NETWORK, AUTOREGRESSIVE, "linear", "analytic"]))}
 
@@ -208,6 +209,7 @@ DOCUMENTS: dict[str, tuple[str, ...]] = {
     "README.md": ("experiments", "course"),
     "docs/results.md": ("quotes", "ledger", "claims", "why", "spread", "baselines",
                         "autoregressive"),
+    "docs/teaching.md": ("meetings",),
 }
 
 
