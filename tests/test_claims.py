@@ -282,3 +282,14 @@ def test_every_shipped_experiment_has_checked_claims(slug):
 def test_the_memorisation_claims_hold_on_the_shipped_weights():
     assert [c.verdict for c in judge_claims("exp1")][:2] == [HOLDS, HOLDS]
     assert [c.verdict for c in judge_claims("exp2")][:2] == [HOLDS, HOLDS]
+
+
+def test_a_lesson_shows_the_ports_claims_and_names_a_controls():
+    from sinelib.study.claims import lesson_claim_rows
+
+    claims = [Claim("exp5-small", "stalls near 0.4", HOLDS, "a"),
+              Claim("exp5-small-long", "stalls near 0.4", DOES_NOT_HOLD, "b"),
+              Claim("exp5-small (TF1 graph)", "stalls near 0.4", HOLDS, "seed 0: c; seed 1: d")]
+    assert lesson_claim_rows(claims) == [
+        ["claim", "verdict", "measured"], ["stalls near 0.4", HOLDS, "a"],
+        ["stalls near 0.4 (on exp5-small-long)", DOES_NOT_HOLD, "b"]]

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from sinelib.exercises.gradient_clipping import (
-    adam_directions, check_clip_by_global_norm, clip_by_value, clipping_run, cosine,
-    gradient_row, loss_variability, reference_clip_by_global_norm)
+    AdamState, adam_cosines, adam_directions, check_clip_by_global_norm, clip_by_value,
+    clipping_table, cosine, gradient_row, reference_clip_by_global_norm)
 
 
 def test_the_check_accepts_the_global_norm_clip():
@@ -58,13 +58,37 @@ def test_adam_ignores_a_constant_scale_but_not_a_value_clip():
     assert cosine([np.ones(3)], [np.ones(3)]) == pytest.approx(1.0)
 
 
-def test_loss_variability():
-    result = loss_variability([4.0, 1.0, 2.0, 1.0, 2.0], last=4)
-    assert result["median"] == 1.5 and result["max_over_min"] == 2.0
-    assert result["median_jump"] == pytest.approx(np.log(2))
+def test_adam_steps_under_a_clip_that_cuts_at_every_step():
+    """Clipped at every step, an element reads as +-0.5 to Adam: its step is the unclipped
+    one only while the element's size is steady."""
+    def steps(sequence, clip):
+        adam = AdamState([()])
+        return [float(adam.update([clip(np.array(g))])[0]) for g in sequence]
+
+    def cut(g):
+        return np.clip(g, -0.5, 0.5)
+
+    steady = [3.0, -3.0] * 3
+    assert np.allclose(steps(steady, cut), steps(steady, lambda g: g))
+    changing = [1.0, 10.0] * 3
+    assert np.allclose(steps(changing, cut), 1.0)
+    assert steps(changing, lambda g: g)[1] == pytest.approx(0.807, abs=1e-3)
 
 
-def test_clipping_run_is_seeded():
-    first = clipping_run(clip_by_value, n_hidden=4, steps=3, seed=1)
-    again = clipping_run(clip_by_value, n_hidden=4, steps=3, seed=1)
-    assert first.shape == (3,) and np.array_equal(first, again)
+def test_adam_cosines_follow_the_start_of_training():
+    scaled = adam_cosines({"scaled": lambda g: [0.01 * t for t in g],
+                           "by value": clip_by_value}, "exp4", steps=3, seed=1, n_hidden=4)
+    assert list(scaled) == ["scaled", "by value"]
+    assert scaled["scaled"].shape == (4,) and np.allclose(scaled["scaled"], 1.0, atol=1e-4)
+    assert np.all(scaled["by value"] <= 1.0 + 1e-9)
+    again = adam_cosines({"by value": clip_by_value}, "exp4", steps=3, seed=1, n_hidden=4)
+    assert np.array_equal(again["by value"], scaled["by value"])
+    with pytest.raises(ValueError, match="clips must map names"):
+        adam_cosines({}, "exp4", steps=1, n_hidden=4)
+
+
+def test_clipping_table_mixes_rows_with_and_without_adam():
+    row = {"step": 0, "loss": 1.0, **gradient_row([np.array([1.0, 0.1])], ["w"], 0.5)}
+    table = clipping_table([{**row, "adam_cosine": 0.99}, {**row, "step": 9}])
+    assert table[0][-1] == "cosine of Adam's updates"
+    assert table[1][-1] == "0.9900" and table[2][-1] == "-"

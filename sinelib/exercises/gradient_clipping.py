@@ -10,8 +10,8 @@ Keras' ``clipvalue``). This module measures what that clip changes on real minib
   unclipped one (cosines);
 * ``adam_directions``: Adam's update written out in NumPy, to see why a clip that scales the
   whole gradient hardly changes Adam's step while one that cuts single elements can;
-* ``clipping_run``: a short training run with any clipping function, for the exercise that
-  switches experiment 4 to clipping by norm;
+* ``adam_cosines``: along experiment 4's own first steps, how far Adam's update turns under
+  any clipping function, for the exercise that sets clipping by norm beside clipping by value;
 * ``check_clip_by_global_norm``: the check of the learner's norm clipping.
 """
 
@@ -25,7 +25,6 @@ from sinelib.exercises.feedback import Feedback, compare_arrays
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.losses import summed_loss_tensor
 from sinelib.models import build_model
-from sinelib.study.analysis import value_spread
 from sinelib.training import ADAM_EPSILON, make_optimizer
 
 #: Adam's decay rates (TF1's and Keras' defaults).
@@ -150,6 +149,34 @@ def adam_directions(gradient_sequence, transform) -> list[float]:
     return [cosine(plain.update(g), changed.update(transform(g))) for g in sequence]
 
 
+def _start_of_training(exp: Experiment, steps: int, seed: int):
+    """The first ``steps + 1`` gradients of ``exp``'s run at ``seed``, as that run began: its
+    seeded initial weights, its minibatches and its own optimizer (its clipping included).
+
+    Returns:
+        ``(names, shapes, gradients)``: the weight matrices' short names and shapes, and an
+        iterator of ``(step, summed loss, unclipped gradient as float64 arrays)``; each step's
+        update is applied once the next item is asked for.
+    """
+    tf = backend.tensorflow()
+    model = build_model(exp, seed=seed, unroll=True)
+    optimizer = make_optimizer(exp, model)
+    variables = model.trainable_variables
+    gradients = _gradient_function(model)
+
+    def steps_taken():
+        for step in range(steps + 1):
+            x, y = training_batch(seed, step, exp.batch_size, exp.n_in, exp.n_out,
+                                  exp.frequency)
+            loss, g = gradients(x, y)
+            g = [t.numpy().astype(float) for t in g]
+            yield step, float(loss), g
+            optimizer.apply_gradients(zip([tf.constant(t, tf.float32) for t in g], variables))
+
+    return ([_short_name(v) for v in variables], [tuple(v.shape) for v in variables],
+            steps_taken())
+
+
 def clipping_during_training(exp: Experiment | str = "exp4", steps: int = 50,
                              record=(0, 1, 2, 5, 10, 20, 50), seed: int = 0) -> list[dict]:
     """Train ``exp`` (with its own clipping) for ``steps`` steps from its seeded initial
@@ -160,82 +187,60 @@ def clipping_during_training(exp: Experiment | str = "exp4", steps: int = 50,
     the unclipped ones (two sets of running averages in NumPy). 1 means the clip leaves the
     direction of the step Adam takes unchanged.
     """
-    tf = backend.tensorflow()
     exp = get_experiment(exp)
     limit = exp.clip_value if exp.clip_value is not None else 0.5
-    model = build_model(exp, seed=seed, unroll=True)
-    optimizer = make_optimizer(exp, model)
-    variables = model.trainable_variables
-    names = [_short_name(v) for v in variables]
-    gradients = _gradient_function(model)
-    plain = AdamState([tuple(v.shape) for v in variables])
-    clipped = AdamState([tuple(v.shape) for v in variables])
+    steps = max(record) if steps is None else steps
+    names, shapes, trajectory = _start_of_training(exp, steps, seed)
+    plain, clipped = AdamState(shapes), AdamState(shapes)
     rows = []
-    for step in range(max(record) + 1 if steps is None else steps + 1):
-        x, y = training_batch(seed, step, exp.batch_size, exp.n_in, exp.n_out, exp.frequency)
-        loss, g = gradients(x, y)
-        g = [t.numpy().astype(float) for t in g]
+    for step, loss, g in trajectory:
         adam = cosine(plain.update(g), clipped.update(clip_by_value(g, limit)))
         if step in record:
-            rows.append({"step": step, "loss": float(loss), **gradient_row(g, names, limit),
+            rows.append({"step": step, "loss": loss, **gradient_row(g, names, limit),
                          "adam_cosine": adam})
-        optimizer.apply_gradients(zip([tf.constant(t, tf.float32) for t in g], variables))
     return rows
 
 
-def clipping_run(clip, exp: Experiment | str = "exp4", n_hidden: int = 100, steps: int = 300,
-                 seed: int = 0) -> np.ndarray:
-    """Train a variant of ``exp`` for ``steps`` steps with ``clip`` applied to every gradient.
+def adam_cosines(clips, exp: Experiment | str = "exp4", steps: int = 50, seed: int = 0,
+                 n_hidden: int | None = None) -> dict[str, np.ndarray]:
+    """How far each clip turns Adam's update, step by step, along the start of ``exp``'s run.
+
+    The run trains as it began (``clipping_during_training``'s trajectory: its own optimizer
+    and clipping). At every step, each clip's gradients feed Adam's running averages of their
+    own (``AdamState``), the unclipped gradients another; the cosine between the two updates
+    is 1 where the clip leaves the direction of Adam's step unchanged.
 
     Args:
-        clip: ``None`` (no clipping) or a function list of NumPy arrays -> list of arrays
-            (e.g. ``clip_by_value``, or the learner's ``clip_by_global_norm`` with a norm).
-        exp: The experiment; its own ``clip_value`` is switched off (``clip`` replaces it).
-        n_hidden: Units of the variant (fewer than experiment 4's 500, to run in seconds).
-        steps: Adam steps.
-        seed: Seed of the initial weights and the minibatches (the same for every ``clip``).
+        clips: Mapping of a name to a function list of arrays -> list of arrays (e.g.
+            ``clip_by_value``, or the learner's ``clip_by_global_norm`` with a norm).
+        exp: The experiment.
+        steps: Steps to train; the cosines are measured at steps 0 to ``steps``.
+        seed: Seed of the initial weights and the minibatches.
+        n_hidden: Units, to run a smaller variant (default: the experiment's own).
 
     Returns:
-        ``(steps,)``: the summed loss of each step's minibatch, before its update.
+        Name to ``(steps + 1,)`` array of cosines, step 0 first.
     """
-    tf = backend.tensorflow()
-    exp = get_experiment(exp).replace(n_hidden=n_hidden, clip_value=None)
-    model = build_model(exp, seed=seed, unroll=True)
-    optimizer = make_optimizer(exp, model)
-    variables = model.trainable_variables
-    gradients = _gradient_function(model)
-
-    @tf.function(reduce_retracing=True)
-    def apply(g):
-        optimizer.apply_gradients(zip(g, variables))
-
-    losses = []
-    for step in range(steps):
-        x, y = training_batch(seed, step, exp.batch_size, exp.n_in, exp.n_out, exp.frequency)
-        loss, g = gradients(x, y)
-        g = [t.numpy() for t in g]
-        if clip is not None:
-            g = clip(g)
-        apply([tf.constant(np.asarray(t), tf.float32) for t in g])
-        losses.append(float(loss))
-    return np.array(losses)
-
-
-def loss_variability(losses, last: int = 100) -> dict:
-    """How much a run's per-step minibatch loss varies over its last ``last`` steps.
-
-    Returns:
-        ``analysis.value_spread``'s numbers (``median``, ``iqr_over_median``,
-        ``max_over_min``, ...) and ``median_jump``: the median of ``|log(loss_t / loss_t-1)|``,
-        the typical change from one step to the next (0.1: about 10%).
-    """
-    values = np.asarray(losses, dtype=float)[-last:]
-    return {**value_spread(values),
-            "median_jump": float(np.median(np.abs(np.diff(np.log(values)))))}
+    exp = get_experiment(exp)
+    if n_hidden is not None:
+        exp = exp.replace(n_hidden=n_hidden)
+    clips = dict(clips)
+    if not clips or not all(callable(clip) for clip in clips.values()):
+        raise ValueError("clips must map names to functions list of arrays -> list of arrays")
+    _, shapes, trajectory = _start_of_training(exp, steps, seed)
+    plain = AdamState(shapes)
+    states = {name: AdamState(shapes) for name in clips}
+    cosines = {name: [] for name in clips}
+    for _, _, g in trajectory:
+        update = plain.update(g)
+        for name, clip in clips.items():
+            cosines[name].append(cosine(update, states[name].update(clip(g))))
+    return {name: np.array(values) for name, values in cosines.items()}
 
 
 def clipping_table(rows: list[dict]) -> list[list[str]]:
-    """``gradient_rows`` / ``clipping_during_training`` as a table (header row first)."""
+    """``gradient_rows`` / ``clipping_during_training`` as a table (header row first); rows of
+    both may be mixed, a row without Adam's cosine shows "-" in that column."""
     adam = any("adam_cosine" in row for row in rows)
     header = ["step", "loss", "gradient norm", "median abs(g)", "99th percentile", "largest",
               "share clipped", "cosine clipped / unclipped gradient"]
@@ -244,7 +249,9 @@ def clipping_table(rows: list[dict]) -> list[list[str]]:
         line = [str(row["step"]), f"{row['loss']:.3g}", f"{row['norm']:.3g}",
                 f"{row['median']:.2g}", f"{row['p99']:.2g}", f"{row['max']:.3g}",
                 f"{row['clipped']:.2%}", f"{row['cosine']:.2f}"]
-        table.append(line + ([f"{row['adam_cosine']:.4f}"] if adam else []))
+        if adam:
+            line.append(f"{row['adam_cosine']:.4f}" if "adam_cosine" in row else "-")
+        table.append(line)
     return table
 
 

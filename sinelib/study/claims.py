@@ -94,9 +94,13 @@ def claim_rows(claims: list[Claim]) -> list[list[str]]:
 def lesson_claim_rows(claims: list[Claim]) -> list[list[str]]:
     """The claims a lesson shows, compactly: a header row, then one row per claim judged on
     the port (the TF1 graph's claims, with their per-seed detail, are the reference part's):
-    the claim, the verdict with what it rests on, and the numbers it rests on."""
+    the claim, the verdict with what it rests on, and the numbers it rests on. A claim judged
+    on another run than the first claim's (a control) names that run."""
+    shown = [claim for claim in claims if not claim.experiment.endswith(TF1_LABEL)]
+    first = shown[0].experiment if shown else ""
     return [["claim", "verdict", "measured"]] + [
-        [claim.statement, claim.shown_verdict, claim.measured.replace("; seed ", "<br>seed ")]
-        for claim in claims if not claim.experiment.endswith(TF1_LABEL)
+        [claim.statement + (f" (on {claim.experiment})" if claim.experiment != first else ""),
+         claim.shown_verdict, claim.measured.replace("; seed ", "<br>seed ")]
+        for claim in shown
     ]
 
