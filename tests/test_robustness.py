@@ -439,7 +439,7 @@ BAD_INPUTS = [
      lambda c: Explorer(get_experiment("exp3").replace(n_hidden=8)), ValueError,
      ["registered experiment", "'exp3'", "not the registry's"]),
     ("explore unknown baseline", lambda c: explore("exp3", baseline_name="oracle"),
-     ValueError, ["baseline_name must be one of persistence", "'oracle'"]),
+     ValueError, ["baseline_name must be one of zero, persistence", "'oracle'"]),
     # The explorer's probes (sinelib.tools.probe)
     ("probe frequency zero", lambda c: Probe(frequency=0.0), ValueError,
      ["frequency must be in (0, 1000] Hz, got 0.0"]),
