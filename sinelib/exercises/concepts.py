@@ -216,13 +216,9 @@ def check_sine_forecast(forecast) -> Feedback:
     got, failed = _call(forecast, noisy.copy(), FORECAST_N_OUT)
     if failed is not None:
         return failed
-    median = noisy_median_loss(got, y)
-    if not median < NOISY_MEDIAN_LOSS:
-        return Feedback(False, f"exact on clean sines, but on {NOISY_SIZE} windows with input "
-                               f"noise σ {NOISY_SIGMA:g} the median summed loss over "
-                               f"{FORECAST_N_OUT} steps is {median:.3g} (predicting 0 scores "
-                               f"about 25): estimate cos(ω Δt) from the whole window, by least "
-                               f"squares, not from a few samples")
+    median, wrong = noisy_verdict(got, y)
+    if wrong is not None:
+        return wrong
     listed = ", ".join(f"{f:g}" for f in FORECAST_FREQUENCIES)
     return Feedback(True, f"your forecast continues clean sines at {listed} Hz and a batch of "
                           f"mixed frequencies to within {FORECAST_TOLERANCE:g} over "
@@ -246,6 +242,20 @@ def noisy_windows(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.nda
     x = x[:, :, 0].astype(np.float64)
     noise = np.random.default_rng([20_161_006, n_in]).standard_normal(x.shape)
     return x, y.astype(np.float64), x + NOISY_SIGMA * noise
+
+
+def noisy_verdict(got, y) -> tuple[float, Feedback | None]:
+    """The median summed loss of a continuation ``got`` of ``noisy_windows``' inputs, and a
+    ``Feedback`` saying what is wrong when it is not below ``NOISY_MEDIAN_LOSS`` (else
+    ``None``)."""
+    median = noisy_median_loss(got, y)
+    if median < NOISY_MEDIAN_LOSS:
+        return median, None
+    return median, Feedback(
+        False, f"exact on clean sines, but on {NOISY_SIZE} windows with input noise σ "
+               f"{NOISY_SIGMA:g} the median summed loss over {y.shape[1]} steps is "
+               f"{median:.3g} (predicting 0 scores about {y.shape[1] / 2:g}): estimate "
+               f"cos(ω Δt) from the whole window, by least squares, not from a few samples")
 
 
 def noisy_median_loss(got, y) -> float:

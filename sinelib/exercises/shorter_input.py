@@ -15,9 +15,7 @@ import dataclasses
 import numpy as np
 
 from sinelib.data import sample_windows
-from sinelib.exercises.concepts import (
-    NOISY_MEDIAN_LOSS, NOISY_SIGMA, NOISY_SIZE, noisy_median_loss, noisy_windows,
-)
+from sinelib.exercises.concepts import NOISY_SIGMA, noisy_verdict, noisy_windows
 from sinelib.exercises.feedback import Feedback, compare_arrays
 from sinelib.experiments import Experiment, get_experiment
 from sinelib.training import train
@@ -64,13 +62,9 @@ def check_continue_sine(continue_sine) -> Feedback:
             got.append(np.asarray(continue_sine(window.copy(), CHECK_N_OUT), dtype=float))
         except Exception as error:  # a learner's code may fail in any way
             return _failure(f"continue_sine on a window with noise σ {NOISY_SIGMA:g}", error)
-    median = noisy_median_loss(got, y)
-    if not median < NOISY_MEDIAN_LOSS:
-        return Feedback(False, f"exact on clean sines, but on {NOISY_SIZE} windows with input "
-                               f"noise σ {NOISY_SIGMA:g} the median summed loss over "
-                               f"{CHECK_N_OUT} steps is {median:.3g} (predicting 0 scores about "
-                               f"25): estimate cos(ω Δt) from the whole window, by least "
-                               f"squares, not from a few samples")
+    median, wrong = noisy_verdict(got, y)
+    if wrong is not None:
+        return wrong
     return Feedback(True, f"continue_sine continues clean sines at "
                           f"{', '.join(f'{f:g}' for f in CHECK_FREQUENCIES)} Hz from "
                           f"{CHECK_N_IN} samples over {CHECK_N_OUT} steps (to within 1e-4), "
