@@ -142,7 +142,7 @@ def test_varies_wildly_and_clipping_calms_use_one_measure():
     assert ClippingCalms("noclip", fraction=0.5).claim(calm, sources).verdict == HOLDS
     assert ClippingCalms("noclip", fraction=0.5).claim(wild, sources).verdict == DOES_NOT_HOLD
     assert ClippingCalms("noclip", fraction=0.1).claim(calm, sources).verdict == DOES_NOT_HOLD
-    assert "less than half the run's without clipping" in ClippingCalms("noclip").claim(
+    assert "below half the unclipped run's (same seed)" in ClippingCalms("noclip").claim(
         calm, sources).statement
 
 
@@ -293,3 +293,14 @@ def test_a_lesson_shows_the_ports_claims_and_names_a_controls():
     assert lesson_claim_rows(claims) == [
         ["claim", "verdict", "measured"], ["stalls near 0.4", HOLDS, "a"],
         ["stalls near 0.4 (on exp5-small-long)", DOES_NOT_HOLD, "b"]]
+
+
+def test_a_lesson_shows_one_seed_of_a_long_per_seed_measurement():
+    from sinelib.study.claims import LESSON_MEASURED_WORDS, lesson_claim_rows
+
+    long = "; ".join(f"seed {s}: " + "word " * 12 for s in range(4))
+    short = "seed 0: 0.7; seed 1: 0.9"
+    assert len(long.split()) > LESSON_MEASURED_WORDS
+    rows = lesson_claim_rows([Claim("exp4", "a", HOLDS, short), Claim("exp4", "b", HOLDS, long)])
+    assert rows[1][2] == "seed 0: 0.7<br>seed 1: 0.9"
+    assert rows[2][2] == long.split("; seed ")[0] + "<br>other seeds: notebook 10"

@@ -46,7 +46,9 @@ def test_course_rows_link_notebooks_and_their_solutions(tmp_path):
 
 
 def test_lesson_budget_counts_what_a_class_hour_reads(tmp_path):
-    """Prose without code blocks, text outputs without pictures, exercises, questions."""
+    """Words as a page shows them (whitespace-separated: code, headings' marks and a table's
+    bars count), streams and Markdown results but not plain reprs or pictures, the exercises
+    of the exercises section, the questionnaire's questions."""
     from sinelib.study.course import lesson_budget
 
     def markdown(text):
@@ -68,7 +70,9 @@ def test_lesson_budget_counts_what_a_class_hour_reads(tmp_path):
     path = tmp_path / "lesson.ipynb"
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
                                 "nbformat_minor": 5}), encoding="utf-8")
-    assert lesson_budget(path) == {"prose_words": 5 + 9 + 10 + 11, "output_words": 3 + 4,
+    # Prose: 11 tokens in the first cell (its code block too), 9, 11 and 12. Output: the stream's
+    # 3 words and the table's 11 tokens ("| a | b |", "|---|---|", "| 1 | 2 |").
+    assert lesson_budget(path) == {"prose_words": 11 + 9 + 11 + 12, "output_words": 3 + 11,
                                    "exercises": 2, "questions": 3}
 
 

@@ -95,12 +95,25 @@ def lesson_claim_rows(claims: list[Claim]) -> list[list[str]]:
     """The claims a lesson shows, compactly: a header row, then one row per claim judged on
     the port (the TF1 graph's claims, with their per-seed detail, are the reference part's):
     the claim, the verdict with what it rests on, and the numbers it rests on. A claim judged
-    on another run than the first claim's (a control) names that run."""
+    on another run than the first claim's (a control) names that run. Where the numbers of
+    several seeds run past ``LESSON_MEASURED_WORDS`` words, the first seed's stand for them and
+    the rest are left to the reference part (notebook 10)."""
     shown = [claim for claim in claims if not claim.experiment.endswith(TF1_LABEL)]
     first = shown[0].experiment if shown else ""
     return [["claim", "verdict", "measured"]] + [
         [claim.statement + (f" (on {claim.experiment})" if claim.experiment != first else ""),
-         claim.shown_verdict, claim.measured.replace("; seed ", "<br>seed ")]
+         claim.shown_verdict, _lesson_measured(claim.measured)]
         for claim in shown
     ]
+
+
+#: Longest per-seed measurement a lesson's claims table shows whole.
+LESSON_MEASURED_WORDS = 40
+
+
+def _lesson_measured(measured: str) -> str:
+    seeds = measured.split("; seed ")
+    if len(seeds) == 1 or len(measured.split()) <= LESSON_MEASURED_WORDS:
+        return "<br>seed ".join(seeds)
+    return f"{seeds[0]}<br>other seeds: notebook 10"
 

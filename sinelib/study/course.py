@@ -92,29 +92,26 @@ def course_rows(notebooks) -> list[list[str]]:
 
 
 def _words(text: str) -> int:
-    return len(_WORD.findall(text))
+    """Words as a reader counts them on the page: whitespace-separated, a table's bars
+    included (a table costs its layout too)."""
+    return len(text.split())
 
 
 def _output_text(output: dict) -> str:
-    """The words a reader sees in one stored output: a stream's text, or a result's Markdown or
-    plain text; nothing for a picture (its text/plain is Matplotlib's "<Figure ...>")."""
+    """The text a reader sees in one stored output: a stream's text or a result's Markdown
+    (a table, a list). Plain-text reprs and pictures are left out."""
     if output.get("output_type") == "stream":
         return "".join(output.get("text", ""))
-    data = output.get("data", {})
-    if any(key.startswith("image/") for key in data):
-        return ""
-    for key in ("text/markdown", "text/plain"):
-        if key in data:
-            return "".join(data[key])
-    return ""
+    return "".join(output.get("data", {}).get("text/markdown", ""))
 
 
 def lesson_budget(path) -> dict:
     """What a notebook asks of a class hour: ``{"prose_words", "output_words", "exercises",
     "questions"}``.
 
-    Prose is the Markdown cells' words, code blocks left out; output is the words of the stored
-    text outputs (tables included, pictures not); exercises are the bold-numbered paragraphs of
+    Prose is the Markdown cells' words (whitespace-separated, code blocks and equations
+    included); output is the words of the stored streams and Markdown results (tables with
+    their bars); exercises are the bold-numbered paragraphs of
     the "## Exercises" section, as the book's builder finds them; questions are the numbered
     items of the "## Questionnaire" section.
     """
@@ -126,7 +123,7 @@ def lesson_budget(path) -> dict:
             text = "".join(cell["source"])
             if text.startswith("## "):
                 section = text.split("\n", 1)[0]
-            prose += _words(_FENCE.sub("", text))
+            prose += _words(text)
             if section.startswith("## Exercises"):
                 exercises += len(_EXERCISE.findall(text))
             if section.startswith("## Questionnaire"):

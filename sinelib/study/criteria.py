@@ -424,7 +424,7 @@ class LowestDisplayed(Criterion):
 #: by their median (``analysis.value_spread``'s ``iqr_over_median``). Unitless, so runs at
 #: different levels compare; blind to one outlying value, unlike max / min.
 SPREAD_MEASURE = "iqr_over_median"
-SPREAD_WORDS = "interquartile range over median"
+SPREAD_WORDS = "the displayed loss's interquartile range over median"
 
 
 def _spread(run, window: int) -> float:
@@ -468,9 +468,8 @@ class VariesWildly(Criterion):
             parts.append(part)
         verdict, basis = _over_seeds(verdicts)
         prefix = "with clipping " if exp.clip_value is not None else ""
-        return Claim(exp.slug, f"{prefix}the loss varies wildly: over the last {self.window} "
-                               f"steps the {SPREAD_WORDS} of the displayed loss is above "
-                               f"{self.threshold:g}",
+        return Claim(exp.slug, f"{prefix}the loss varies wildly: {SPREAD_WORDS} above "
+                               f"{self.threshold:g} over the last {self.window} steps",
                      verdict, "; ".join(parts), basis=basis)
 
 
@@ -505,10 +504,9 @@ class ClippingCalms(Criterion):
                          f"without")
         verdict, basis = _over_seeds(verdicts)
         return Claim(run.experiment.slug,
-                     f"value clipping calms the loss: over the last {self.window} steps the "
-                     f"{SPREAD_WORDS} of the displayed loss is less than "
-                     f"{_fraction(self.fraction)} the run's without clipping (same seed and "
-                     f"budget)", verdict, "; ".join(parts), basis=basis)
+                     f"value clipping calms the loss: {SPREAD_WORDS} below "
+                     f"{_fraction(self.fraction)} the unclipped run's (same seed) over the last "
+                     f"{self.window} steps", verdict, "; ".join(parts), basis=basis)
 
     def explain(self, run, sources):
         pairs = self._pairs(run, sources)
@@ -593,9 +591,9 @@ class StallStops(Criterion):
         quarter = run.examples // 4
         ratio = stall_ratio(run.history, quarter)
         return Claim(run.experiment.slug,
-                     f"convergence effectively stops: the median displayed loss of the last "
-                     f"quarter of the run is less than {1 - self.fraction:.0%} below the quarter "
-                     f"before's", verdict_of(ratio >= self.fraction),
+                     f"convergence effectively stops: the last quarter's median displayed loss "
+                     f"is less than {1 - self.fraction:.0%} below the quarter before's",
+                     verdict_of(ratio >= self.fraction),
                      f"last quarter / quarter before: {ratio:.2f} (quarters of {quarter} "
                      f"examples)")
 
