@@ -5,7 +5,7 @@ from matplotlib.figure import Figure
 
 from sinelib.tools.cli import main
 from sinelib.experiments import EXPERIMENTS
-from sinelib.study.figures import figure_set, save_figure, update_readme, write_figures
+from sinelib.study.figures import figure_set, save_figure, update_blocks, write_figures
 
 
 def test_saved_figures_are_deterministic_and_carry_no_version(tmp_path):
@@ -41,12 +41,12 @@ def test_figure_names_follow_the_declarations():
 def test_update_readme_replaces_only_generated_blocks():
     text = ("intro\n<!-- generated:ledger -->\nold\n<!-- /generated -->\nmiddle\n"
             "<!-- generated:claims -->\n<!-- /generated -->\nend\n")
-    updated = update_readme(text, {"ledger": "| a |", "claims": "- x\n- y"})
+    updated = update_blocks(text, {"ledger": "| a |", "claims": "- x\n- y"})
     assert updated == ("intro\n<!-- generated:ledger -->\n| a |\n<!-- /generated -->\nmiddle\n"
                        "<!-- generated:claims -->\n- x\n- y\n<!-- /generated -->\nend\n")
-    assert update_readme(updated, {"ledger": "| a |", "claims": "- x\n- y"}) == updated
+    assert update_blocks(updated, {"ledger": "| a |", "claims": "- x\n- y"}) == updated
     with pytest.raises(ValueError, match="missing"):
-        update_readme(text, {"ledger": "", "claims": "", "quotes": ""})
+        update_blocks(text, {"ledger": "", "claims": "", "quotes": ""})
 
 
 def test_readme_command_checks_and_writes_each_document(tmp_path, capsys, monkeypatch):

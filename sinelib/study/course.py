@@ -24,7 +24,6 @@ EXERCISES, QUESTIONS = (3, 5), (5, 8)
 #: builder finds them); the questionnaire is a section "## Questionnaire" of numbered items.
 _EXERCISE = re.compile(r"(?m)^\*\*(?:Exercise )?\d+[\s.:(]")
 _QUESTION = re.compile(r"(?m)^\d+\. ")
-_WORD = re.compile(r"[A-Za-z0-9][\w'’.,%/-]*")
 _FENCE = re.compile(r"```.*?```", re.S)
 
 

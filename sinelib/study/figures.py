@@ -213,7 +213,7 @@ DOCUMENTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def update_readme(text: str, blocks: dict[str, str]) -> str:
+def update_blocks(text: str, blocks: dict[str, str]) -> str:
     """``text`` with the body of every ``<!-- generated:NAME -->`` block replaced; ``blocks``
     are the ones this document holds.
 
@@ -242,5 +242,5 @@ def updated_documents(root) -> dict[Path, tuple[str, str]]:
     for name, names in DOCUMENTS.items():
         path = root / name
         text = path.read_text(encoding="utf-8")
-        documents[path] = (text, update_readme(text, {key: blocks[key] for key in names}))
+        documents[path] = (text, update_blocks(text, {key: blocks[key] for key in names}))
     return documents
