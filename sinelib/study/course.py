@@ -195,8 +195,8 @@ def meeting_rows(notebooks) -> list[list[str]]:
     answers' run as the last ``make notebooks`` measured them, the exercises done in class and
     at home, and the notebooks left for home."""
     notebooks = Path(notebooks)
-    rows = [["meeting", "in class", "reading", "default run", "worked answers' run",
-             "exercises in class", "exercises at home", "then at home"]]
+    rows = [["meeting", "in class", "reading", "run: lesson / answers",
+             "exercises: in class / at home", "then at home"]]
     for number, meeting in enumerate(MEETINGS, 1):
         path = notebooks / f"{meeting.in_class}.ipynb"
         solutions = notebooks / SOLUTIONS / f"{meeting.in_class}_solutions.ipynb"
@@ -204,10 +204,11 @@ def meeting_rows(notebooks) -> list[list[str]]:
         home = [n for n in range(1, budget["exercises"] + 1) if n not in meeting.class_exercises]
         rows.append([
             f"{number}. {meeting.title}", f"[{title(path)}](../notebooks/{path.name})",
-            f"{budget['prose_words']} words ({round(budget['prose_words'] / WORDS_PER_MINUTE)} min)",
-            duration(run_seconds(path)), duration(run_seconds(solutions)),
-            ", ".join(map(str, meeting.class_exercises)),
-            ", ".join(map(str, home)) + (", the questionnaire" if home else "the questionnaire"),
+            f"{budget['prose_words']} words, "
+            f"{round(budget['prose_words'] / WORDS_PER_MINUTE)} min",
+            f"{duration(run_seconds(path))} / {duration(run_seconds(solutions))}",
+            f"{', '.join(map(str, meeting.class_exercises))} / "
+            f"{', '.join(map(str, home)) or '-'} and the questionnaire",
             ", ".join(f"[{n[:2]}](../notebooks/{n}.ipynb)" for n in meeting.at_home) or "-",
         ])
     return rows
