@@ -35,13 +35,13 @@ LAB_IP ?= 127.0.0.1
 lab: install
 	$(BIN)/jupyter lab --ip $(LAB_IP) --no-browser --notebook-dir notebooks $(ROOT_FLAG)
 
-## app: the generalisation explorer as a standalone page (Voila on notebooks/11_explorer.ipynb,
+## app: the generalisation explorer as a standalone page (Voila on notebooks/12_explorer.ipynb,
 ## shipped weights only), on 127.0.0.1 behind a random token (the URL with it is printed
 ## below). make app APP_IP=0.0.0.0 listens on every interface, as for make lab. Voila does not
 ## refuse to run as root, so it takes no ROOT_FLAG.
 APP_IP ?= 127.0.0.1
 app: install
-	$(BIN)/voila notebooks/11_explorer.ipynb --no-browser --Voila.ip=$(APP_IP) --token
+	$(BIN)/voila notebooks/12_explorer.ipynb --no-browser --Voila.ip=$(APP_IP) --token
 
 ## screenshot: retake figures/explorer.png (the README's) with the browser test of JupyterLab
 screenshot: install

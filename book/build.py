@@ -94,8 +94,8 @@ def rewrite_links(text: str, base: str, pages: dict[str, str], assets: set[str])
         text: Markdown.
         base: The folder of the file ``text`` comes from, relative to the repository
             (``""``, ``"docs"``, ``"notebooks"``).
-        pages: Repository paths (``notebooks/02_memorising_1hz.ipynb``) to the book's
-            page sources (``02_memorising_1hz.ipynb``).
+        pages: Repository paths (``notebooks/03_memorising_1hz.ipynb``) to the book's
+            page sources (``03_memorising_1hz.ipynb``).
         assets: Collects the repository paths of the images ``text`` shows.
     """
     def replace(match: re.Match) -> str:

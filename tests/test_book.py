@@ -48,14 +48,14 @@ def _page(path: Path, assets=None) -> dict:
 def test_links_go_to_pages_images_stay_and_other_files_become_names():
     pages = book._pages(ROOT)
     assets = set()
-    text = ("See [notebook 02](notebooks/02_memorising_1hz.ipynb), its "
-            "[answers](notebooks/solutions/02_memorising_1hz_solutions.ipynb), "
+    text = ("See [notebook 03](notebooks/03_memorising_1hz.ipynb), its "
+            "[answers](notebooks/solutions/03_memorising_1hz_solutions.ipynb), "
             "[docs/original.md](docs/original.md), [the numbers](benchmarks/explorer.md), "
             "[Faithfulness](#faithfulness), [the original](https://github.com/x/y) and "
             "![a picture](figures/explorer.png).")
     out = book.rewrite_links(text, "", pages, assets)
-    assert "[notebook 02](02_memorising_1hz.ipynb)" in out
-    assert "[answers](02_memorising_1hz.ipynb)" in out
+    assert "[notebook 03](03_memorising_1hz.ipynb)" in out
+    assert "[answers](03_memorising_1hz.ipynb)" in out
     assert "[docs/original.md](original.md)" in out
     assert "the numbers (`benchmarks/explorer.md`)" in out
     assert "), Faithfulness, [the original]" in out and "#faithfulness" not in out
@@ -110,7 +110,7 @@ def test_every_exercise_is_followed_by_its_folded_worked_answer(path):
 
 
 def test_mismatched_exercises_and_answers_are_an_error_that_names_them():
-    path = ROOT / "notebooks" / "02_memorising_1hz.ipynb"
+    path = ROOT / "notebooks" / "03_memorising_1hz.ipynb"
     cells = json.loads(path.read_text())["cells"]
     solutions = json.loads((path.parent / "solutions" / f"{path.stem}_solutions.ipynb")
                            .read_text())
@@ -384,7 +384,7 @@ def test_the_book_builds_without_warnings_and_every_page_works(tmp_path_factory,
     page.goto((html_dir / "index.html").as_uri())
     assert page.locator("h1").first.inner_text().startswith("sinelib: LSTM sine prediction")
     page.locator("nav.bd-docs-nav a", has_text="02 · Memorising a 1 Hz sine").click()
-    page.wait_for_url("**/02_memorising_1hz.html")
+    page.wait_for_url("**/03_memorising_1hz.html")
     assert page.locator("details.solution").count() >= 4 and errors == []
     assert problems == {}, "\n".join(f"{name}: {problem}" for name, found in problems.items()
                                      for problem in found)

@@ -1,7 +1,7 @@
 """The explorer in a real browser: JupyterLab and the Voila app (``make app``), driven by
 Playwright in Debian's headless Chromium.
 
-Each test serves a temporary copy of ``notebooks/11_explorer.ipynb`` on 127.0.0.1 behind a
+Each test serves a temporary copy of ``notebooks/12_explorer.ipynb`` on 127.0.0.1 behind a
 token, with Jupyter's configuration, data and runtime folders in a temporary folder (so the
 committed notebook and the user's settings are never touched), waits for the explorer, moves
 the frequency slider from the keyboard and checks that the readout and the drawn prediction
@@ -32,7 +32,7 @@ import pytest
 from chromium import browser_page
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "11_explorer.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "12_explorer.ipynb"
 #: Seconds to wait for a server to answer, for the kernel, for the explorer to appear (the
 #: kernel imports TensorFlow and loads a network) and for a slider move to show.
 SERVER_TIMEOUT = 60

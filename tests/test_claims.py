@@ -303,4 +303,4 @@ def test_a_lesson_shows_one_seed_of_a_long_per_seed_measurement():
     assert len(long.split()) > LESSON_MEASURED_WORDS
     rows = lesson_claim_rows([Claim("exp4", "a", HOLDS, short), Claim("exp4", "b", HOLDS, long)])
     assert rows[1][2] == "seed 0: 0.7<br>seed 1: 0.9"
-    assert rows[2][2] == long.split("; seed ")[0] + "<br>other seeds: notebook 10"
+    assert rows[2][2] == long.split("; seed ")[0] + "<br>other seeds: notebook 11"

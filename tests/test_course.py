@@ -81,11 +81,12 @@ def test_lesson_budget_counts_what_a_class_hour_reads(tmp_path):
 from pathlib import Path  # noqa: E402
 
 from sinelib.study.course import (  # noqa: E402
-    EXERCISES, OUTPUT_WORDS, PROSE_WORDS, QUESTIONS, lesson_budget, repeated_paragraphs,
+    EXERCISES, OUTPUT_WORDS, PROSE_WORDS, QUESTIONS, lesson_budget, lessons,
+    repeated_paragraphs,
 )
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-LESSONS = sorted(path for path in NOTEBOOKS.glob("0[1-9]_*.ipynb"))
+LESSONS = lessons(NOTEBOOKS)
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda path: path.stem)

@@ -1,4 +1,4 @@
-"""Notebook 07's measurements and the check of the stopping-rule exercise."""
+"""Notebook 08's measurements and the check of the stopping-rule exercise."""
 
 from sinelib.exercises.dynamic_rnn import (
     check_keep_training, graph_size, reference_keep_training, stopping_point)

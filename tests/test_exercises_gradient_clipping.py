@@ -1,4 +1,4 @@
-"""Notebook 06's clipping measurements and the check of the norm-clipping exercise."""
+"""Notebook 07's clipping measurements and the check of the norm-clipping exercise."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Notebook 05's check accepts a right answer and says what is wrong with a wrong one."""
+"""Notebook 06's check accepts a right answer and says what is wrong with a wrong one."""
 
 import numpy as np
 

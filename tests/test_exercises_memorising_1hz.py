@@ -1,4 +1,4 @@
-"""Notebook 02's exercise checks accept a right answer and name what is wrong in a wrong one."""
+"""Notebook 03's exercise checks accept a right answer and name what is wrong in a wrong one."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""Notebook 03's exercise check accepts a right answer and names what is wrong in a wrong one."""
+"""Notebook 04's exercise check accepts a right answer and names what is wrong in a wrong one."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Notebook 04's checks accept a right answer and say what is wrong with a wrong one."""
+"""Notebook 05's checks accept a right answer and say what is wrong with a wrong one."""
 
 import math
 
@@ -48,7 +48,7 @@ def test_continue_sine_reports_a_crash_and_a_wrong_length():
 
 def test_input_length_variant_accepts_replace_and_names_a_changed_field():
     assert check_input_length_variant(lambda exp, n_in: exp.replace(n_in=n_in))
-    # Notebook 09's own pattern: a variant with its own name is still the same experiment.
+    # Notebook 10's own pattern: a variant with its own name is still the same experiment.
     assert check_input_length_variant(
         lambda exp, n_in: exp.replace(n_in=n_in, slug=f"{exp.slug}-in{n_in}"))
     unchanged = check_input_length_variant(lambda exp, n_in: exp)

@@ -170,7 +170,7 @@ def test_oscillation_and_fitted_frequency_find_a_sine_frequency():
 
 @pytest.mark.shipped
 def test_the_1hz_network_continues_at_1hz_whatever_it_reads():
-    """Notebook 02's why: the state follows the input's frequency, the prediction does not."""
+    """Notebook 03's why: the state follows the input's frequency, the prediction does not."""
     rows = internals.frequency_tracking(sinelib.load_pretrained("exp1"), "exp1", [1.0, 2.0, 3.0],
                                         size=50)
     assert [row["frequency"] for row in rows] == [1.0, 2.0, 3.0]
@@ -185,7 +185,7 @@ def test_the_1hz_network_continues_at_1hz_whatever_it_reads():
 
 @pytest.mark.shipped
 def test_the_band_network_moves_its_loop_with_the_frequency():
-    """Notebook 03's why: experiment 2 keeps the frequency in where its loop lies."""
+    """Notebook 04's why: experiment 2 keeps the frequency in where its loop lies."""
     rows = internals.frequency_tracking(sinelib.load_pretrained("exp2"), "exp2",
                                         [1.0, 2.0, 4.0, 6.0], size=50)
     distances = [row["centre_distance"] for row in rows]

@@ -586,7 +586,7 @@ def test_make_app_binds_localhost_with_a_token():
     """Voila serves without a token unless told: make app must ask for one (--token, which
     makes Voila generate a random one)."""
     (command,) = _make_dry_run("app", server="bin/voila")
-    assert "--Voila.ip=127.0.0.1" in command and "notebooks/11_explorer.ipynb" in command
+    assert "--Voila.ip=127.0.0.1" in command and "notebooks/12_explorer.ipynb" in command
     assert command.split()[-1] == "--token" or " --token " in command
     for disabling in ("--token=", "--Voila.token=", "--IdentityProvider.token", "password",
                       "disable_check_xsrf", "auto_token=False"):

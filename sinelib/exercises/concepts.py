@@ -36,7 +36,7 @@ FORECAST_FREQUENCIES: tuple[float, ...] = (0.7, 2.5, 10.0, 23.0)
 FORECAST_N_IN, FORECAST_N_OUT, FORECAST_SIZE = 25, 50, 20
 #: A forecast passes when its largest error on these clean windows is below this.
 FORECAST_TOLERANCE = 1e-3
-#: The noisy test of a forecast (and of notebook 04's ``continue_sine``): windows of the
+#: The noisy test of a forecast (and of notebook 05's ``continue_sine``): windows of the
 #: networks' band with input noise of this σ. One ``cos(ω Δt)`` fitted by least squares on
 #: each whole window keeps the median summed loss over 50 steps near 0.4; an estimate from
 #: three samples, exact on a clean sine, is near 44 (the zero baseline's 25 is beaten by

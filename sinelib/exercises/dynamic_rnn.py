@@ -1,4 +1,4 @@
-"""Notebook 07 (experiment 5, dynamic_rnn and four stacked layers): measurements and the
+"""Notebook 08 (experiment 5, dynamic_rnn and four stacked layers): measurements and the
 exercise's checks.
 
 * ``graph_size``: how many operations TensorFlow's traced training step holds, unrolled or

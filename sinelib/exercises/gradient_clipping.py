@@ -1,4 +1,4 @@
-"""Notebook 06 (experiment 4, gradient clipping): what clipping does to the gradient, and the
+"""Notebook 07 (experiment 4, gradient clipping): what clipping does to the gradient, and the
 exercise's checks.
 
 Experiment 4 clips every gradient element to [-0.5, 0.5] before Adam (``tf.clip_by_value``;

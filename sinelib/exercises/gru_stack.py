@@ -1,4 +1,4 @@
-"""Exercises of notebook 09 (experiment 6): the GRU cell written out.
+"""Exercises of notebook 10 (experiment 6): the GRU cell written out.
 
 ``check_gru_step(fn)`` checks a learner's GRU step ``fn(x_t, h, weights) -> new h`` against
 ``sinelib.cells.gru_step`` (the original's ``GRUCell``: the reset gate applied to ``h`` before

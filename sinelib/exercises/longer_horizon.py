@@ -1,4 +1,4 @@
-"""Exercises of notebook 05 (experiment 3.1: 25 samples in, 100 out).
+"""Exercises of notebook 06 (experiment 3.1: 25 samples in, 100 out).
 
 * ``check_error_by_step``: a learner's ``error_by_step(y, y_pred)``, the mean squared error at
   each step of the horizon, whose sum is the original's summed loss.

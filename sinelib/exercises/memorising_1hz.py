@@ -1,4 +1,4 @@
-"""Exercises of notebook 02 (experiment 1, memorising a 1 Hz sine): the checks a learner calls.
+"""Exercises of notebook 03 (experiment 1, memorising a 1 Hz sine): the checks a learner calls.
 
 * ``check_seasonal_naive(fn)``: the seasonal-naive forecast with a known period, against
   ``sinelib.baselines.seasonal_naive`` (which estimates the period from the window).

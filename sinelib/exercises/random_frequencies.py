@@ -1,4 +1,4 @@
-"""Exercises of notebook 03 (experiment 2, random frequencies): the checks a learner calls.
+"""Exercises of notebook 04 (experiment 2, random frequencies): the checks a learner calls.
 
 * ``check_error_by_frequency(fn, model, exp)``: a learner's error-against-frequency curve,
   against ``sinelib.evaluation.loss_by_frequency`` on the same held-out windows.

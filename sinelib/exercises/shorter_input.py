@@ -1,4 +1,4 @@
-"""Exercises of notebook 04 (experiment 3: 25 samples in, 50 out).
+"""Exercises of notebook 05 (experiment 3: 25 samples in, 50 out).
 
 * ``check_continue_sine``: a learner's ``continue_sine(window, n_out)``, the sine recurrence
   ``x[t+1] = 2 cos(ω Δt) x[t] - x[t-1]`` rolled over the horizon, on clean sines and on

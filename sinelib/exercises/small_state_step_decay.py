@@ -1,4 +1,4 @@
-"""Exercises of notebook 08 (experiments 5 (small) and 5.1): the step-decay schedule.
+"""Exercises of notebook 09 (experiments 5 (small) and 5.1): the step-decay schedule.
 
 ``check_step_decay(fn)`` checks a learner's schedule ``fn(examples, base, factor, every)``
 against ``sinelib.schedules.learning_rate``, the rule the training loop uses, on experiment

@@ -97,7 +97,7 @@ def lesson_claim_rows(claims: list[Claim]) -> list[list[str]]:
     the claim, the verdict with what it rests on, and the numbers it rests on. A claim judged
     on another run than the first claim's (a control) names that run. Where the numbers of
     several seeds run past ``LESSON_MEASURED_WORDS`` words, the first seed's stand for them and
-    the rest are left to the reference part (notebook 10)."""
+    the rest are left to the reference part (notebook 11)."""
     shown = [claim for claim in claims if not claim.experiment.endswith(TF1_LABEL)]
     first = shown[0].experiment if shown else ""
     return [["claim", "verdict", "measured"]] + [
@@ -115,5 +115,5 @@ def _lesson_measured(measured: str) -> str:
     seeds = measured.split("; seed ")
     if len(seeds) == 1 or len(measured.split()) <= LESSON_MEASURED_WORDS:
         return "<br>seed ".join(seeds)
-    return f"{seeds[0]}<br>other seeds: notebook 10"
+    return f"{seeds[0]}<br>other seeds: notebook 11"
 

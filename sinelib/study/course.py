@@ -69,6 +69,18 @@ def title(path) -> str:
     raise ValueError(f"{Path(path).name} has no '# ' title")
 
 
+def lessons(notebooks) -> list[Path]:
+    """The lessons of the course in reading order: the numbered notebooks that have a worked
+    answers notebook in ``notebooks/solutions/`` (the reference part has none).
+
+    Args:
+        notebooks: The folder of the notebooks (``notebooks/`` beside the README).
+    """
+    notebooks = Path(notebooks)
+    return [path for path in sorted(notebooks.glob("[0-9][0-9]_*.ipynb"))
+            if (notebooks / SOLUTIONS / f"{path.stem}_solutions.ipynb").is_file()]
+
+
 def course_rows(notebooks) -> list[list[str]]:
     """A header row, then one row per notebook of the course in reading order: its title
     (linked), its solutions notebook if it has exercises, and its default run's time.
@@ -175,15 +187,15 @@ class Meeting:
 #: The course as six class meetings (the teacher's page, ``docs/teaching.md``).
 MEETINGS: tuple[Meeting, ...] = (
     Meeting("What an LSTM computes", "01_concepts", (1, 3), ("00_introduction",)),
-    Meeting("One frequency or a band", "02_memorising_1hz", (1, 2), ("03_random_frequencies",)),
-    Meeting("How much input, how far ahead", "04_shorter_input", (1, 2),
-            ("05_longer_horizon",)),
-    Meeting("Gradient clipping, judged by one measure", "06_gradient_clipping", (1, 2)),
-    Meeting("Stacks, a stopping rule and step decay", "07_dynamic_rnn", (2, 3),
-            ("08_small_state_step_decay",)),
-    Meeting("GRUs, and what the claims rest on", "09_gru_stack", (1, 3),
-            ("10_comparison", "11_explorer", "12_baselines_and_atlas",
-             "13_luck_and_autoregression")),
+    Meeting("One frequency or a band", "03_memorising_1hz", (1, 2), ("04_random_frequencies",)),
+    Meeting("How much input, how far ahead", "05_shorter_input", (1, 2),
+            ("06_longer_horizon",)),
+    Meeting("Gradient clipping, judged by one measure", "07_gradient_clipping", (1, 2)),
+    Meeting("Stacks, a stopping rule and step decay", "08_dynamic_rnn", (2, 3),
+            ("09_small_state_step_decay",)),
+    Meeting("GRUs, and what the claims rest on", "10_gru_stack", (1, 3),
+            ("11_comparison", "12_explorer", "13_baselines_and_atlas",
+             "14_luck_and_autoregression")),
 )
 #: Reading speed the teacher's page assumes to turn a lesson's words into minutes.
 WORDS_PER_MINUTE = 200
