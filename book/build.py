@@ -13,7 +13,8 @@ errors. In reading order:
   run the page live (``make lab``, ``make app``); a progress bar keeps its stored text;
 * the reference part: the results and the ledger (``docs/results.md``), the teacher's page
   (``docs/teaching.md``), the original's protocol (``docs/original.md``), using the package
-  (``docs/package.md``) and the ``sinelib`` API from its docstrings.
+  (``docs/package.md``) and the ``sinelib`` API from its docstrings, one page per part of the
+  package.
 
 Run ``python -m book.build [--out FOLDER]``; the pages land in ``FOLDER/html``.
 """
@@ -45,6 +46,10 @@ DEFAULT_OUT = ROOT / "build" / "book"
 WIDGET = "application/vnd.jupyter.widget-view+json"
 #: The explorer's picture, taken by ``make screenshot``.
 SCREENSHOT = "figures/explorer.png"
+#: The explorer's own notebook: its page shows the picture, every other page with an explorer
+#: links to it (the picture is one setting, which on a lesson's page could give away the
+#: answer to a predict-first exercise).
+EXPLORER_NOTEBOOK = "12_explorer.ipynb"
 #: The downloads of the notebook files, beside the pages' sources (never pages themselves).
 DOWNLOADS = "_notebooks"
 #: Modules the API page leaves out: the command line's entry point, and the TF1 reference,
@@ -147,14 +152,29 @@ def readme_section(readme: str, heading: str) -> str:
 
 # ---------------------------------------------------------------------------------- notebooks
 
-def _live_only_note(notebook: str) -> str:
-    return (":::{admonition} Live only: the explorer needs a running kernel\n:class: note\n\n"
+_EXPLORER = re.compile(r"Explorer\('(?P<slug>[^']+)', frequency=(?P<frequency>[^,)]+)")
+
+
+def _live_only_note(notebook: str, explorer: str) -> str:
+    """The note that stands in for the explorer: how to run it live and where it opens on this
+    page (from its stored text, ``Explorer('exp5', frequency=1, ...)``). On the explorer's
+    own page it shows the screenshot, whose setting the caption gives; elsewhere it links to
+    that page."""
+    match = _EXPLORER.match(explorer)
+    opens = (f" Run here, it opens on `{match['slug']}` at {match['frequency']} Hz." if match
+             else "")
+    note = (":::{admonition} Live only: the explorer needs a running kernel\n:class: note\n\n"
             "A web page has no Python kernel behind it, so the explorer's sliders cannot move "
             f"here. Run it live: `make lab`, then open and run `notebooks/{notebook}`; or "
-            "`make app`, the explorer alone as a web page. This is the explorer in JupyterLab, "
-            "on experiment 2 just above its training band with the analytic baseline beside "
-            "it (`make screenshot` retakes the picture):\n\n"
-            f"![The explorer in JupyterLab, on experiment 2]({SCREENSHOT})\n"
+            f"`make app`, the explorer alone as a web page.{opens}")
+    if notebook != EXPLORER_NOTEBOOK:
+        return (f"{note} [The explorer's page]({EXPLORER_NOTEBOOK}) shows what it looks "
+                f"like.\n:::\n")
+    return (f"{note} The picture shows it on experiment 2 just above its training band, with "
+            "the analytic baseline beside it (`make screenshot` retakes it; click it to see it "
+            "full size).\n\n"
+            f"![The explorer in JupyterLab, on experiment 2 just above its training band]"
+            f"({SCREENSHOT})\n"
             ":::\n")
 
 
@@ -173,20 +193,21 @@ def static_cells(cells: list[dict], notebook: str) -> list[dict]:
     for cell in cells:
         cell = copy.deepcopy(cell)
         out.append(cell)
-        live = False
+        live = None
         outputs = []
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if WIDGET in data:
-                if "".join(data.get("text/plain", "")).startswith("Explorer("):
-                    live = True
+                text = "".join(data.get("text/plain", ""))
+                if text.startswith("Explorer("):
+                    live = text
                     continue
                 del data[WIDGET]
             outputs.append(output)
         if cell["cell_type"] == "code":
             cell["outputs"] = outputs
-        if live:
-            out.append(_markdown_cell(_live_only_note(notebook)))
+        if live is not None:
+            out.append(_markdown_cell(_live_only_note(notebook, live)))
     return out
 
 
@@ -380,10 +401,15 @@ def _pages(root: Path) -> dict[str, str]:
 def landing_page(readme: str, notebooks: list[str], pages: dict[str, str],
                  assets: set[str]) -> str:
     """The landing page: the README's title and introduction and its course overview (the
-    reading order, the default-run times, this book, the explorer), with the tables of
-    contents the sidebar follows."""
+    reading order and the default-run times, without the subsections on how the book and the
+    explorer are built and tested), with the tables of contents the sidebar follows."""
     introduction = _sections(readme)[0][1]
-    course = readme_section(readme, "The course")
+    # The course's overview without its subsections, which speak to whoever builds and
+    # tests the book and the explorer (the explorer has its own page).
+    course = _sections(readme_section(readme, "The course"), level=3)[0][1]
+    course = course.replace(f"`notebooks/{SOLUTIONS}/`",
+                            f"`notebooks/{SOLUTIONS}/` (on these pages: folded under each "
+                            f"exercise, *Worked answer*)")
     text = rewrite_links(introduction + "\n" + course, "", pages, assets)
     contents = "\n".join(Path(name).stem for name in notebooks)
     return (f"{text.rstrip()}\n\n"
@@ -399,33 +425,47 @@ def _modules() -> list[str]:
     return sorted(name for name in names if name not in API_EXCLUDED)
 
 
-def api_page(modules: list[str] | None = None) -> str:
-    """The API page: every module of ``sinelib`` (``modules``; default: all but
-    ``API_EXCLUDED``) with the docstrings of its public members, grouped as the package's
-    docstring describes it."""
+def api_pages(modules: list[str] | None = None) -> dict[str, str]:
+    """The API pages, by source name: ``api.md``, an overview of the package's parts, and one
+    page per part (``api-core.md``, ``api-exercises.md``, ...) with every module of that part
+    (``modules``; default: all but ``API_EXCLUDED``) and the docstrings of its public members,
+    grouped as the package's docstring describes it. One page per part keeps each to a length
+    a reader scrolls through, with page contents that fit beside it."""
     modules = _modules() if modules is None else modules
     groups: dict[str, list[str]] = {prefix: [] for prefix, _ in API_GROUPS}
     for name in modules:
         prefix = max((prefix for prefix, _ in API_GROUPS
                       if name == prefix or name.startswith(prefix + ".")), key=len)
         groups[prefix].append(name)
-    text = ["# The sinelib API\n",
-            "Every module of the package with its public functions and classes, generated "
-            "from their docstrings when the book is built. `import sinelib` loads the core "
-            "only; the other parts are imported by name. The TF1 reference "
-            "(`sinelib.tools.reference_tf1`, behind `make bench`, `make tf1-runs` and "
-            "`make transplant`) is not listed: it needs `TF_USE_LEGACY_KERAS=1` before "
-            "TensorFlow is imported, so it runs in a process of its own.\n"]
+    overview = ["# The sinelib API\n",
+                "Every module of the package with its public functions and classes, generated "
+                "from their docstrings when the book is built, one page per part of the "
+                "package. `import sinelib` loads the core only; the other parts are imported "
+                "by name. The TF1 reference (`sinelib.tools.reference_tf1`, behind `make bench`, "
+                "`make tf1-runs` and `make transplant`) is not listed: it needs "
+                "`TF_USE_LEGACY_KERAS=1` before TensorFlow is imported, so it runs in a process "
+                "of its own.\n"]
+    pages, contents = {}, []
     for prefix, heading in API_GROUPS:
         if not groups[prefix]:
             continue
-        text.append(f"## {heading}\n")
+        page = api_page_name(prefix)
+        contents.append(page)
+        text = [f"# {heading}\n"]
         for name in groups[prefix]:
             # autodoc writes reStructuredText, which MyST reads only in an eval-rst block.
             options = "" if name == "sinelib" else "   :members:\n"
-            text.append(f"### `{name}`\n\n```{{eval-rst}}\n.. automodule:: {name}\n"
+            text.append(f"## `{name}`\n\n```{{eval-rst}}\n.. automodule:: {name}\n"
                         f"{options}```\n")
-    return "\n".join(text)
+        pages[f"{page}.md"] = "\n".join(text)
+    overview.append("```{toctree}\n:maxdepth: 1\n\n" + "\n".join(contents) + "\n```\n")
+    return {"api.md": "\n".join(overview), **pages}
+
+
+def api_page_name(prefix: str) -> str:
+    """The page (source name without ``.md``) of the API's part ``prefix``: ``sinelib`` is
+    ``api-core``, ``sinelib.study`` is ``api-study``."""
+    return "api-core" if prefix == "sinelib" else "api-" + prefix.rsplit(".", 1)[-1]
 
 
 def _write(path: Path, content: str | bytes) -> None:
@@ -463,7 +503,7 @@ def stage(source: Path, *, root: Path = ROOT) -> Path:
     for name in DOCS:
         text = (root / "docs" / f"{name}.md").read_text(encoding="utf-8")
         written[f"{name}.md"] = rewrite_links(text, "docs", pages, assets)
-    written["api.md"] = api_page()
+    written.update(api_pages())
     for asset in sorted(assets):
         if not (root / asset).is_file():
             raise ValueError(f"a page shows {asset}, which is not in the repository")
@@ -504,6 +544,71 @@ def build(out: Path = DEFAULT_OUT, *, root: Path = ROOT, quiet: bool = True) -> 
     return html_dir
 
 
+# ---------------------------------------------------------------------------------- screenshots
+
+#: The README's screenshots of the book (``make screenshots``): a page, the elements it is
+#: scrolled to and which of them (the LSTM's equations, the first clipping table, the
+#: ledger), each taken on a laptop and on a phone.
+SCREENSHOT_PAGES = (("01_concepts", "mtable", 0),
+                    ("07_gradient_clipping", "table", 0),
+                    ("results", "#what-was-measured table", 1))
+#: The window sizes (CSS pixels) of the screenshots, by name.
+SCREENSHOT_SIZES = {"laptop": (1280, 800), "phone": (390, 844)}
+#: Where ``make screenshots`` writes them, relative to the repository.
+SCREENSHOT_FOLDER = "figures/screenshots"
+#: Colours a screenshot keeps (a palette PNG stays well under 300 kB).
+SCREENSHOT_COLOURS = 128
+
+
+def take_screenshots(html_dir: Path, out: Path) -> list[Path]:
+    """Screenshots of ``SCREENSHOT_PAGES`` of the built book in ``html_dir`` at each of
+    ``SCREENSHOT_SIZES``, scrolled to the page's element, written to ``out`` as
+    ``<page>-<size>.png`` (palette PNGs). Needs Chromium (``tests/chromium.py``).
+
+    Returns:
+        The files written.
+    """
+    import functools
+    import http.server
+    import io
+    import threading
+
+    from PIL import Image
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from chromium import browser_page
+
+    out.mkdir(parents=True, exist_ok=True)
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(html_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    written = []
+    try:
+        for size, (width, height) in SCREENSHOT_SIZES.items():
+            with browser_page(width, height, 30) as page:
+                for name, selector, index in SCREENSHOT_PAGES:
+                    page.goto(url + f"{name}.html", wait_until="load")
+                    element = page.locator(selector).nth(index)
+                    element.scroll_into_view_if_needed()
+                    # The element just below the header, with a little of what leads to it.
+                    page.evaluate("(y) => window.scrollTo(0, window.scrollY + y - 120)",
+                                  element.bounding_box()["y"])
+                    page.wait_for_timeout(300)
+                    image = Image.open(io.BytesIO(page.screenshot()))
+                    path = out / f"{name}-{size}.png"
+                    image.convert("RGB").quantize(SCREENSHOT_COLOURS).save(path, optimize=True)
+                    written.append(path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m book.build",
@@ -512,6 +617,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help=f"build folder (default: {DEFAULT_OUT.relative_to(ROOT)}); the "
                              f"pages go to OUT/html")
+    parser.add_argument("--screenshots", type=Path, metavar="FOLDER",
+                        help=f"then take the README's screenshots of three pages, on a laptop "
+                             f"and a phone, into FOLDER (make screenshots: "
+                             f"{SCREENSHOT_FOLDER}); needs Chromium")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
@@ -519,6 +628,9 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    if args.screenshots is not None:
+        for path in take_screenshots(html_dir, args.screenshots):
+            print(f"{path} ({path.stat().st_size / 1000:.0f} kB)")
     print(f"The book is in {html_dir} ({time.perf_counter() - start:.0f} s). Open "
           f"{html_dir / 'index.html'} in a browser, or serve the folder (the search shows "
           f"excerpts only then): python -m http.server -d {html_dir} --bind 127.0.0.1")

@@ -10,6 +10,7 @@ book builds and reads offline: notebook 01's equations are turned into MathML at
 
 
 import html
+from pathlib import Path
 
 from docutils import nodes
 from latex2mathml.converter import convert
@@ -29,6 +30,10 @@ nb_execution_mode = "off"
 # A progress bar's stored text is what a reader of the saved notebook sees; render it, and
 # the figures, in the order the notebook stored them.
 nb_merge_streams = True
+# A notebook's Markdown output (the claims and results tables ``to_markdown`` prints) is read
+# as MyST, the Markdown of the pages themselves: its pipe tables become tables. MyST-NB's
+# default, CommonMark, knows no tables and would print the pipes as a paragraph.
+nb_render_markdown_format = "myst"
 myst_enable_extensions = ["dollarmath", "colon_fence"]
 # Headings of every page get anchors, so that a link to a section resolves.
 myst_heading_anchors = 3
@@ -39,6 +44,14 @@ exclude_patterns = ["_notebooks"]
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
+# Types go beside the arguments a docstring describes. A dataclass documents its fields under
+# "Attributes:"; without this its constructor's parameters would list them a second time.
+autodoc_typehints_description_target = "documented"
+# A default is shown as written (``path=ATLAS_PATH``), never as its value, which would be a
+# path of the machine the book was built on.
+autodoc_preserve_defaults = True
+# The page contents name a function by its own name; the module is the heading above it.
+toc_object_entries_show_parents = "hide"
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 # A class's "Attributes:" become fields of the class, not entries that a dataclass's own
@@ -46,6 +59,8 @@ napoleon_numpy_docstring = False
 napoleon_use_ivar = True
 
 html_theme = "sphinx_book_theme"
+# One search box: the one in the page's header (the theme would add a second to the sidebar).
+html_sidebars = {"**": ["navbar-logo.html", "sbt-sidebar-nav.html"]}
 html_theme_options = {
     "home_page_in_toc": True,
     "show_toc_level": 2,
@@ -59,6 +74,8 @@ html_context = {"default_mode": "auto"}
 html_favicon = "_static/favicon.svg"
 html_static_path = ["_static"]
 html_css_files = ["book.css"]
+# book.js: the menu buttons on a narrow screen, and figures that open full size on a click.
+html_js_files = ["book.js"]
 html_copy_source = False
 html_show_sourcelink = False
 html_last_updated_fmt = None
@@ -111,7 +128,21 @@ def _restore_comment(app, what, name, obj, options, lines):
         lines[:] = _comments.pop(name)
 
 
+# The folder the book is built in (the repository). A page that shows it (a constant's value,
+# a default argument) tells the reader about the build machine, not about the course.
+_BUILD_FOLDER = str(Path(__file__).resolve().parents[1])
+
+
+def _refuse_build_folder(app, doctree, docname):
+    for text in doctree.findall(nodes.Text):
+        if _BUILD_FOLDER in text:
+            logger.warning(f"{docname} shows the build folder's path {_BUILD_FOLDER} "
+                           f"({str(text)[:120]!r}); a docstring's ``:meta hide-value:`` hides a "
+                           f"constant's value", location=text.parent)
+
+
 def setup(app):
+    app.connect("doctree-resolved", _refuse_build_folder)
     app.connect("autodoc-process-docstring", _save_comment, priority=400)
     app.connect("autodoc-process-docstring", _restore_comment, priority=600)
     app.add_html_math_renderer("mathml", (_visit_math, None), (_visit_displaymath, None))

@@ -11,6 +11,11 @@ These tests never skip: without ``/usr/bin/chromium`` they fail and say how to i
 (``.ci/run`` does). ``SINELIB_SCREENSHOT=figures/explorer.png`` also saves the JupyterLab
 test's picture of the explorer there (``make screenshot``); otherwise it goes to a temporary
 folder only, so ``make test`` leaves the tree clean.
+
+The Voila app is served as ``make app`` serves it (``voila_command``: the course's page template
+``app/voila/templates/sinelib-app`` through ``JUPYTER_PATH``), and must make no request to
+another machine, show its controls and its figure above the fold of a 1280 x 800 window, keep
+a typed frequency as typed, draw no resize handle, and fit a 390-pixel phone screen.
 """
 
 import json
@@ -39,15 +44,13 @@ SERVER_TIMEOUT = 60
 KERNEL_TIMEOUT = 60
 EXPLORER_TIMEOUT = 120
 MOVE_TIMEOUT = 30
-#: Console errors that say nothing about the page under test. Each entry is a fragment of the
-#: message and the reason it is harmless.
-HARMLESS_CONSOLE_ERRORS = {
-    # Voila's page links the Font Awesome icon stylesheets from a public CDN; a machine
-    # without internet access (CI's) cannot load them. The explorer draws no icons, and with
-    # a network the request succeeds.
-    "cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free":
-        "Voila's icon stylesheets from a CDN, unreachable offline",
-}
+#: The course's Voila page template and the folder that JUPYTER_PATH names for it (as the
+#: Makefile's VOILA does).
+APP_TEMPLATE = "sinelib-app"
+APP_JUPYTER_PATH = ROOT / "app"
+#: The window a laptop shows, and a phone's.
+LAPTOP = (1280, 800)
+PHONE = (390, 844)
 
 
 def _free_port() -> int:
@@ -122,13 +125,59 @@ def _lab_settings(folder: Path) -> None:
 
 
 @contextmanager
-def _browser():
-    with browser_page(1280, 1400, MOVE_TIMEOUT) as page:
+def _browser(width: int = 1280, height: int = 1400):
+    with browser_page(width, height, MOVE_TIMEOUT) as page:
         errors = []
         page.on("console", lambda message: message.type == "error"
                 and errors.append(f"console: {message.text} ({message.location})"))
         page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
         yield page, errors
+
+
+def voila_command(notebook: Path, port: int, token: str) -> list[str]:
+    """Voila on ``notebook`` as the Makefile's VOILA runs it (with ``voila_environment``)."""
+    return [sys.executable, "-m", "voila", str(notebook), f"--template={APP_TEMPLATE}",
+            "--no-browser", "--Voila.ip=127.0.0.1", f"--Voila.port={port}", f"--token={token}"]
+
+
+def voila_environment(env: dict) -> dict:
+    """``env`` with the course's page template on JUPYTER_PATH."""
+    paths = [str(APP_JUPYTER_PATH), *filter(None, [env.get("JUPYTER_PATH")])]
+    return {**env, "JUPYTER_PATH": os.pathsep.join(paths)}
+
+
+def remote_requests(page, base: str) -> list[str]:
+    """Start recording every request of ``page`` that leaves ``base``'s machine; the returned
+    list fills as the page loads."""
+    local = (base, "data:", "blob:", "about:")
+    requests = []
+    page.on("request", lambda request: request.url.startswith(local)
+            or requests.append(request.url))
+    return requests
+
+
+def check_above_the_fold(page, selectors: list[str], height: int) -> None:
+    """Each element of ``selectors`` is on the page and wholly within the first ``height``
+    pixels of it, with nothing scrolled."""
+    page.evaluate("window.scrollTo(0, 0)")
+    for selector in selectors:
+        box = page.locator(selector).first.bounding_box()
+        assert box is not None, f"{selector} is not shown"
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, (
+            f"{selector} spans {box['y']:.0f}-{box['y'] + box['height']:.0f} px: below the "
+            f"fold of a {height}-pixel window")
+
+
+def check_fits_the_width(page, selector: str, width: int) -> None:
+    """Neither the page nor ``selector`` (nor anything in it) is wider than ``width`` pixels:
+    nothing is cut off or needs a sideways scroll."""
+    page_width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert page_width <= width, f"the page is {page_width} px wide on a {width}-pixel screen"
+    right, name = page.evaluate(
+        "(selector) => [...document.querySelectorAll(selector + ', ' + selector + ' *')]"
+        "  .map(e => [e.getBoundingClientRect().right, e.tagName + '.' + e.className])"
+        "  .reduce((a, b) => (b[0] > a[0] ? b : a))", selector)
+    assert right <= width, f"{name} in {selector} reaches {right:.0f} px on a {width}-pixel screen"
 
 
 def _wait(page, script: str, what: str, timeout: float, arg=None):
@@ -196,10 +245,37 @@ def _check_slider_move(page, errors) -> bytes:
             pytest.fail(f"the drawn prediction did not change within {MOVE_TIMEOUT} s of the "
                         f"slider move (readout: {text_after})", pytrace=False)
         page.wait_for_timeout(250)
-    unexplained = [error for error in errors
-                   if not any(fragment in error for fragment in HARMLESS_CONSOLE_ERRORS)]
-    assert not unexplained, "the browser console shows errors:\n" + "\n".join(unexplained)
+    assert not errors, "the browser console shows errors:\n" + "\n".join(errors)
     return page.locator(".sinelib-explorer").first.screenshot()
+
+
+def _check_typed_frequency(page, value: str) -> None:
+    """Type ``value`` into the frequency slider's number: the slider (three significant
+    digits, 6 as 6.00) and the readout keep it as typed (a log-scale slider with a step grid
+    moved a typed 6 to 6.03)."""
+    number = page.locator(".sinelib-frequency .widget-readout").first
+    number.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(value)
+    page.keyboard.press("Enter")
+    _wait(page, "(hz) => document.querySelector('.sinelib-readout').innerText.includes(hz)",
+          f"the readout did not show {value} Hz after {value} was typed", MOVE_TIMEOUT,
+          arg=f"{value} Hz")
+    page.wait_for_timeout(500)  # a snapped value would come back from the kernel by now
+    shown = number.inner_text().strip()
+    assert float(shown) == float(value), f"typed {value}, the slider shows {shown}"
+    assert f"{value} Hz" in page.locator(".sinelib-readout").first.inner_text()
+
+
+def _check_no_resize_handle(page) -> None:
+    """The figure's bottom-right corner is blank: ipympl draws its resize handle there (a
+    20-pixel triangle shading from white to black)."""
+    from PIL import Image
+
+    png = page.locator(".sinelib-figure canvas").first.screenshot()
+    pixels = np.asarray(Image.open(BytesIO(png)).convert("L"))
+    darkest = int(pixels[-10:, -10:].min())
+    assert darkest > 230, f"the figure shows a resize handle in its corner (grey {darkest})"
 
 
 def _save_screenshot(png: bytes, tmp_path: Path, name: str) -> Path:
@@ -251,15 +327,38 @@ def test_explorer_in_jupyterlab(served, tmp_path):
 def test_explorer_as_a_voila_app(served, tmp_path):
     folder, env = served
     port, token = _free_port(), secrets.token_hex(16)
-    command = [sys.executable, "-m", "voila", str(folder / NOTEBOOK.name), "--no-browser",
-               "--Voila.ip=127.0.0.1", f"--Voila.port={port}", f"--token={token}"]
+    command = voila_command(folder / NOTEBOOK.name, port, token)
     base = f"http://127.0.0.1:{port}"
     # Voila has no status API; its login page answers as soon as it listens.
-    with _server(command, f"{base}/login", env, tmp_path / "voila.log"), \
-            _browser() as (page, errors):
+    with _server(command, f"{base}/login", voila_environment(env), tmp_path / "voila.log"):
         # Without the token the app sends the browser to its login page.
         with urllib.request.urlopen(f"{base}/", timeout=10) as response:
             assert response.url.startswith(f"{base}/login")
-        page.goto(f"{base}/?token={token}", timeout=EXPLORER_TIMEOUT * 1000)
-        png = _check_slider_move(page, errors)
-        _save_screenshot(png, tmp_path, "voila-explorer.png")
+        with _browser(*LAPTOP) as (page, errors):
+            remote = remote_requests(page, base)
+            page.goto(f"{base}/?token={token}", timeout=EXPLORER_TIMEOUT * 1000)
+            png = _check_slider_move(page, errors)
+            _save_screenshot(png, tmp_path, "voila-explorer.png")
+            check_above_the_fold(page, [".sinelib-experiment", ".sinelib-frequency",
+                                        ".sinelib-noise", ".sinelib-figure canvas"],
+                                 LAPTOP[1])
+            _check_typed_frequency(page, "6")
+            _check_typed_frequency(page, "4.5")
+            _check_no_resize_handle(page)
+            assert not remote, "the page made requests to other machines:\n" + "\n".join(remote)
+            assert not errors, "the browser console shows errors:\n" + "\n".join(errors)
+        with _browser(*PHONE) as (page, errors):
+            remote = remote_requests(page, base)
+            page.goto(f"{base}/?token={token}", timeout=EXPLORER_TIMEOUT * 1000)
+            _wait(page, "() => { const r = document.querySelector('.sinelib-readout');"
+                        " return r && r.innerText.includes('summed loss'); }",
+                  "the explorer's readout did not show a summed loss", EXPLORER_TIMEOUT)
+            page.wait_for_timeout(1000)  # the figure's first frame
+            check_fits_the_width(page, ".sinelib-explorer", PHONE[0])
+            page.locator(".sinelib-frequency .noUi-handle").first.focus()
+            page.keyboard.press("ArrowLeft")
+            _wait(page, "() => !document.querySelector('.sinelib-readout').innerText"
+                        ".includes('4.5 Hz')",
+                  "the frequency slider did not move on a phone screen", MOVE_TIMEOUT)
+            assert not remote, "the page made requests to other machines:\n" + "\n".join(remote)
+            assert not errors, "the browser console shows errors:\n" + "\n".join(errors)

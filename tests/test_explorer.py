@@ -317,3 +317,13 @@ def test_the_benchmark_times_slider_moves_and_writes_its_tables(tmp_path, capsys
     assert main([EXP, "--moves", "0"]) == 2
     assert "--moves must be at least 1, got 0" in capsys.readouterr().err
     assert main(["exp42"]) == 2
+
+
+def test_a_typed_frequency_is_measured_as_typed(fresh):
+    # The browser sends 10 ** log10(typed) (6.000000000000001 for 6); a step grid on the
+    # log-scale slider would have moved it (6 to 6.03, 4.5 to 4.52).
+    assert fresh.inputs["frequency"].step is None
+    for typed in (6.0, 4.5, 0.25, 12.5):
+        fresh.inputs["frequency"].value = 10 ** np.log10(typed)
+        assert fresh.probe.frequency == typed
+        assert f"<b>{typed:g} Hz</b>" in fresh.readout.value

@@ -60,3 +60,37 @@ def test_a_short_run_is_not_squashed_against_the_budget():
         plot({"step": step, "examples": 50 * step, "learning_rate": 0.0005,
               "train_loss": 1.0 if step else None, "heldout_loss": 2.0})
     assert plot.ax.get_xlim()[1] == pytest.approx(15300)
+
+
+def test_the_legend_names_only_what_is_inside_the_axes():
+    plot = LiveLossPlot("exp3", min_interval_s=0, display=False, total_examples=7500)
+    for step in (0, 100):
+        plot({"step": step, "examples": 50 * step, "learning_rate": 0.0005,
+              "train_loss": 1.0 if step else None, "heldout_loss": 2.0})
+    labels = [text.get_text() for text in plot.ax.get_legend().get_texts()]
+    assert "displayed minibatch loss" in labels and "held-out loss" in labels
+    # The budget line (500000 examples) and the original's mark lie far right of 7650.
+    assert not any(label.startswith(("budget", "the original at")) for label in labels)
+    whole = LiveLossPlot("exp3", min_interval_s=0, display=False)
+    whole({"step": 100, "examples": 5000, "learning_rate": 0.0005, "train_loss": 1.0,
+           "heldout_loss": 2.0})
+    assert any(text.get_text().startswith("budget")
+               for text in whole.ax.get_legend().get_texts())
+
+
+def test_the_last_redraw_shows_where_the_run_ended(tiny, monkeypatch):
+    # History rows come every 100 steps: a 150-step run's last row is step 100, while its
+    # progress bar ends at 150; the final redraw must say 150.
+    titles = []
+    draw = LiveLossPlot.draw
+
+    def recording_draw(plot):
+        draw(plot)
+        titles.append(plot.ax.get_title())
+
+    monkeypatch.setattr(LiveLossPlot, "draw", recording_draw)
+    run = train_live(tiny, steps=150, progress=False, heldout_size=20, eval_every=100,
+                     display=False, min_interval_s=0)
+    assert run.steps == 150
+    assert "step 100, 5000 examples" in titles[-2]
+    assert titles[-1].endswith("step 150, 7500 examples")

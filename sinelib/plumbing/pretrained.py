@@ -27,7 +27,9 @@ from sinelib.plumbing.storage import (
     variable_specs, variables_to_arrays,
 )
 
-#: Where the package's shipped weights live.
+#: Where the package's shipped weights live: ``sinelib/pretrained/`` in the installed package.
+#:
+#: :meta hide-value:
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 #: Bumped whenever the manifest or weights layout changes; other formats are refused.
 MANIFEST_FORMAT = 1

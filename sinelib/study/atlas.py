@@ -34,7 +34,9 @@ from sinelib.plumbing.storage import atomic_write_json
 from sinelib.study.autoregressive import as_predictor, load_autoregressive
 from sinelib.study.declarations import get_study
 
-#: The shipped measurements.
+#: The shipped measurements: ``sinelib/pretrained/atlas.json`` in the installed package.
+#:
+#: :meta hide-value:
 ATLAS_PATH = PRETRAINED_DIR / "atlas.json"
 #: Bumped whenever the layout of the file changes.
 ATLAS_FORMAT = 1

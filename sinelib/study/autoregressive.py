@@ -26,7 +26,10 @@ from sinelib.study.declarations import STUDIES
 #: The direct experiment the autoregressive network is compared with: the one whose study
 #: says so (``Study.autoregressive``; experiment 3).
 AR_BASE = next(slug for slug, study in STUDIES.items() if study.autoregressive)
-#: Where the autoregressive network's weights, manifest and history ship.
+#: Where the autoregressive network's weights, manifest and history ship:
+#: ``sinelib/pretrained/autoregressive/`` in the installed package.
+#:
+#: :meta hide-value:
 AR_DIR = PRETRAINED_DIR / "autoregressive"
 
 

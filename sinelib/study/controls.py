@@ -31,7 +31,10 @@ from sinelib.plumbing.storage import atomic_write_json, atomic_write_text
 from sinelib.study.declarations import CONTROLS, Control
 from sinelib.training import train
 
-#: Where the shipped control histories and manifests live.
+#: Where the shipped control histories and manifests live: ``sinelib/pretrained/controls/``
+#: in the installed package.
+#:
+#: :meta hide-value:
 CONTROLS_DIR = PRETRAINED_DIR / "controls"
 #: Bumped whenever the control manifest layout changes.
 CONTROL_FORMAT = 1

@@ -178,14 +178,33 @@ _BLOCK = re.compile(r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!--
                     re.DOTALL)
 
 
+#: Where a claim judged at several seeds starts the numbers of its next seed.
+_NEXT_SEED = re.compile(r"; (?=seed \d+: )")
+
+
+def claims_block(claims) -> str:
+    """The claims as a Markdown list, one line each: the experiment, the statement and the
+    verdict, then the numbers behind it. A claim judged on one run gives them in brackets; one
+    judged at several seeds gives them folded (an HTML ``<details>`` element, which GitHub and
+    the book open on a click), one line per seed, so that the list reads as verdicts first."""
+    lines = []
+    for claim in claims:
+        head = f"- **{claim.experiment}**: {claim.statement}: **{claim.shown_verdict}**"
+        seeds = _NEXT_SEED.split(claim.measured)
+        if not claim.basis or len(seeds) < 2:
+            lines.append(f"{head} ({claim.measured})")
+            continue
+        lines += [head, "", "  <details><summary>the numbers at each seed</summary>", "",
+                  *[f"  - {seed}" for seed in seeds], "", "  </details>", ""]
+    return "\n".join(lines).rstrip("\n")
+
+
 def readme_blocks(notebooks) -> dict[str, str]:
     """The README's generated blocks, by name: the registry (``experiments``), ``ledger``,
     ``quotes``, ``claims``, ``why``, the seed ``spread``, ``baselines``, ``autoregressive``,
     and the ``course`` (the notebooks in ``notebooks`` with their measured run times)."""
     manifests = {slug: load_manifest(slug) for slug in EXPERIMENTS}
-    claims = "\n".join(
-        f"- **{claim.experiment}**: {claim.statement}: **{claim.shown_verdict}** ({claim.measured})"
-        for claim in all_claims())
+    claims = claims_block(all_claims())
     why = "\n".join(f"- **{EXPERIMENTS[slug].original_id} ({slug})**\n"
                     + "\n".join(f"  {line}" if line else "" for line in text.splitlines())
                     for slug in EXPERIMENTS if (text := explain(slug, bullets=True)))

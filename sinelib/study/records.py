@@ -23,7 +23,10 @@ from sinelib.study.declarations import STUDIES, get_study
 from sinelib.training import Run
 
 #: Where the original's TF1 graph's training runs are shipped: ``<slug>-seed<N>.json`` and
-#: ``.history.csv`` (``sinelib.tools.reference_tf1`` writes them; no weights).
+#: ``.history.csv`` (``sinelib.tools.reference_tf1`` writes them; no weights), in
+#: ``sinelib/pretrained/tf1/``.
+#:
+#: :meta hide-value:
 TF1_RUNS_DIR = PRETRAINED_DIR / "tf1"
 #: The ``source`` of a TF1-graph run's record.
 TF1_SOURCE = "TF1 graph"

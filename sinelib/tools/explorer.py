@@ -35,8 +35,11 @@ from sinelib.tools.probe import (
 #: The frequency slider's range in Hz, on a log scale (fine steps at low frequencies, where
 #: the training band is); it reaches past the 50 Hz Nyquist limit on purpose.
 FREQUENCY_RANGE: tuple[float, float] = (0.1, 60.0)
-#: Steps of the log-scale frequency slider, in decades: one step is a factor 10**0.005 (1.2%).
-FREQUENCY_STEP = 0.005
+#: Significant digits of the frequency the explorer measures at: what its readout shows. The
+#: log-scale slider has no step grid (a grid of equal log steps cannot hold round numbers: with
+#: steps of 0.005 decades a typed 6 became 6.03), so a typed value reaches the kernel as typed,
+#: up to floating-point rounding of its logarithm, and a dragged one is rounded to these digits.
+FREQUENCY_DIGITS = 3
 #: Slider ranges of the other settings: amplitude, offset and input noise σ, in signal units.
 AMPLITUDE_RANGE: tuple[float, float] = (0.0, 3.0)
 OFFSET_RANGE: tuple[float, float] = (-3.0, 3.0)
@@ -45,6 +48,8 @@ NOISE_RANGE: tuple[float, float] = (0.0, 1.0)
 BASELINE_COLOR = "0.45"
 MARKER_COLOR = "tab:red"
 CURVE_COLOR = "C0"
+#: The smallest text in the figure, in points: 11 pixels at its 90 dpi (7 points were 8.75).
+SMALL_TEXT = 9
 
 #: The network the explorer opens on: the first one trained on the whole band of frequencies.
 DEFAULT_EXPERIMENT = next(slug for slug, exp in EXPERIMENTS.items() if exp.frequency is None)
@@ -73,6 +78,30 @@ def _experiment_label(exp: Experiment) -> str:
 def _check_in(name: str, value, bounds: tuple[float, float], unit: str = "") -> float:
     """``value`` as a float within a slider's range, or a ``ValueError`` that names both."""
     return require_number(name, value, *bounds, unit=f"{unit} (the explorer's slider range)")
+
+
+def rounded_frequency(value: float) -> float:
+    """``value`` to ``FREQUENCY_DIGITS`` significant digits: the frequency slider's setting
+    as the explorer measures and shows it (6.000000000000001 from the slider is 6.0)."""
+    return float(f"{value:.{FREQUENCY_DIGITS}g}")
+
+
+#: The explorer's own style: its rows wrap and its figure shrinks to the page's width, so that
+#: it is usable on a phone (a 720-pixel figure on a 390-pixel screen is otherwise cut). The
+#: figure takes no mouse input, so ipympl's top canvas (absolutely placed over the figure, for
+#: zoom rectangles and the resize handle) is not shown: ipympl's front end turns ``resizable``
+#: back on whenever its connection to the kernel comes up, and draws the handle there.
+RESPONSIVE_CSS = """<style>
+.sinelib-explorer { max-width: 100%; }
+.sinelib-explorer .widget-hbox { flex-wrap: wrap; }
+.sinelib-explorer .sinelib-figure,
+.sinelib-explorer .sinelib-figure .jupyter-matplotlib-figure,
+.sinelib-explorer .sinelib-figure .jupyter-matplotlib-canvas-container { max-width: 100%; }
+.sinelib-explorer .sinelib-figure .jupyter-matplotlib-canvas-div {
+  max-width: 100%; height: auto !important; aspect-ratio: 8 / 5; }
+.sinelib-explorer .sinelib-figure canvas { max-width: 100% !important; height: auto !important; }
+.sinelib-explorer .sinelib-figure canvas[style*="z-index: 1"] { display: none !important; }
+</style>"""
 
 
 class Explorer:
@@ -134,16 +163,17 @@ class Explorer:
                              f"{shown(baseline_name)}")
         style = {"description_width": "100px"}
         slider = dict(continuous_update=True, style=style,
-                      layout=widgets.Layout(width="360px"))
+                      layout=widgets.Layout(width="360px", max_width="100%"))
         self.inputs = {
             "experiment": widgets.Dropdown(
                 options=[(_experiment_label(e), e.slug) for e in EXPERIMENTS.values()],
                 value=exp.slug, description="network", style=style,
-                layout=widgets.Layout(width="460px")),
+                layout=widgets.Layout(width="460px", max_width="100%")),
             "frequency": widgets.FloatLogSlider(
                 value=values["frequency"], base=10, min=np.log10(FREQUENCY_RANGE[0]),
-                max=np.log10(FREQUENCY_RANGE[1]), step=FREQUENCY_STEP, readout_format=".3g",
-                description="frequency [Hz]", **slider),
+                max=np.log10(FREQUENCY_RANGE[1]), step=None,
+                readout_format=f".{FREQUENCY_DIGITS}g", description="frequency [Hz]",
+                **slider),
             "shift": widgets.FloatSlider(value=values["shift"], min=0.0, max=SHIFT_RANGE,
                                          step=0.01, readout_format=".2f",
                                          description="shift [s]", **slider),
@@ -164,7 +194,8 @@ class Explorer:
             options=list(BASELINES), value=baseline_name, layout=widgets.Layout(width="150px"))
         for name, widget in self.inputs.items():
             widget.add_class(f"sinelib-{name.replace('_', '-')}")
-        self.readout = widgets.HTML(layout=widgets.Layout(width="720px", min_height="90px"))
+        self.readout = widgets.HTML(layout=widgets.Layout(width="720px", max_width="100%",
+                                                          min_height="90px"))
         self.readout.add_class("sinelib-readout")
         self.result: ProbeResult | None = None
         self.error: Exception | None = None
@@ -178,6 +209,7 @@ class Explorer:
         sliders = [self.inputs[name] for name in ("frequency", "shift", "amplitude", "offset",
                                                     "noise")]
         self.widget = widgets.VBox([
+            widgets.HTML(RESPONSIVE_CSS, layout=widgets.Layout(display="none")),
             widgets.HBox(top),
             widgets.HBox([widgets.VBox(sliders[:3]), widgets.VBox(sliders[3:])]),
             self.canvas, self.readout,
@@ -194,7 +226,7 @@ class Explorer:
         Canvas, FigureManager = _ipympl()
         # Fixed margins rather than a layout engine: a layout pass on every full redraw
         # would double its time.
-        self.figure = Figure(figsize=(8.0, 5.0), dpi=90)
+        self.figure = Figure(figsize=(8.0, 5.0), dpi=90)  # RESPONSIVE_CSS keeps its 8 / 5
         self.canvas = Canvas(self.figure)
         self._manager = FigureManager(self.canvas, 0)
         self.canvas.header_visible = False
@@ -225,8 +257,8 @@ class Explorer:
         self.ax.set_xlim(0, (exp.n_in + exp.n_out - 1) / SAMPLING_RATE)
         self.ax.set_xlabel("time [t]", labelpad=1)
         self.ax.set_ylabel("signal")
-        self.ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=7, ncols=4,
-                       frameon=False, borderaxespad=0.2)
+        self.ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=SMALL_TEXT,
+                       ncols=4, frameon=False, borderaxespad=0.2)
         title = self.ax.text(0.0, 1.03, "", transform=self.ax.transAxes, fontsize=9)
         message = self.ax.text(0.5, 0.5, "", transform=self.ax.transAxes, ha="center",
                                va="center", fontsize=9, color="0.3")
@@ -244,15 +276,15 @@ class Explorer:
         finite = curve["mse"][np.isfinite(curve["mse"]) & (curve["mse"] > 0)]
         if finite.size:
             strip.set_ylim(finite.min() / 10, finite.max() * 10)
-        strip.set_ylabel("per-point MSE", fontsize=8)
-        strip.set_xlabel("frequency [Hz]", fontsize=8, labelpad=1)
-        strip.tick_params(labelsize=7)
+        strip.set_ylabel("per-point MSE", fontsize=SMALL_TEXT)
+        strip.set_xlabel("frequency [Hz]", fontsize=SMALL_TEXT, labelpad=1)
+        strip.tick_params(labelsize=SMALL_TEXT)
         strip.grid(True, which="major", alpha=0.3)
         marker = strip.axvline(1.0, color=MARKER_COLOR, linewidth=1.2)
         (marker_point,) = strip.plot([], [], "o", color=MARKER_COLOR, markersize=5,
                                      label="this window")
-        strip.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=7, ncols=4,
-                     frameon=False, borderaxespad=0.2)
+        strip.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=SMALL_TEXT,
+                     ncols=4, frameon=False, borderaxespad=0.2)
         self.lines = {**drawn, "baseline": line_baseline, "marker": marker,
                       "marker_point": marker_point, "title": title, "message": message}
         self._animated = list(self.lines.values())
@@ -299,6 +331,7 @@ class Explorer:
         """The setting the sliders describe."""
         values = {name: self.inputs[name].value
                   for name in ("frequency", "shift", "amplitude", "offset", "noise")}
+        values["frequency"] = rounded_frequency(values["frequency"])
         return Probe(noise_seed=self._noise_seed, **values)
 
     @property

@@ -86,6 +86,7 @@ class LiveLossPlot:
         if self.total_examples is not None:
             right = max(self.total_examples, last.get("examples", 0))
             self.ax.set_xlim(-0.02 * right, 1.02 * right)
+        self._legend_of_what_is_in_view()
         self.ax.set_title(f"{self.exp.original_id}: {self.exp.title}, live: step "
                           f"{last.get('step', 0)}, {last.get('examples', 0)} examples",
                           fontsize=9)
@@ -99,8 +100,29 @@ class LiveLossPlot:
             else:
                 self._handle.update(self.figure)
 
-    def close(self) -> None:
-        """Draw the final state (call when training has ended)."""
+    def _legend_of_what_is_in_view(self) -> None:
+        """A legend of the lines and marks inside the examples axis only: a short run's axis
+        ends long before the budget line, and a mark beyond it has nothing to label. (A
+        horizontal mark is always in view: Matplotlib widens the loss axis to hold it.)"""
+        if self.ax.get_legend() is not None:
+            self.ax.get_legend().remove()
+        low, high = sorted(self.ax.get_xlim())
+        x_in_data = (self.ax.transData, self.ax.get_xaxis_transform(which="grid"))
+        shown = [(handle, label)
+                 for handle, label in zip(*self.ax.get_legend_handles_labels())
+                 if not any(handle.get_transform() is t for t in x_in_data)
+                 or any(low <= x <= high for x in handle.get_xdata())]
+        if shown:
+            self.ax.legend(*zip(*shown), fontsize=7, loc="upper right")
+
+    def close(self, run=None) -> None:
+        """Draw the final state (call when training has ended): with the ``Run`` the training
+        returned, its last step is added where the history (a row every 100 steps) ends
+        before it, so the figure ends where the progress bar does."""
+        if run is not None and (not self.history or self.history[-1]["step"] < run.steps):
+            self.history.append({"step": run.steps,
+                                 "examples": run.steps * self.exp.batch_size,
+                                 "train_loss": None, "heldout_loss": None})
         self.draw()
 
 
@@ -129,7 +151,9 @@ def train_live(exp: Experiment | str, *, min_interval_s: float = 2.0, display=No
         if extra is not None:
             extra(row)
 
+    run = None
     try:
-        return train(plot.exp, callback=callback, **kwargs)
+        run = train(plot.exp, callback=callback, **kwargs)
+        return run
     finally:
-        plot.close()
+        plot.close(run)  # the last redraw, whether training ended or was stopped by an error
