@@ -117,10 +117,10 @@ def test_a_repeated_paragraph_is_found(tmp_path):
         " ".join(["word"] * 12) + " ...": ["a.ipynb", "b.ipynb"]}
 
 
-def test_the_six_meetings_take_every_notebook_once_and_name_real_exercises():
+def test_the_seven_meetings_take_every_notebook_once_and_name_real_exercises():
     from sinelib.study.course import MEETINGS
 
-    assert len(MEETINGS) == 6
+    assert len(MEETINGS) == 7
     taken = [name for meeting in MEETINGS for name in (meeting.in_class, *meeting.at_home)]
     assert sorted(taken) == sorted(path.stem for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     for meeting in MEETINGS:

@@ -184,9 +184,10 @@ class Meeting:
     at_home: tuple[str, ...] = ()
 
 
-#: The course as six class meetings (the teacher's page, ``docs/teaching.md``).
+#: The course as seven class meetings (the teacher's page, ``docs/teaching.md``).
 MEETINGS: tuple[Meeting, ...] = (
     Meeting("What an LSTM computes", "01_concepts", (1, 3), ("00_introduction",)),
+    Meeting("Build it yourself", "02_build_it_yourself", (1,), ("15_playground",)),
     Meeting("One frequency or a band", "03_memorising_1hz", (1, 2), ("04_random_frequencies",)),
     Meeting("How much input, how far ahead", "05_shorter_input", (1, 2),
             ("06_longer_horizon",)),
