@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # Jupyter refuses to run as root without being told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install test book lab app screenshot reproduce notebooks bench bench-target bench-explorer tf1-runs transplant extra-update clean
+.PHONY: install test book lab app screenshot reproduce notebooks bench bench-target bench-explorer bench-build tf1-runs transplant extra-update clean
 
 install: $(STAMP)
 
@@ -29,6 +29,14 @@ test: install
 book: install
 	$(BIN)/python -m book.build
 
+.PHONY: screenshots
+
+## screenshots: build the book, then retake its screenshots for the README (the LSTM's
+## equations, a clipping table and the ledger, each on a laptop, 1280 x 800, and a phone,
+## 390 x 844) into figures/screenshots/; needs Chromium, as the browser tests do
+screenshots: install
+	$(BIN)/python -m book.build --screenshots figures/screenshots
+
 ## lab: JupyterLab on the notebooks, on 127.0.0.1 with a token (printed below). Only when you
 ## mean it: make lab LAB_IP=0.0.0.0 listens on every interface (the token still guards it).
 LAB_IP ?= 127.0.0.1
@@ -39,9 +47,30 @@ lab: install
 ## shipped weights only), on 127.0.0.1 behind a random token (the URL with it is printed
 ## below). make app APP_IP=0.0.0.0 listens on every interface, as for make lab. Voila does not
 ## refuse to run as root, so it takes no ROOT_FLAG.
+## VOILA runs Voila with the course's page template (app/voila/templates/sinelib-app, found
+## through JUPYTER_PATH): nothing is fetched from another machine, and cells tagged hide-in-app
+## are run but not shown. Every standalone page uses it: $(VOILA) notebooks/NN_name.ipynb ...
 APP_IP ?= 127.0.0.1
+VOILA = JUPYTER_PATH="$(CURDIR)/app$(if $(JUPYTER_PATH),:$(JUPYTER_PATH))" \
+	$(BIN)/voila --template=sinelib-app --no-browser --Voila.ip=$(APP_IP) --token
 app: install
-	$(BIN)/voila notebooks/12_explorer.ipynb --no-browser --Voila.ip=$(APP_IP) --token
+	$(VOILA) notebooks/12_explorer.ipynb
+
+.PHONY: playground bench-playground
+
+## playground: the training playground as a standalone page (Voila on
+## notebooks/15_playground.ipynb, with the page template of make app): change the network,
+## press Train, watch it learn; on 127.0.0.1 behind a random token, like make app
+## (APP_IP=0.0.0.0 listens on every interface)
+playground: install
+	$(VOILA) notebooks/15_playground.ipynb
+
+## bench-playground: the playground's steps per second for each cell at 10, 32 and 150 units,
+## the time the default setting takes to reach experiment 3's loss, and how fast the page
+## redraws and answers a control, into benchmarks/playground.json and .md (~10 min)
+bench-playground: install
+	$(BIN)/python -m benchmarks.playground --json benchmarks/playground.json \
+	  --markdown benchmarks/playground.md
 
 ## screenshot: retake figures/explorer.png (the README's) with the browser test of JupyterLab
 screenshot: install
@@ -63,6 +92,12 @@ bench-target: install
 bench-explorer: install
 	$(BIN)/python -m benchmarks.explorer --json benchmarks/explorer.json \
 	  --markdown benchmarks/explorer.md
+
+## bench-build: notebook 02's network, written from parts, trained until it reaches the original's
+## number; then its three variations, into benchmarks/build_it_yourself.json and .md (~15 min)
+bench-build: install
+	$(BIN)/python -m benchmarks.build_it_yourself --json benchmarks/build_it_yourself.json \
+	  --markdown benchmarks/build_it_yourself.md
 
 ## tf1-runs: train the original's TF1 graph (its own cells and initialisation, the same protocol and
 ## minibatches) for every experiment at seed 0 and its spread seeds: histories and manifests into

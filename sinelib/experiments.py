@@ -21,10 +21,12 @@ from sinelib.plumbing.arguments import require_bool, require_number, require_pos
 #: The original displayed (and tested its stopping rule on) the minibatch loss every 100 steps.
 DISPLAY_EVERY_STEPS = 100
 
-#: The TF1 cells the experiments name.
-CELLS: tuple[str, ...] = ("BasicLSTMCell", "LSTMCell", "GRUCell")
+#: The TF1 cells an experiment may name: the original's three, and the plain recurrent cell
+#: (``BasicRNNCell``) that none of its experiments used but a variant may (the playground's).
+CELLS: tuple[str, ...] = ("BasicLSTMCell", "LSTMCell", "GRUCell", "BasicRNNCell")
 #: The kind of each TF1 cell (``Experiment.kind``): the network this package builds for it.
-CELL_KINDS = {"BasicLSTMCell": "lstm", "LSTMCell": "lstm", "GRUCell": "gru"}
+CELL_KINDS = {"BasicLSTMCell": "lstm", "LSTMCell": "lstm", "GRUCell": "gru",
+              "BasicRNNCell": "rnn"}
 _SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
@@ -86,7 +88,8 @@ class Experiment:
             ``docs/original.md``.
         title: Short human title.
         cell: The TF1 cell the original used: "BasicLSTMCell" or "LSTMCell" (both become
-            ``keras.layers.LSTM`` here), or "GRUCell" (``keras.layers.GRU``).
+            ``keras.layers.LSTM`` here), or "GRUCell" (``keras.layers.GRU``); a variant may
+            name "BasicRNNCell" (``keras.layers.SimpleRNN``, tanh).
         n_layers: Number of stacked recurrent layers (LSTM or GRU, per ``cell``).
         n_hidden: Hidden units per layer.
         n_in: Input length (samples seen).
@@ -174,7 +177,7 @@ class Experiment:
     def kind(self) -> str:
         """The kind of recurrent cell, in this package's word for it: ``"gru"`` for the
         original's ``GRUCell``, ``"lstm"`` for both of its LSTM cells (``cells.CellWeights.kind``
-        uses the same two words)."""
+        uses the same two words), ``"rnn"`` for a plain ``BasicRNNCell`` variant."""
         return CELL_KINDS[self.cell]
 
     @property
@@ -280,6 +283,12 @@ EXPERIMENTS: Mapping[str, Experiment] = {
                              claim="never went below 0.3 (the write-up's author)")),
     )
 }
+
+
+#: The experiment the training playground (``sinelib.tools.playground``) opens on and measures
+#: against: experiment 3, the original's first network to predict 50 samples of any frequency
+#: of the band from 25, in about a minute of training.
+PLAYGROUND_EXPERIMENT = "exp3"
 
 
 def get_experiment(name: str | Experiment) -> Experiment:

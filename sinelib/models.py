@@ -1,5 +1,5 @@
-"""Model builders: stacked LSTMs (or GRUs) with the original's linear read-out, and a checked
-predict.
+"""Model builders: stacked LSTMs (or GRUs, or plain RNNs) with the original's linear read-out,
+and a checked predict.
 
 TF1 to Keras 3, and where they differ (the README's "Faithfulness" section has the detail):
 
@@ -84,6 +84,9 @@ def build_model(exp: Experiment | str, seed: int = 0, unroll: bool | None = None
             layers.append(keras.layers.GRU(exp.n_hidden, reset_after=False,
                                            bias_initializer=_GRU_BIAS, name=f"gru_{index}",
                                            **common))
+        elif exp.kind == "rnn":
+            # TF1's BasicRNNCell: h = tanh(x W + h U + b), the bias starting at 0.
+            layers.append(keras.layers.SimpleRNN(exp.n_hidden, name=f"rnn_{index}", **common))
         else:
             layers.append(keras.layers.LSTM(exp.n_hidden, unit_forget_bias=True,
                                             name=f"lstm_{index}", **common))

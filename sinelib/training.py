@@ -36,7 +36,7 @@ from sinelib.losses import summed_loss, summed_loss_tensor
 from sinelib.models import build_model, predict, weights_finite
 from sinelib.plumbing import backend
 from sinelib.plumbing.arguments import (
-    require_bool, require_positive_int, require_seed, shown,
+    require_bool, require_number, require_positive_int, require_seed, shown,
 )
 from sinelib.plumbing.progress import ProgressBar
 from sinelib.plumbing.runs import RunFolder, run_folder_lock
@@ -111,20 +111,29 @@ def _last(history: list[dict], column: str):
     return None
 
 
-def make_optimizer(exp: Experiment, model):
+def make_optimizer(exp: Experiment, model, clip_norm: float | None = None):
     """The experiment's Adam optimizer, built for ``model``'s trainable variables.
 
     Args:
         exp: The experiment (the rate of its first update, clipping).
         model: A model from ``build_model(exp)``.
+        clip_norm: Scale the gradients down, all together, so that their global norm is at
+            most this (TF1's ``tf.clip_by_global_norm``); ``None``, the default and every
+            experiment's, leaves them. Refused together with ``exp.clip_value``.
 
     Returns:
         A built ``keras.optimizers.Adam`` with TF1's epsilon and ``exp.clip_value``'s
-        element-wise clipping.
+        element-wise clipping (or ``clip_norm``'s).
     """
     keras = backend.keras()
 
     kwargs = {"clipvalue": exp.clip_value} if exp.clip_value is not None else {}
+    if clip_norm is not None:
+        clip_norm = require_number("clip_norm", clip_norm, 0.0, low_open=True)
+        if kwargs:
+            raise ValueError(f"clip_norm={clip_norm:g} and {exp.slug}'s clip_value="
+                             f"{exp.clip_value:g} cannot both clip: choose one")
+        kwargs = {"global_clipnorm": clip_norm}
     # A float rate (not a schedule) so the step decay can assign a new one between steps.
     optimizer = keras.optimizers.Adam(
         learning_rate=schedules.update_rate(exp, 1), epsilon=ADAM_EPSILON, name="adam",

@@ -115,3 +115,9 @@ def test_every_cell_has_one_kind_and_the_cells_weights_use_the_same_words():
     for slug in ("exp3", "exp6"):
         exp = get_experiment(slug)
         assert {cell.kind for cell in network_weights(build_model(exp)).cells} == {exp.kind}
+
+
+def test_a_variant_may_name_the_plain_rnn_cell_and_an_unknown_cell_is_refused():
+    assert get_experiment("exp3").replace(cell="BasicRNNCell").kind == "rnn"
+    with pytest.raises(ValueError, match="cell must be one of .*'BasicRNNCell', got 'RNN'"):
+        get_experiment("exp3").replace(cell="RNN")

@@ -107,3 +107,25 @@ def test_predict_refuses_wrong_input(x, match):
 def test_build_model_refuses_bad_seed(seed):
     with pytest.raises(ValueError, match="seed"):
         build_model("exp5-small", seed=seed)
+
+
+def test_a_plain_rnn_variant_builds_tanh_cells_with_a_zero_bias():
+    """The "BasicRNNCell" kind (TF1's plain cell): one tanh layer per layer, h = tanh(xW + hU + b),
+    n(1 + n + 1) recurrent parameters a layer, and it predicts what that formula gives."""
+    exp = get_experiment("exp3").replace(cell="BasicRNNCell", n_hidden=4, n_layers=2, n_out=3)
+    assert exp.kind == "rnn"
+    model = build_model(exp, seed=3)
+    assert [type(layer).__name__ for layer in model.layers] == ["SimpleRNN", "SimpleRNN", "Dense"]
+    assert count_parameters(model) == (4 * (1 + 4 + 1)) + (4 * (4 + 4 + 1)) + (4 * 3 + 3)
+    assert not np.any(model.get_layer("rnn_0").cell.bias.numpy())
+    x = np.random.default_rng(0).normal(size=(2, exp.n_in, 1)).astype(np.float32)
+    h = [x[:, :, 0:1]]
+    for index in range(2):
+        kernel, recurrent, bias = (w.numpy() for w in model.get_layer(f"rnn_{index}").weights)
+        state, states = np.zeros((2, 4)), []
+        for t in range(exp.n_in):
+            state = np.tanh(h[-1][:, t] @ kernel + state @ recurrent + bias)
+            states.append(state)
+        h.append(np.stack(states, axis=1))
+    w, b = (v.numpy() for v in model.get_layer("readout").weights)
+    np.testing.assert_allclose(predict(model, x), h[-1][:, -1] @ w + b, rtol=1e-4, atol=1e-5)

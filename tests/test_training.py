@@ -195,3 +195,30 @@ def test_an_unroll_override_runs_without_xla_unless_asked(tiny):
     assert result.summary()["step_variant"] == {"unroll": True, "jit_compile": False}
     assert train(tiny, steps=100, progress=False, heldout_size=20).summary()["step_variant"] \
         == step_plan(tiny)
+
+
+def test_norm_clipping_scales_all_gradients_by_their_global_norm():
+    """clip_norm scales the whole gradient down to that global norm (TF1's
+    tf.clip_by_global_norm); a gradient already shorter passes unchanged; it and clip_value
+    are refused together, and a clip_norm that is not positive is refused by name."""
+    exp = get_experiment("exp3").replace(n_hidden=3, n_out=2)
+    models = [build_model(exp) for _ in range(3)]
+    clipped = make_optimizer(exp, models[0], clip_norm=1.0)
+    reference, unclipped = make_optimizer(exp, models[1]), make_optimizer(exp, models[2])
+    variables = [_lstm_bias(m) for m in models]
+    long = np.array([3.0, -4.0] + [0.0] * 10, dtype=np.float32)  # norm 5: scaled to norm 1
+    short = np.array([0.3, 0.4] + [0.0] * 10, dtype=np.float32)  # norm 0.5: kept
+    # Adam divides by the gradients' running size, so one step alone hides a scale: two steps
+    # of different sizes show it.
+    for optimizer, variable, first in ((clipped, variables[0], long),
+                                       (reference, variables[1], long / 5.0),
+                                       (unclipped, variables[2], long)):
+        optimizer.apply_gradients([(first, variable)])
+        optimizer.apply_gradients([(short, variable)])
+    after = [np.asarray(v.numpy()) for v in variables]
+    np.testing.assert_allclose(after[0], after[1], rtol=1e-6)
+    assert np.abs(after[0] - after[2]).max() > 1e-5
+    with pytest.raises(ValueError, match="clip_norm=1 and exp4's clip_value=0.5 cannot both"):
+        make_optimizer(get_experiment("exp4"), build_model(exp), clip_norm=1.0)
+    with pytest.raises(ValueError, match="clip_norm must be positive, got 0"):
+        make_optimizer(exp, build_model(exp), clip_norm=0)
