@@ -72,9 +72,12 @@ bench-playground: install
 	$(BIN)/python -m benchmarks.playground --json benchmarks/playground.json \
 	  --markdown benchmarks/playground.md
 
-## screenshot: retake figures/explorer.png (the README's) with the browser test of JupyterLab
+## screenshot: retake figures/explorer.png (the README's) and figures/playground.png with the
+## browser tests of JupyterLab
 screenshot: install
 	SINELIB_SCREENSHOT=figures/explorer.png $(BIN)/python -m pytest tests/test_browser.py -k lab
+	SINELIB_PLAYGROUND_SCREENSHOT=figures/playground.png $(BIN)/python -m pytest \
+	  tests/test_browser_playground.py -k lab
 
 ## reproduce: train every experiment at its full budget into the shipped weights
 reproduce: install

@@ -46,6 +46,8 @@ DEFAULT_OUT = ROOT / "build" / "book"
 WIDGET = "application/vnd.jupyter.widget-view+json"
 #: The explorer's picture, taken by ``make screenshot``.
 SCREENSHOT = "figures/explorer.png"
+#: The playground's picture, taken by ``make screenshot`` too; its notebook's page shows it.
+PLAYGROUND_SCREENSHOT = "figures/playground.png"
 #: The explorer's own notebook: its page shows the picture, every other page with an explorer
 #: links to it (the picture is one setting, which on a lesson's page could give away the
 #: answer to a predict-first exercise).
@@ -178,11 +180,26 @@ def _live_only_note(notebook: str, explorer: str) -> str:
             ":::\n")
 
 
+def _playground_note() -> str:
+    """The note that stands in for the training playground: how to run it live, and its
+    screenshot."""
+    return (":::{admonition} Live only: the playground needs a running kernel\n:class: note\n\n"
+            "A web page has no Python kernel behind it, so nothing can train here. Run it "
+            "live: `make lab`, then open and run `notebooks/15_playground.ipynb`; or "
+            "`make playground`, the playground alone as a web page. The picture shows it "
+            "after a short run of experiment 3's preset (`make screenshot` retakes it; click it "
+            "to see it full size).\n\n"
+            "![The training playground in JupyterLab, after a short run of experiment 3's "
+            f"preset]({PLAYGROUND_SCREENSHOT})\n"
+            ":::\n")
+
+
 def static_cells(cells: list[dict], notebook: str) -> list[dict]:
     """The cells with every output a web page cannot draw replaced.
 
-    A cell that shows the explorer (a widget whose text is ``Explorer(...)``) loses that
-    output and is followed by a note with the explorer's screenshot and how to run it live.
+    A cell that shows the explorer (a widget whose text is ``Explorer(...)``) or the
+    playground (``Playground(...)``) loses that output and is followed by a note with how to
+    run it live and its screenshot (the explorer's on its own page only).
     Any other widget (a training progress bar) keeps the text it stored.
 
     Args:
@@ -199,7 +216,7 @@ def static_cells(cells: list[dict], notebook: str) -> list[dict]:
             data = output.get("data", {})
             if WIDGET in data:
                 text = "".join(data.get("text/plain", ""))
-                if text.startswith("Explorer("):
+                if text.startswith(("Explorer(", "Playground(")):
                     live = text
                     continue
                 del data[WIDGET]
@@ -207,7 +224,8 @@ def static_cells(cells: list[dict], notebook: str) -> list[dict]:
         if cell["cell_type"] == "code":
             cell["outputs"] = outputs
         if live is not None:
-            out.append(_markdown_cell(_live_only_note(notebook, live)))
+            out.append(_markdown_cell(_playground_note() if live.startswith("Playground(")
+                                      else _live_only_note(notebook, live)))
     return out
 
 
@@ -486,7 +504,7 @@ def stage(source: Path, *, root: Path = ROOT) -> Path:
         ``source``.
     """
     source, root = Path(source), Path(root)
-    pages, assets = _pages(root), {SCREENSHOT}
+    pages, assets = _pages(root), {SCREENSHOT, PLAYGROUND_SCREENSHOT}
     readme = (root / "README.md").read_text(encoding="utf-8")
     notebooks = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:

@@ -161,6 +161,19 @@ def test_the_explorer_gives_way_to_its_screenshot_and_a_bar_keeps_its_text():
     assert "Run here, it opens on `exp5` at 1 Hz." in note
 
 
+def test_the_playground_gives_way_to_its_screenshot_and_how_to_run_it():
+    cells = [{"cell_type": "code", "metadata": {}, "source": "app", "outputs": [
+        {"output_type": "execute_result", "metadata": {}, "execution_count": 1,
+         "data": {book.WIDGET: {"model_id": "a"},
+                  "text/plain": "Playground(LSTM 1 x 150, 25 -> 50, step 0)"}}]}]
+    out = book.static_cells(cells, "15_playground.ipynb")
+    assert out[0]["outputs"] == [], "the widget's text is not shown as if it were output"
+    note = _text(out[1])
+    assert "make playground" in note and "make lab" in note
+    assert f"]({book.PLAYGROUND_SCREENSHOT})" in note
+    assert (ROOT / book.PLAYGROUND_SCREENSHOT).is_file()
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_every_page_says_its_run_time_and_links_its_notebook(path):
     page = _page(path)
@@ -214,7 +227,7 @@ def test_staging_writes_the_book_and_removes_what_is_gone(tmp_path):
     assert not stale.exists()
     for name in ["index.md", "results.md", "teaching.md", "original.md", "package.md",
                  *book.api_pages(),
-                 book.SCREENSHOT,
+                 book.SCREENSHOT, book.PLAYGROUND_SCREENSHOT,
                  *[path.name for path in NOTEBOOKS],
                  *[f"{book.DOWNLOADS}/{path.name}" for path in NOTEBOOKS]]:
         assert (tmp_path / name).is_file(), name

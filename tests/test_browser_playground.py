@@ -5,10 +5,14 @@ browser and the checks of tests/test_browser.py.
 In each: press Train, see the step count rise and the held-out loss fall, Pause, change the
 units (the page says it waits for Reset), Reset, train again; no console error. The Voila
 page also refuses bad settings with their messages and makes no request beyond 127.0.0.1.
-The JupyterLab test serves the notebook without its last, static section (a finished short
-training, which the Voila test runs) to keep the two tests near a minute and a half together.
+``SINELIB_PLAYGROUND_SCREENSHOT=figures/playground.png`` also saves the JupyterLab test's
+picture of the playground there, trained until its held-out loss is below 2 (``make
+screenshot``). The JupyterLab test serves the notebook without its last, static section (a
+finished short training, which the Voila test runs) to keep the two tests near a minute and a
+half together.
 """
 
+import os
 import secrets
 import shutil
 import sys
@@ -18,7 +22,7 @@ import nbformat
 import pytest
 
 from test_browser import (
-    LAPTOP, NOTEBOOK, SERVER_TIMEOUT, _browser, _free_port, _jupyter_environment,
+    LAPTOP, NOTEBOOK, ROOT, SERVER_TIMEOUT, _browser, _free_port, _jupyter_environment,
     _lab_settings, _server, remote_requests, voila_command, voila_environment,
 )
 
@@ -27,6 +31,10 @@ PLAYGROUND = NOTEBOOK.parent / "15_playground.ipynb"
 #: experiment 3's network) and for training to show.
 APPEAR_TIMEOUT = 120
 TRAIN_TIMEOUT = 30
+#: The held-out loss the screenshot's run reaches before its picture is taken, and how long it
+#: may take (``make screenshot`` only).
+PICTURE_LOSS = 2.0
+PICTURE_TIMEOUT = 180
 ANSWER_TIMEOUT = 15
 
 STEP = "parseInt((document.querySelector('.sinelib-step-count') || {innerText: '-1'})" \
@@ -56,7 +64,10 @@ def _type(page, name: str, value: str) -> None:
     box.press("Enter")
 
 
-def _train_pause_reset_train(page, errors) -> None:
+def _train_pause_reset_train(page, errors, picture=None) -> None:
+    """Train, Pause, change the units, Reset, train again. With ``picture`` (a path), the
+    first training goes on until the held-out loss is below ``PICTURE_LOSS`` and the
+    playground's picture, paused there, is saved to it (``make screenshot``)."""
     _wait(page, f"() => {STEP} === 0 && !isNaN({HELDOUT})",
           "the playground did not appear at step 0", APPEAR_TIMEOUT)
     first = page.evaluate(f"() => {HELDOUT}")
@@ -65,12 +76,17 @@ def _train_pause_reset_train(page, errors) -> None:
     _wait(page, f"() => {STEP} > 0", "the step count did not rise after Train", TRAIN_TIMEOUT)
     _wait(page, f"(first) => {HELDOUT} < first", "the held-out loss did not fall",
           TRAIN_TIMEOUT, arg=first)
+    if picture is not None:
+        _wait(page, f"() => {HELDOUT} < {PICTURE_LOSS}",
+              f"the held-out loss did not fall below {PICTURE_LOSS}", PICTURE_TIMEOUT)
     button.click()  # Pause
     _wait(page, "() => document.querySelector('button.sinelib-train').innerText.trim()"
                 " === 'Train'", "Pause did not stop the training", ANSWER_TIMEOUT)
     paused = page.evaluate(f"() => {STEP}")
     page.wait_for_timeout(1000)
     assert page.evaluate(f"() => {STEP}") == paused, "the step count rose after Pause"
+    if picture is not None:
+        picture.write_bytes(page.locator(".sinelib-playground").first.screenshot())
     _type(page, "units", "10")
     _wait(page, "() => document.querySelector('.sinelib-notice').innerText"
                 ".includes('press Reset')", "a units change did not ask for Reset",
@@ -142,7 +158,8 @@ def test_playground_in_jupyterlab(served, tmp_path):
                     " return k && k.status === 'idle'; }",
               "the notebook's kernel was not idle", APPEAR_TIMEOUT)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        _train_pause_reset_train(page, errors)
+        target = os.environ.get("SINELIB_PLAYGROUND_SCREENSHOT")
+        _train_pause_reset_train(page, errors, picture=ROOT / target if target else None)
         (tmp_path / "lab-playground.png").write_bytes(
             page.locator(".sinelib-playground").first.screenshot())
 

@@ -590,8 +590,9 @@ class Figure:
                                     [r["train_loss"] for r in rows])
         lines["heldout"].set_data([r["examples"] for r in history],
                                   [r["heldout_loss"] for r in history])
+        # The baselines and the original's number are lines of the legend: always in view.
         values = [r["heldout_loss"] for r in history] + [r["train_loss"] for r in rows] \
-            + list(trainer.baselines.values())
+            + list(trainer.baselines.values()) + [get_experiment(BASE_EXPERIMENT).reported.loss]
         values = [v for v in values if v and math.isfinite(v) and v > 0]
         if values:
             # Whole decades, so the limits (and the kept background) change rarely.
