@@ -79,8 +79,9 @@ def test_readme_links_every_notebook_and_shows_figures_that_exist():
 
 
 #: Pictures in figures/ that make figures does not draw: the explorer's screenshot is taken
-#: in a real browser by tests/test_browser.py (make screenshot).
-SCREENSHOTS = {"explorer.png"}
+#: in a real browser by tests/test_browser.py and tests/test_browser_playground.py (make
+#: screenshot).
+SCREENSHOTS = {"explorer.png", "playground.png"}
 
 
 def test_every_figure_of_make_figures_is_committed():
