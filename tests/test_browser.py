@@ -320,7 +320,11 @@ def test_explorer_in_jupyterlab(served, tmp_path):
                     " return k && k.status === 'idle'; }",
               "the notebook's kernel was not idle", KERNEL_TIMEOUT)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        png = _check_slider_move(page, errors)
+        _check_slider_move(page, errors)
+        # The picture (the book's caption says so): experiment 2 just above its training band.
+        _check_typed_frequency(page, "4.5")
+        assert not errors, "the browser console shows errors:\n" + "\n".join(errors)
+        png = page.locator(".sinelib-explorer").first.screenshot()
         _save_screenshot(png, tmp_path, "lab-explorer.png")
 
 
