@@ -287,18 +287,24 @@ def _save_screenshot(png: bytes, tmp_path: Path, name: str) -> Path:
     return path
 
 
-@pytest.fixture
-def served(tmp_path):
-    """A temporary folder holding a copy of the explorer notebook, and Jupyter's folders."""
+def serve_copy(notebook: Path, tmp_path: Path) -> tuple[Path, dict]:
+    """A temporary folder holding a copy of ``notebook``, and an environment that gives
+    Jupyter its own folders under ``tmp_path``."""
     folder = tmp_path / "served"
     folder.mkdir()
-    shutil.copy(NOTEBOOK, folder / NOTEBOOK.name)
+    shutil.copy(notebook, folder / notebook.name)
     return folder, _jupyter_environment(tmp_path / "jupyter")
 
 
-def test_explorer_in_jupyterlab(served, tmp_path):
-    folder, env = served
-    port, token = _free_port(), secrets.token_hex(16)
+@pytest.fixture
+def served(tmp_path):
+    """The explorer notebook, served from a temporary folder."""
+    return serve_copy(NOTEBOOK, tmp_path)
+
+
+def lab_command(folder: Path, port: int, token: str, tmp_path: Path) -> list[str]:
+    """JupyterLab serving ``folder`` on 127.0.0.1, with its own settings (no announcements)
+    and workspaces under ``tmp_path``, and the app exposed to the page's scripts."""
     settings, workspaces = tmp_path / "lab-settings", tmp_path / "lab-workspaces"
     _lab_settings(settings)
     workspaces.mkdir()
@@ -307,19 +313,35 @@ def test_explorer_in_jupyterlab(served, tmp_path):
                f"--ServerApp.root_dir={folder}", f"--LabApp.user_settings_dir={settings}",
                f"--LabApp.workspaces_dir={workspaces}", "--LabApp.expose_app_in_browser=True",
                "--ServerApp.open_browser=False"]
-    if os.geteuid() == 0:
+    if sys.platform != "win32" and os.geteuid() == 0:
         command.append("--allow-root")  # as make lab does: containers often run as root
+    return command
+
+
+def run_in_lab(page, base: str, token: str, notebook: str, timeout: float) -> None:
+    """Open ``notebook`` in JupyterLab at ``base``, wait for its kernel, run every cell."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.goto(f"{base}/lab/tree/{notebook}?token={token}", timeout=SERVER_TIMEOUT * 1000)
+    try:
+        page.wait_for_function(
+            "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+            " const k = w && w.sessionContext && w.sessionContext.session"
+            " && w.sessionContext.session.kernel; return k && k.status === 'idle'; }",
+            timeout=timeout * 1000)
+    except PlaywrightTimeout:
+        pytest.fail(f"the kernel of {notebook} was not idle within {timeout} s", pytrace=False)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+
+def test_explorer_in_jupyterlab(served, tmp_path):
+    folder, env = served
+    port, token = _free_port(), secrets.token_hex(16)
+    command = lab_command(folder, port, token, tmp_path)
     base = f"http://127.0.0.1:{port}"
     with _server(command, f"{base}/api/status?token={token}", env, tmp_path / "lab.log"), \
             _browser() as (page, errors):
-        page.goto(f"{base}/lab/tree/{NOTEBOOK.name}?token={token}",
-                  timeout=SERVER_TIMEOUT * 1000)
-        _wait(page, "() => { const w = window.jupyterapp && window.jupyterapp.shell"
-                    ".currentWidget; const k = w && w.sessionContext && w.sessionContext"
-                    ".session && w.sessionContext.session.kernel;"
-                    " return k && k.status === 'idle'; }",
-              "the notebook's kernel was not idle", KERNEL_TIMEOUT)
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        run_in_lab(page, base, token, NOTEBOOK.name, KERNEL_TIMEOUT)
         _check_slider_move(page, errors)
         # The picture (the book's caption says so): experiment 2 just above its training band.
         _check_typed_frequency(page, "4.5")

@@ -14,16 +14,14 @@ half together.
 
 import os
 import secrets
-import shutil
-import sys
 import urllib.request
 
 import nbformat
 import pytest
 
 from test_browser import (
-    LAPTOP, NOTEBOOK, ROOT, SERVER_TIMEOUT, _browser, _free_port, _jupyter_environment,
-    _lab_settings, _server, remote_requests, voila_command, voila_environment,
+    LAPTOP, NOTEBOOK, ROOT, _browser, _free_port, _server, lab_command, remote_requests,
+    run_in_lab, serve_copy, voila_command, voila_environment,
 )
 
 PLAYGROUND = NOTEBOOK.parent / "15_playground.ipynb"
@@ -123,10 +121,7 @@ def _check_bad_settings(page) -> None:
 
 @pytest.fixture
 def served(tmp_path):
-    folder = tmp_path / "served"
-    folder.mkdir()
-    shutil.copy(PLAYGROUND, folder / PLAYGROUND.name)
-    return folder, _jupyter_environment(tmp_path / "jupyter")
+    return serve_copy(PLAYGROUND, tmp_path)
 
 
 def test_playground_in_jupyterlab(served, tmp_path):
@@ -137,27 +132,11 @@ def test_playground_in_jupyterlab(served, tmp_path):
     notebook.cells = notebook.cells[:end]
     nbformat.write(notebook, folder / PLAYGROUND.name)
     port, token = _free_port(), secrets.token_hex(16)
-    settings, workspaces = tmp_path / "lab-settings", tmp_path / "lab-workspaces"
-    _lab_settings(settings)
-    workspaces.mkdir()
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip", "127.0.0.1",
-               "--port", str(port), f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={folder}", f"--LabApp.user_settings_dir={settings}",
-               f"--LabApp.workspaces_dir={workspaces}", "--LabApp.expose_app_in_browser=True",
-               "--ServerApp.open_browser=False"]
-    if sys.platform != "win32" and __import__("os").geteuid() == 0:
-        command.append("--allow-root")
+    command = lab_command(folder, port, token, tmp_path)
     base = f"http://127.0.0.1:{port}"
     with _server(command, f"{base}/api/status?token={token}", env, tmp_path / "lab.log"), \
             _browser() as (page, errors):
-        page.goto(f"{base}/lab/tree/{PLAYGROUND.name}?token={token}",
-                  timeout=SERVER_TIMEOUT * 1000)
-        _wait(page, "() => { const w = window.jupyterapp && window.jupyterapp.shell"
-                    ".currentWidget; const k = w && w.sessionContext && w.sessionContext"
-                    ".session && w.sessionContext.session.kernel;"
-                    " return k && k.status === 'idle'; }",
-              "the notebook's kernel was not idle", APPEAR_TIMEOUT)
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        run_in_lab(page, base, token, PLAYGROUND.name, APPEAR_TIMEOUT)
         target = os.environ.get("SINELIB_PLAYGROUND_SCREENSHOT")
         _train_pause_reset_train(page, errors, picture=ROOT / target if target else None)
         (tmp_path / "lab-playground.png").write_bytes(
