@@ -60,6 +60,20 @@ def require_non_negative_int(name: str, value) -> int:
     return int(value)
 
 
+def require_int_in(name: str, value, low: int, high: int, unit: str = "") -> int:
+    """Return ``value`` as an int, or raise ``ValueError`` unless it is a whole number in
+    [low, high]; a float with no fractional part counts (a number typed into a page).
+
+    ``unit`` follows the range in the message (e.g. " samples").
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not _is_integer(value) or not low <= value <= high:
+        raise ValueError(f"{name} must be a whole number in [{low}, {high}]{unit}, got "
+                         f"{shown(value)}")
+    return int(value)
+
+
 def require_seed(value, name: str = "seed") -> int:
     """Return ``value`` as an int, or raise ``ValueError`` unless it is a seed: an integer in
     [0, ``MAX_SEED``]."""

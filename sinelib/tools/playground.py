@@ -51,7 +51,7 @@ from sinelib.experiments import EXPERIMENTS, PLAYGROUND_EXPERIMENT, Experiment, 
 from sinelib.losses import summed_loss
 from sinelib.models import build_model, predict, weights_finite
 from sinelib.plots import draw_prediction, mark_training_band
-from sinelib.plumbing.arguments import require_number, require_seed, shown
+from sinelib.plumbing.arguments import require_int_in, require_number, require_seed, shown
 from sinelib.plumbing.steps import chosen_variant
 from sinelib.training import make_optimizer, make_train_step
 
@@ -113,22 +113,6 @@ STEP_OVERHEAD_MS = 3.0
 MS_PER_MILLION_MACS = 0.02
 
 
-def _int_in(name: str, value, bounds: tuple[int, int], unit: str = "") -> int:
-    """``value`` as an int in ``bounds`` (inclusive), or a ``ValueError`` naming both."""
-    low, high = bounds
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)) \
-            or not low <= value <= high:
-        raise ValueError(f"{name} must be a whole number in [{low}, {high}]{unit}, got "
-                         f"{shown(value)}")
-    return int(value)
-
-
-def _number_in(name: str, value, bounds: tuple[float, float], unit: str = "") -> float:
-    return require_number(name, value, *bounds, unit=unit)
-
-
 @dataclass(frozen=True)
 class PlaygroundSettings:
     """One setting of the playground, checked on construction.
@@ -175,10 +159,10 @@ class PlaygroundSettings:
         if self.cell not in CELL_OF_KIND:
             raise ValueError(f"cell must be one of {', '.join(map(repr, CELL_OF_KIND))}, got "
                              f"{shown(self.cell)}")
-        put("units", _int_in("units", self.units, UNITS_RANGE))
-        put("layers", _int_in("layers", self.layers, LAYERS_RANGE))
-        put("n_in", _int_in("input length", self.n_in, INPUT_RANGE, " samples"))
-        put("n_out", _int_in("horizon", self.n_out, HORIZON_RANGE, " samples"))
+        put("units", require_int_in("units", self.units, *UNITS_RANGE))
+        put("layers", require_int_in("layers", self.layers, *LAYERS_RANGE))
+        put("n_in", require_int_in("input length", self.n_in, *INPUT_RANGE, " samples"))
+        put("n_out", require_int_in("horizon", self.n_out, *HORIZON_RANGE, " samples"))
         band = self.band
         if isinstance(band, (str, bytes)) or not hasattr(band, "__len__") or len(band) != 2:
             raise ValueError(f"band must be two frequencies (low, high) in Hz, got "
@@ -191,16 +175,16 @@ class PlaygroundSettings:
             raise ValueError(f"band high must be at least band low ({low:g} Hz), got "
                              f"{high:g} Hz")
         put("band", (low, high))
-        put("learning_rate", _number_in("learning rate", self.learning_rate, RATE_RANGE))
+        put("learning_rate", require_number("learning rate", self.learning_rate, *RATE_RANGE))
         if self.clipping not in CLIPPING:
             raise ValueError(f"clipping must be one of {', '.join(map(repr, CLIPPING))}, got "
                              f"{shown(self.clipping)}")
-        put("clip_threshold", _number_in("clipping threshold", self.clip_threshold,
-                                         CLIP_RANGE))
-        put("batch_size", _int_in("batch size", self.batch_size, BATCH_RANGE))
-        put("noise", _number_in("input noise σ", self.noise, NOISE_RANGE))
+        put("clip_threshold", require_number("clipping threshold", self.clip_threshold,
+                                              *CLIP_RANGE))
+        put("batch_size", require_int_in("batch size", self.batch_size, *BATCH_RANGE))
+        put("noise", require_number("input noise σ", self.noise, *NOISE_RANGE))
         put("seed", require_seed(self.seed))
-        put("steps", _int_in("steps", self.steps, STEPS_RANGE))
+        put("steps", require_int_in("steps", self.steps, *STEPS_RANGE))
         if self.base not in EXPERIMENTS:
             raise ValueError(f"base must be a registered experiment ({', '.join(EXPERIMENTS)})"
                              f", got {shown(self.base)}")
@@ -380,8 +364,8 @@ class Trainer:
                  heldout_size: int = HELDOUT_SIZE):
         if not isinstance(settings, PlaygroundSettings):
             raise ValueError(f"settings must be PlaygroundSettings, got {shown(settings)}")
-        self.display_every = _int_in("display_every", display_every, (1, 100_000))
-        heldout_size = _int_in("heldout_size", heldout_size, (1, 100_000))
+        self.display_every = require_int_in("display_every", display_every, 1, 100_000)
+        heldout_size = require_int_in("heldout_size", heldout_size, 1, 100_000)
         self.settings = settings
         self.experiment = exp = settings.experiment()
         self.variant = chosen_variant(exp, None, None)
@@ -436,7 +420,7 @@ class Trainer:
             The history rows recorded meanwhile (one every ``display_every`` steps).
         """
         if steps is not None:
-            steps = _int_in("steps", steps, (0, STEPS_RANGE[1]))
+            steps = require_int_in("steps", steps, 0, STEPS_RANGE[1])
         if seconds is not None:
             seconds = require_number("seconds", seconds, 0.0)
         s, rows = self.settings, []
